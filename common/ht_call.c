@@ -1,0 +1,725 @@
+/*  ht_call - one request, from frame to reply
+
+    The request path: check the frame's size, decode the envelope, find the
+    route, check the idempotency key, decode the payload, run the handler,
+    and for a mutating method commit its writes, its events and its
+    idempotency record in one transaction. Every step that fails answers
+    with a status and a message that names the problem.
+
+    A mutating method's transaction always starts with the insert of its
+    idempotency row, so a second request with the same key waits for the
+    first to finish and then finds its row (unique violation): it is answered
+    with the stored reply, or refused when the payload differs. Statements go
+    out in pipelines: a register with no reads is one round trip.
+
+    Do not break: nothing of a failed call may commit, and the first failure
+    is the one reported.
+*/
+
+#include "ht_internal.h"
+#include "ht_log.h"
+#include "ht_text.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define S_MAX_STEPS     64      //  statements in one pipeline
+#define S_MAX_WRITES    32      //  queued writes in one call
+#define S_MAX_EVENTS    16      //  events in one call
+#define S_MAX_RESULTS   64      //  results a call keeps until its reply
+#define S_MAX_VIOLATIONS 32
+#define S_MAX_ATTEMPTS  3       //  runs of a handler after serialization failures
+#define S_ID_MAX        128     //  request id and idempotency key
+
+#define SQLSTATE_UNIQUE_VIOLATION   "23505"
+#define SQLSTATE_SERIALIZATION      "40001"
+#define SQLSTATE_DEADLOCK           "40P01"
+
+typedef enum {
+    STEP_BEGIN, STEP_IDEM, STEP_WRITE, STEP_OUTBOX, STEP_IDEM_REPLY, STEP_COMMIT, STEP_QUERY
+} step_t;
+
+typedef struct {
+    const char *name;
+    int count;
+    const char **values;
+} write_t;
+
+typedef struct {
+    const char *stream, *type, *aggregate_id;
+    ProtobufCBinaryData payload;
+} event_t;
+
+struct _ht_call_t {
+    ht_worker_t *worker;
+    ht_arena_t *arena;
+    const ht_route_t *route;
+    Hetao__V1__Request *request;
+    ProtobufCMessage *payload;
+
+    //  Outcome
+    ht_status_t status;
+    const char *message;
+    Hetao__V1__FieldViolation *violations [S_MAX_VIOLATIONS];
+    size_t n_violations;
+    ProtobufCBinaryData reply;
+    bool has_reply;
+    bool replayed;
+
+    //  Transaction of a mutating method
+    bool tx_open;
+    bool idem_conflict;             //  another request holds this idempotency key
+    bool retry;                     //  serialization failure: run the handler again
+    write_t writes [S_MAX_WRITES];
+    size_t n_writes;
+    event_t events [S_MAX_EVENTS];
+    size_t n_events;
+
+    PGresult *results [S_MAX_RESULTS];
+    size_t n_results;
+};
+
+const ht_query_t ht__runtime_queries [] = {
+    { "ht_idem_insert",
+      "INSERT INTO ht_idempotency (key, method, request_hash, reply)"
+      " VALUES ($1, $2, sha256($3::bytea), $4::bytea)" },
+    { "ht_idem_reply",
+      "UPDATE ht_idempotency SET reply = $2::bytea WHERE key = $1" },
+    { "ht_idem_lookup",
+      "SELECT method, request_hash = sha256($2::bytea), reply"
+      " FROM ht_idempotency WHERE key = $1" },
+    { "ht_outbox_insert",
+      "INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
+      " VALUES ($1, $2, $3, $4, $5::bytea)" },
+    { "ht_events_read",
+      "SELECT seq, type, aggregate_id, request_id, payload,"
+      " (extract(epoch FROM occurred_at) * 1000000)::bigint"
+      " FROM ht_outbox WHERE stream = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
+    { "ht_stream_positions",
+      "SELECT stream, last_seq FROM ht_stream" },
+    { NULL, NULL }
+};
+
+//  ---------------------------------------------------------------------------
+//  Outcome
+
+static bool
+s_failed (ht_call_t *call)
+{
+    return call->status != HT_OK || call->idem_conflict;
+}
+
+bool
+ht_call_failed (ht_call_t *call)
+{
+    return s_failed (call);
+}
+
+static void
+s_add_violation (ht_call_t *call, const char *field, const char *description)
+{
+    if (call->n_violations == S_MAX_VIOLATIONS)
+        return;
+    Hetao__V1__FieldViolation *violation = ht_arena_alloc (call->arena, sizeof *violation);
+    hetao__v1__field_violation__init (violation);
+    violation->field = ht_arena_strdup (call->arena, field);
+    violation->description = ht_arena_strdup (call->arena, description);
+    call->violations [call->n_violations++] = violation;
+}
+
+void
+ht_call_violation (ht_call_t *call, const char *field, const char *format, ...)
+{
+    char text [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    if (call->status == HT_OK || call->status == HT_INVALID_ARGUMENT) {
+        if (call->status == HT_OK)
+            call->message = ht_arena_printf (call->arena, "%s: %s", field, text);
+        call->status = HT_INVALID_ARGUMENT;
+        s_add_violation (call, field, text);
+    }
+}
+
+void
+ht_call_fail (ht_call_t *call, ht_status_t status, const char *field, const char *format, ...)
+{
+    assert (status != HT_OK);
+    if (s_failed (call))
+        return;                     //  the first failure is the one reported
+    char text [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    call->status = status;
+    call->message = field? ht_arena_printf (call->arena, "%s: %s", field, text)
+                         : ht_arena_strdup (call->arena, text);
+    if (field)
+        s_add_violation (call, field, text);
+}
+
+void
+ht_call_reply (ht_call_t *call, const ProtobufCMessage *reply)
+{
+    size_t size = protobuf_c_message_get_packed_size (reply);
+    call->reply.data = ht_arena_alloc (call->arena, size);
+    call->reply.len = protobuf_c_message_pack (reply, call->reply.data);
+    call->has_reply = true;
+}
+
+ht_arena_t *
+ht_call_arena (ht_call_t *call)
+{
+    return call->arena;
+}
+
+const char *
+ht_call_request_id (ht_call_t *call)
+{
+    return call->request->request_id;
+}
+
+ht_worker_t *
+ht__call_worker (ht_call_t *call)
+{
+    return call->worker;
+}
+
+const char *
+ht_call_int (ht_call_t *call, int64_t value)
+{
+    return ht_arena_printf (call->arena, "%lld", (long long) value);
+}
+
+//  ---------------------------------------------------------------------------
+//  Checks
+
+bool
+ht_call_check_text (ht_call_t *call, const char *field, const char *value, size_t min, size_t max)
+{
+    if (!value) {
+        if (min > 0)
+            ht_call_violation (call, field, "is required");
+        return min == 0;
+    }
+    if (!ht_utf8_valid (value, strlen (value), false)) {
+        ht_call_violation (call, field, "must be valid UTF-8 without control characters");
+        return false;
+    }
+    size_t length = ht_utf8_length (value);
+    if (length < min || length > max) {
+        ht_call_violation (call, field, "must be %zu to %zu characters long; it is %zu",
+                           min, max, length);
+        return false;
+    }
+    return true;
+}
+
+bool
+ht_call_check_enum (ht_call_t *call, const char *field, bool present, int value,
+                    const ProtobufCEnumDescriptor *type)
+{
+    if (!present) {
+        ht_call_violation (call, field, "is required (one of the %s values)", type->name);
+        return false;
+    }
+    if (value == 0 || !protobuf_c_enum_descriptor_get_value (type, value)) {
+        ht_call_violation (call, field, "%d is not a valid %s", value, type->name);
+        return false;
+    }
+    return true;
+}
+
+bool
+ht_call_check_uuid (ht_call_t *call, const char *field, const char *value)
+{
+    if (!value) {
+        ht_call_violation (call, field, "is required");
+        return false;
+    }
+    if (!ht_uuid_valid (value)) {
+        ht_call_violation (call, field, "must be a UUID like 0190a3c4-7b1e-7cc2-9d0e-3f6a1b2c3d4e");
+        return false;
+    }
+    return true;
+}
+
+//  ---------------------------------------------------------------------------
+//  Database
+
+static void
+s_keep (ht_call_t *call, PGresult *result)
+{
+    assert (call->n_results < S_MAX_RESULTS);
+    call->results [call->n_results++] = result;
+}
+
+static bool
+s_db_ready (ht_call_t *call)
+{
+    if (ht_db_ready (call->worker->db))
+        return true;
+    ht_call_fail (call, HT_UNAVAILABLE, NULL,
+                  "the database is unavailable; retry later (%s)", ht_db_error (call->worker->db));
+    return false;
+}
+
+static void
+s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
+{
+    const char *state = ht_db_sqlstate (result);
+    if (ht_db_lost (call->worker->db)) {
+        if (committing)
+            ht_call_fail (call, HT_UNAVAILABLE, NULL,
+                          "the database connection was lost while committing; the outcome is "
+                          "unknown: retry with the same idempotency key");
+        else
+            ht_call_fail (call, HT_UNAVAILABLE, NULL, "the database connection was lost; retry");
+        return;
+    }
+    if (!strcmp (state, SQLSTATE_SERIALIZATION) || !strcmp (state, SQLSTATE_DEADLOCK)) {
+        call->retry = true;
+        ht_call_fail (call, HT_UNAVAILABLE, NULL, "conflicting concurrent change; retry");
+        return;
+    }
+    const char *constraint = ht_db_constraint (result);
+    const ht_constraint_t *meaning = call->worker->shared->service->constraints;
+    for (; meaning && meaning->constraint; meaning++)
+        if (!strcmp (meaning->constraint, constraint)) {
+            ht_call_fail (call, meaning->status, meaning->field, "%s", meaning->message);
+            return;
+        }
+    ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1 };
+    ht_log_at (HT_LOG_ERROR, &about, "database error %s: %s", state,
+               PQresultErrorMessage (result));
+    ht_call_fail (call, HT_INTERNAL, NULL,
+                  "internal error (request %s); the operators have the details",
+                  call->request->request_id);
+}
+
+//  Ends a transaction that did not commit.
+static void
+s_rollback (ht_call_t *call)
+{
+    PGconn *conn = ht_db_conn (call->worker->db);
+    if (conn && PQtransactionStatus (conn) != PQTRANS_IDLE)
+        ht_db_command (call->worker->db, "ROLLBACK");
+    call->tx_open = false;
+}
+
+//  Queues BEGIN and the idempotency row that claims this call's key.
+static void
+s_send_begin (ht_call_t *call, step_t *steps, int *n, bool with_reply)
+{
+    ht_db_t *db = call->worker->db;
+    Hetao__V1__Request *request = call->request;
+    const char *values [] = {
+        request->idempotency_key, request->method,
+        (const char *) request->payload.data,
+        with_reply? (const char *) call->reply.data: NULL
+    };
+    //  A zero-length payload still needs a non-NULL pointer to mean ''.
+    if (!values [2])
+        values [2] = "";
+    if (with_reply && !values [3])
+        values [3] = "";
+    const int lengths [] = { 0, 0, (int) request->payload.len, (int) call->reply.len };
+    const int formats [] = { 0, 0, 1, 1 };
+    ht_db_send_command (db, "BEGIN");
+    steps [(*n)++] = STEP_BEGIN;
+    ht_db_send (db, "ht_idem_insert", 4, values, lengths, formats);
+    steps [(*n)++] = STEP_IDEM;
+    call->tx_open = true;
+}
+
+static void
+s_send_writes (ht_call_t *call, step_t *steps, int *n)
+{
+    for (size_t i = 0; i < call->n_writes; i++) {
+        write_t *write = &call->writes [i];
+        ht_db_send (call->worker->db, write->name, write->count, write->values, NULL, NULL);
+        steps [(*n)++] = STEP_WRITE;
+    }
+    call->n_writes = 0;
+}
+
+//  Sends the queued statements and returns the last one's result, or NULL
+//  when any statement failed (the call then carries the failure and its
+//  transaction has been rolled back).
+static PGresult *
+s_flush (ht_call_t *call, const step_t *steps, int count)
+{
+    assert (count <= S_MAX_STEPS);
+    PGresult *results [S_MAX_STEPS];
+    bool committing = steps [count - 1] == STEP_COMMIT;
+    ht_db_flush (call->worker->db, results, count);
+    bool ok = true;
+    for (int i = 0; i < count; i++) {
+        s_keep (call, results [i]);
+        if (ht_db_ok (results [i]) || !ok)
+            continue;               //  later steps were skipped: the first error counts
+        ok = false;
+        if (steps [i] == STEP_IDEM
+        &&  !strcmp (ht_db_sqlstate (results [i]), SQLSTATE_UNIQUE_VIOLATION))
+            call->idem_conflict = true;
+        else
+            s_db_failure (call, results [i], committing);
+    }
+    if (!ok) {
+        s_rollback (call);
+        return NULL;
+    }
+    return results [count - 1];
+}
+
+PGresult *
+ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values)
+{
+    if (s_failed (call) || !s_db_ready (call))
+        return NULL;
+    if (!call->route->mutates) {
+        PGresult *result = ht_db_exec (call->worker->db, name, count, values, NULL, NULL);
+        s_keep (call, result);
+        if (ht_db_ok (result))
+            return result;
+        s_db_failure (call, result, false);
+        return NULL;
+    }
+    step_t steps [S_MAX_STEPS];
+    int n = 0;
+    if (!call->tx_open)
+        s_send_begin (call, steps, &n, false);
+    s_send_writes (call, steps, &n);
+    ht_db_send (call->worker->db, name, count, values, NULL, NULL);
+    steps [n++] = STEP_QUERY;
+    return s_flush (call, steps, n);
+}
+
+void
+ht_call_write (ht_call_t *call, const char *name, int count, const char *const *values)
+{
+    assert (call->route->mutates);
+    assert (call->n_writes < S_MAX_WRITES);
+    write_t *write = &call->writes [call->n_writes++];
+    write->name = name;
+    write->count = count;
+    write->values = ht_arena_alloc (call->arena, sizeof (char *) * (size_t) count);
+    for (int i = 0; i < count; i++)
+        write->values [i] = values [i]? ht_arena_strdup (call->arena, values [i]): NULL;
+}
+
+void
+ht_call_emit (ht_call_t *call, const char *type, const char *aggregate_id,
+              const ProtobufCMessage *event)
+{
+    assert (call->route->mutates);
+    assert (call->n_events < S_MAX_EVENTS);
+    const char *const *stream = call->worker->shared->service->streams;
+    size_t length = strcspn (type, ".");
+    while (*stream && !(strlen (*stream) == length && !strncmp (*stream, type, length)))
+        stream++;
+    assert (*stream);               //  an event type must start with a stream the service owns
+    event_t *slot = &call->events [call->n_events++];
+    slot->stream = *stream;
+    slot->type = type;
+    slot->aggregate_id = ht_arena_strdup (call->arena, aggregate_id);
+    slot->payload.len = protobuf_c_message_get_packed_size (event);
+    slot->payload.data = ht_arena_alloc (call->arena, slot->payload.len + 1);
+    protobuf_c_message_pack (event, slot->payload.data);
+}
+
+//  Commits a mutating call that succeeded: its writes, its events, its
+//  idempotency record and its reply, in one pipeline.
+static void
+s_commit (ht_call_t *call)
+{
+    if (!s_db_ready (call))
+        return;
+    ht_db_t *db = call->worker->db;
+    step_t steps [S_MAX_STEPS];
+    int n = 0;
+    bool was_open = call->tx_open;
+    if (!was_open)
+        s_send_begin (call, steps, &n, true);
+    s_send_writes (call, steps, &n);
+    for (size_t i = 0; i < call->n_events; i++) {
+        event_t *event = &call->events [i];
+        const char *values [] = {
+            event->stream, event->type, event->aggregate_id, call->request->request_id,
+            (const char *) event->payload.data
+        };
+        const int lengths [] = { 0, 0, 0, 0, (int) event->payload.len };
+        const int formats [] = { 0, 0, 0, 0, 1 };
+        ht_db_send (db, "ht_outbox_insert", 5, values, lengths, formats);
+        steps [n++] = STEP_OUTBOX;
+    }
+    if (was_open) {
+        const char *values [] = { call->request->idempotency_key,
+                                  call->reply.data? (const char *) call->reply.data: "" };
+        const int lengths [] = { 0, (int) call->reply.len };
+        const int formats [] = { 0, 1 };
+        ht_db_send (db, "ht_idem_reply", 2, values, lengths, formats);
+        steps [n++] = STEP_IDEM_REPLY;
+    }
+    ht_db_send_command (db, "COMMIT");
+    steps [n++] = STEP_COMMIT;
+    if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake)
+        //  A hint only: the relay also polls, so a full pipe loses nothing.
+        zsock_signal (call->worker->relay_wake, 0);
+    call->tx_open = false;
+}
+
+//  Answers a call whose idempotency key another request already used.
+static void
+s_replay (ht_call_t *call)
+{
+    Hetao__V1__Request *request = call->request;
+    const char *values [] = { request->idempotency_key,
+                              request->payload.data? (const char *) request->payload.data: "" };
+    const int lengths [] = { 0, (int) request->payload.len };
+    const int formats [] = { 0, 1 };
+    call->idem_conflict = false;
+    if (!s_db_ready (call))
+        return;
+    PGresult *result = ht_db_exec (call->worker->db, "ht_idem_lookup", 2, values, lengths, formats);
+    s_keep (call, result);
+    if (!ht_db_ok (result)) {
+        s_db_failure (call, result, false);
+        return;
+    }
+    if (PQntuples (result) == 0) {
+        call->retry = true;         //  expired in between: run as new
+        return;
+    }
+    const char *method = PQgetvalue (result, 0, 0);
+    bool same_payload = !strcmp (PQgetvalue (result, 0, 1), "t");
+    if (strcmp (method, request->method) != 0 || !same_payload) {
+        ht_call_fail (call, HT_FAILED_PRECONDITION, "request.idempotency_key",
+                      "this key was already used by a different request (%s with another "
+                      "payload); use a new key for a new request", method);
+        return;
+    }
+    size_t length;
+    unsigned char *reply = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, 0, 2), &length);
+    call->reply.data = ht_arena_alloc (call->arena, length + 1);
+    memcpy (call->reply.data, reply, length);
+    call->reply.len = length;
+    call->has_reply = true;
+    call->replayed = true;
+    PQfreemem (reply);
+}
+
+//  ---------------------------------------------------------------------------
+//  The request path
+
+static const ht_route_t *
+s_route_find (const ht_route_t *routes, const char *method)
+{
+    for (const ht_route_t *route = routes; route && route->method; route++)
+        if (!strcmp (route->method, method))
+            return route;
+    return NULL;
+}
+
+//  The number of the first field, in `message` or any message inside it,
+//  that its type does not define; 0 when there is none.
+static uint32_t
+s_unknown_field (const ProtobufCMessage *message)
+{
+    if (message->n_unknown_fields)
+        return message->unknown_fields [0].tag;
+    const ProtobufCMessageDescriptor *type = message->descriptor;
+    for (unsigned i = 0; i < type->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &type->fields [i];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const char *base = (const char *) message;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *) (base + field->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *) (base + field->offset);
+            for (size_t j = 0; j < count; j++) {
+                uint32_t tag = s_unknown_field (items [j]);
+                if (tag)
+                    return tag;
+            }
+        }
+        else {
+            const ProtobufCMessage *inner = *(const ProtobufCMessage *const *) (base + field->offset);
+            uint32_t tag = inner? s_unknown_field (inner): 0;
+            if (tag)
+                return tag;
+        }
+    }
+    return 0;
+}
+
+static bool
+s_token_valid (const char *text)
+{
+    size_t length = strlen (text);
+    if (length == 0 || length > S_ID_MAX)
+        return false;
+    for (size_t i = 0; i < length; i++)
+        if (text [i] < 0x21 || text [i] > 0x7E)
+            return false;
+    return true;
+}
+
+//  Decodes and checks everything the runtime checks for every method.
+//  Leaves call->route and call->payload set on success.
+static bool
+s_accept (ht_call_t *call, const byte *data, size_t size)
+{
+    const ht_settings_t *settings = call->worker->shared->settings;
+    ProtobufCAllocator *allocator = ht_arena_allocator (call->arena);
+    if (size > (size_t) settings->max_request_bytes) {
+        ht_call_fail (call, HT_RESOURCE_EXHAUSTED, "request",
+                      "the request frame is %zu bytes; the limit is %d bytes",
+                      size, settings->max_request_bytes);
+        return false;
+    }
+    Hetao__V1__Request *request = hetao__v1__request__unpack (allocator, size, data);
+    if (!request) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
+                      "the frame (%zu bytes) is not a serialized hetao.v1.Request", size);
+        return false;
+    }
+    //  Echo the client's request id whenever it is printable.
+    if (request->request_id && s_token_valid (request->request_id))
+        call->request = request;
+    else {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request.request_id",
+                      "is required: 1 to %d printable ASCII characters", S_ID_MAX);
+        return false;
+    }
+    if (s_unknown_field (&request->base)) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
+                      "the envelope has field %u, which hetao.v1.Request does not define",
+                      s_unknown_field (&request->base));
+        return false;
+    }
+    if (!request->method || !*request->method) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request.method", "is required, e.g. \"system.Health\"");
+        return false;
+    }
+    const ht_service_t *service = call->worker->shared->service;
+    call->route = s_route_find (service->routes, request->method);
+    if (!call->route)
+        call->route = s_route_find (ht__system_routes, request->method);
+    if (!call->route) {
+        ht_call_fail (call, HT_UNIMPLEMENTED, "request.method",
+                      "the %s service has no method '%.100s'", service->name, request->method);
+        return false;
+    }
+    if (call->route->mutates
+    && (!request->idempotency_key || !s_token_valid (request->idempotency_key))) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request.idempotency_key",
+                      "%s changes data and needs an idempotency key of 1 to %d printable "
+                      "ASCII characters, new for each new request", call->route->method, S_ID_MAX);
+        return false;
+    }
+    const ProtobufCMessageDescriptor *type = call->route->request;
+    call->payload = protobuf_c_message_unpack (type, allocator, request->payload.len,
+                                               request->payload.data);
+    if (!call->payload) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request.payload",
+                      "is not a serialized %s (%zu bytes)", type->name, request->payload.len);
+        return false;
+    }
+    uint32_t unknown = s_unknown_field (call->payload);
+    if (unknown) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request.payload",
+                      "has field %u, which %s does not define: is it the payload of another method?",
+                      unknown, type->name);
+        return false;
+    }
+    return true;
+}
+
+static void
+s_attempt_reset (ht_call_t *call)
+{
+    call->status = HT_OK;
+    call->message = NULL;
+    call->n_violations = 0;
+    call->has_reply = false;
+    call->reply.data = NULL;
+    call->reply.len = 0;
+    call->retry = false;
+    call->n_writes = 0;
+    call->n_events = 0;
+}
+
+static void
+s_run (ht_call_t *call)
+{
+    for (int attempt = 1; attempt <= S_MAX_ATTEMPTS; attempt++) {
+        s_attempt_reset (call);
+        call->route->run (call, call->payload);
+        if (call->route->mutates) {
+            if (s_failed (call)) {
+                if (call->tx_open)
+                    s_rollback (call);
+            }
+            else
+                s_commit (call);
+            if (call->idem_conflict)
+                s_replay (call);
+        }
+        if (!call->retry)
+            break;
+    }
+}
+
+static zframe_t *
+s_reply_pack (ht_call_t *call)
+{
+    Hetao__V1__Reply reply = HETAO__V1__REPLY__INIT;
+    reply.request_id = call->request? call->request->request_id: NULL;
+    reply.has_status = true;
+    reply.status = (Hetao__V1__Status) call->status;
+    reply.message = (char *) (call->message? call->message: "");
+    reply.violations = call->violations;
+    reply.n_violations = call->n_violations;
+    if (call->status == HT_OK) {
+        reply.has_payload = true;
+        reply.payload = call->reply;
+    }
+    if (call->replayed) {
+        reply.has_replayed = true;
+        reply.replayed = true;
+    }
+    zframe_t *frame = zframe_new (NULL, hetao__v1__reply__get_packed_size (&reply));
+    hetao__v1__reply__pack (&reply, zframe_data (frame));
+    return frame;
+}
+
+zframe_t *
+ht__call_handle (ht_worker_t *worker, const byte *data, size_t size)
+{
+    int64_t started = ht_mono_us ();
+    ht_call_t call = { .worker = worker, .arena = worker->arena };
+    if (s_accept (&call, data, size))
+        s_run (&call);
+    zframe_t *reply = s_reply_pack (&call);
+
+    ht_log_level_t level = call.status == HT_INTERNAL? HT_LOG_ERROR: HT_LOG_INFO;
+    if (ht_log_enabled (level)) {
+        ht_log_request_t about = {
+            call.request? call.request->request_id: NULL,
+            call.route? call.route->method: NULL,
+            ht_status_name (call.status),
+            ht_mono_us () - started
+        };
+        ht_log_write (level, &about, "%s%s", call.message? call.message: "",
+                      call.replayed? "replayed stored reply": "");
+    }
+    for (size_t i = 0; i < call.n_results; i++)
+        PQclear (call.results [i]);
+    ht_arena_reset (worker->arena);
+    return reply;
+}

@@ -1,0 +1,110 @@
+/*  ht_call - one request, from the handler's point of view
+
+    A handler receives the decoded request and a call. It checks the request
+    (ht_call_violation), reads with ht_call_query, queues writes with
+    ht_call_write, records events with ht_call_emit and sets the reply with
+    ht_call_reply. For a mutating method the runtime wraps all of it in one
+    transaction together with the idempotency record and the outbox rows,
+    and commits only when the handler left the call without error: a
+    handler never begins, commits or rolls back anything itself.
+
+    Everything a handler gets from a call (results, arena memory) lives until
+    the reply is sent; nothing needs freeing.
+*/
+#ifndef HT_CALL_H_INCLUDED
+#define HT_CALL_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "ht_arena.h"
+#include "ht_status.h"
+
+typedef struct _ht_call_t ht_call_t;
+
+//  A handler. `request` is the method's decoded request message.
+typedef void (ht_handler_fn) (ht_call_t *call, const ProtobufCMessage *request);
+
+//  One row of a service's method table.
+typedef struct {
+    const char *method;                             //  "registry.RegisterOrganization"
+    const ProtobufCMessageDescriptor *request;      //  what the payload must decode as
+    bool mutates;                                   //  needs an idempotency key; runs in a transaction
+    ht_handler_fn *run;
+} ht_route_t;
+
+//  What a violated database constraint means to the caller, e.g.
+//  { "organization_registration_id_key", HT_ALREADY_EXISTS, "registration_id",
+//    "an organization with this registration identifier is already registered" }
+typedef struct {
+    const char *constraint;
+    ht_status_t status;
+    const char *field;              //  may be NULL
+    const char *message;
+} ht_constraint_t;
+
+//  Counts the arguments of a statement: ht_call_query (call, "org_get", HT_ARGS (id)).
+#define HT_ARGS(...) \
+    (int) (sizeof ((const char *[]) { __VA_ARGS__ }) / sizeof (const char *)), \
+    (const char *const []) { __VA_ARGS__ }
+
+//  Memory that lives until the reply is sent.
+ht_arena_t *ht_call_arena (ht_call_t *call);
+
+//  The request id the client chose.
+const char *ht_call_request_id (ht_call_t *call);
+
+//  Records that `field` is invalid; the reply becomes INVALID_ARGUMENT with one
+//  violation per call. The message is for a person: say what is wrong and what is expected.
+void ht_call_violation (ht_call_t *call, const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Fails the call with `status` and a message; `field` may be NULL.
+void ht_call_fail (ht_call_t *call, ht_status_t status, const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+//  True once the call has failed; a handler returns as soon as it sees this.
+bool ht_call_failed (ht_call_t *call);
+
+//  Runs the prepared statement `name` with text parameters (NULL is SQL NULL)
+//  and returns its result, owned by the call. In a mutating method it runs
+//  inside the method's transaction, after every write queued so far.
+//  Returns NULL when the call has failed (the reason is already set).
+PGresult *ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values);
+
+//  Queues the prepared statement `name` to run in the method's transaction
+//  just before it commits (values are copied). Mutating methods only.
+void ht_call_write (ht_call_t *call, const char *name, int count, const char *const *values);
+
+//  Records an event of `type` ("<stream>.<entity>.<what happened>") about
+//  `aggregate_id`, committed with the change and published in order afterwards.
+void ht_call_emit (ht_call_t *call, const char *type, const char *aggregate_id,
+                   const ProtobufCMessage *event);
+
+//  Sets the reply message; a call that ends without failure and without a reply
+//  answers OK with an empty payload.
+void ht_call_reply (ht_call_t *call, const ProtobufCMessage *reply);
+
+//  ---------------------------------------------------------------------------
+//  Checks every handler needs. Each records a violation and returns false
+//  when the value is not acceptable.
+
+//  Text of `min`..`max` code points, valid UTF-8, no control characters.
+//  A NULL `value` is a violation when `min` > 0.
+bool ht_call_check_text (ht_call_t *call, const char *field, const char *value,
+                         size_t min, size_t max);
+
+//  A present value of the enum `type` other than its zero (UNSPECIFIED) value.
+//  `present` is the message's has_ flag.
+bool ht_call_check_enum (ht_call_t *call, const char *field, bool present, int value,
+                         const ProtobufCEnumDescriptor *type);
+
+//  A UUID in canonical text form.
+bool ht_call_check_uuid (ht_call_t *call, const char *field, const char *value);
+
+//  Decimal text of a 64-bit integer, in the call's arena.
+const char *ht_call_int (ht_call_t *call, int64_t value);
+
+#endif

@@ -1,0 +1,49 @@
+/*  ht_client - calls to a Hetao service with deadlines and retries
+
+    Each call gets a reply or a status within its deadline. A call that is
+    not answered within one attempt's timeout is sent again on a fresh
+    socket (the Guide's Lazy Pirate), with the same request id and
+    idempotency key: safe, because every mutating method is idempotent.
+    Replies to earlier attempts are recognised by request id and dropped.
+*/
+#ifndef HT_CLIENT_H_INCLUDED
+#define HT_CLIENT_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "hetao/v1/envelope.pb-c.h"
+
+typedef struct _ht_client_t ht_client_t;
+
+typedef struct {
+    int deadline_ms;            //  whole call, all attempts; default 5000
+    int attempts;               //  at most; default 3
+} ht_client_options_t;
+
+//  A client of the service at `endpoint` (e.g. "tcp://127.0.0.1:7101").
+//  `options` may be NULL for the defaults. Caller owns the result.
+ht_client_t *ht_client_new (const char *endpoint, const ht_client_options_t *options);
+void ht_client_destroy (ht_client_t **self_p);
+
+//  Calls `method` with `request` (may be NULL for an empty payload). For a
+//  mutating method, `idempotency_key` must be set; NULL makes a new one per
+//  call (retries within the call still share it). Returns the reply, or a
+//  reply made here with DEADLINE_EXCEEDED or UNAVAILABLE when the service did
+//  not answer. Caller owns the result: free with hetao__v1__reply__free_unpacked.
+Hetao__V1__Reply *ht_client_call (ht_client_t *self, const char *method,
+                                  const char *idempotency_key, const ProtobufCMessage *request);
+
+//  Same, with a payload that is already serialized (for tests of bad input).
+Hetao__V1__Reply *ht_client_call_raw (ht_client_t *self, const char *method,
+                                      const char *idempotency_key,
+                                      const void *payload, size_t size);
+
+//  Sends `frame` as the whole request and waits for one reply frame, once,
+//  with no retry and no check of what comes back (for tests of bad input).
+//  Returns the reply frame's bytes, or NULL on timeout; caller frees.
+void *ht_client_exchange (ht_client_t *self, const void *frame, size_t size,
+                          int timeout_ms, size_t *reply_size);
+
+#endif

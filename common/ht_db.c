@@ -1,0 +1,354 @@
+/*  ht_db - one PostgreSQL connection: reconnect, prepared statements,
+    pipelines and migrations
+*/
+
+#include "ht_db.h"
+#include "ht_log.h"
+#include "ht_text.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_BACKOFF_MIN_US   100000       //  first retry after 0.1 s
+#define S_BACKOFF_MAX_US  5000000       //  then doubling up to 5 s
+
+struct _ht_db_t {
+    char *conninfo;
+    char *application_name;
+    const ht_query_t *const *tables;
+    PGconn *conn;               //  NULL when not connected
+    int64_t retry_at_us;        //  monotonic time of the next attempt
+    int64_t backoff_us;
+    int pending;                //  statements sent in the current pipeline
+    unsigned generation;        //  counts successful connects
+    char error [512];
+};
+
+ht_db_t *
+ht_db_new (const char *conninfo, const char *application_name, const ht_query_t *const *tables)
+{
+    ht_db_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->conninfo = strdup (conninfo);
+    self->application_name = strdup (application_name);
+    self->tables = tables;
+    self->backoff_us = S_BACKOFF_MIN_US;
+    return self;
+}
+
+void
+ht_db_destroy (ht_db_t **self_p)
+{
+    ht_db_t *self = *self_p;
+    if (self) {
+        if (self->conn)
+            PQfinish (self->conn);
+        free (self->conninfo);
+        free (self->application_name);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_fail (ht_db_t *self, const char *what)
+{
+    snprintf (self->error, sizeof self->error, "%s: %s", what,
+              self->conn? PQerrorMessage (self->conn): "no connection");
+    //  libpq messages end with a newline; logs want one line.
+    char *newline = strchr (self->error, '\n');
+    if (newline)
+        *newline = 0;
+    if (self->conn) {
+        PQfinish (self->conn);
+        self->conn = NULL;
+    }
+    self->retry_at_us = ht_mono_us () + self->backoff_us;
+    self->backoff_us = self->backoff_us * 2 > S_BACKOFF_MAX_US? S_BACKOFF_MAX_US: self->backoff_us * 2;
+}
+
+//  Server notices (e.g. "relation already exists, skipping") go to the log
+//  as JSON lines instead of raw text on stderr.
+static void
+s_notice (void *arg, const char *message)
+{
+    ht_debug ("database notice: %.*s", (int) strcspn (message, "\n"), message);
+}
+
+static bool
+s_connect (ht_db_t *self)
+{
+    //  Defaults first: values in the connection string override them.
+    const char *keywords [] = { "connect_timeout", "application_name", "dbname", NULL };
+    const char *values [] = { "5", self->application_name, self->conninfo, NULL };
+    self->conn = PQconnectdbParams (keywords, values, 1);
+    if (PQstatus (self->conn) != CONNECTION_OK) {
+        s_fail (self, "connect");
+        return false;
+    }
+    PQsetNoticeProcessor (self->conn, s_notice, NULL);
+    //  Everything we store (money, space, decisions, the outbox) waits for
+    //  the WAL flush, whatever the server's default says.
+    PGresult *result = PQexec (self->conn, "SET synchronous_commit = on");
+    bool ok = PQresultStatus (result) == PGRES_COMMAND_OK;
+    PQclear (result);
+    if (!ok) {
+        s_fail (self, "set synchronous_commit");
+        return false;
+    }
+    for (const ht_query_t *const *table = self->tables; table && *table; table++)
+        for (const ht_query_t *query = *table; query->name; query++) {
+            result = PQprepare (self->conn, query->name, query->sql, 0, NULL);
+            ok = PQresultStatus (result) == PGRES_COMMAND_OK;
+            PQclear (result);
+            if (!ok) {
+                char what [160];
+                snprintf (what, sizeof what, "prepare %s", query->name);
+                s_fail (self, what);
+                return false;
+            }
+        }
+    self->backoff_us = S_BACKOFF_MIN_US;
+    self->error [0] = 0;
+    self->generation++;
+    return true;
+}
+
+bool
+ht_db_ready (ht_db_t *self)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return true;
+    if (self->conn)
+        s_fail (self, "connection lost");
+    if (ht_mono_us () < self->retry_at_us)
+        return false;
+    return s_connect (self);
+}
+
+bool
+ht_db_wait_ready (ht_db_t *self, int timeout_ms)
+{
+    int64_t give_up = ht_mono_us () + (int64_t) timeout_ms * 1000;
+    while (!ht_db_ready (self)) {
+        int64_t now = ht_mono_us ();
+        if (now >= give_up)
+            return false;
+        ht_warn ("database not ready, retrying: %s", self->error);
+        int64_t wait = self->retry_at_us - now;
+        usleep ((useconds_t) (wait > 0? wait: 1000));
+    }
+    return true;
+}
+
+PGconn *
+ht_db_conn (ht_db_t *self)
+{
+    return self->conn;
+}
+
+unsigned
+ht_db_generation (ht_db_t *self)
+{
+    return self->generation;
+}
+
+const char *
+ht_db_error (ht_db_t *self)
+{
+    return self->error;
+}
+
+static PGresult *
+s_no_connection (void)
+{
+    return PQmakeEmptyPGresult (NULL, PGRES_FATAL_ERROR);
+}
+
+PGresult *
+ht_db_exec (ht_db_t *self, const char *name, int count,
+            const char *const *values, const int *lengths, const int *formats)
+{
+    if (!self->conn)
+        return s_no_connection ();
+    PGresult *result = PQexecPrepared (self->conn, name, count, values, lengths, formats, 0);
+    return result? result: s_no_connection ();
+}
+
+bool
+ht_db_send (ht_db_t *self, const char *name, int count,
+            const char *const *values, const int *lengths, const int *formats)
+{
+    if (!self->conn)
+        return false;
+    if (PQpipelineStatus (self->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode (self->conn))
+        return false;
+    if (!PQsendQueryPrepared (self->conn, name, count, values, lengths, formats, 0)) {
+        s_fail (self, "send");
+        return false;
+    }
+    self->pending++;
+    return true;
+}
+
+bool
+ht_db_send_command (ht_db_t *self, const char *command)
+{
+    if (!self->conn)
+        return false;
+    if (PQpipelineStatus (self->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode (self->conn))
+        return false;
+    if (!PQsendQueryParams (self->conn, command, 0, NULL, NULL, NULL, NULL, 0)) {
+        s_fail (self, "send");
+        return false;
+    }
+    self->pending++;
+    return true;
+}
+
+bool
+ht_db_flush (ht_db_t *self, PGresult **results, int count)
+{
+    //  A failed send has already dropped the connection; the caller still
+    //  collects `count` (fatal) results, so every step gets one.
+    self->pending = 0;
+    bool ok = self->conn && PQpipelineSync (self->conn) == 1;
+    for (int i = 0; i < count; i++) {
+        results [i] = ok? PQgetResult (self->conn): NULL;
+        if (!results [i]) {
+            ok = false;
+            results [i] = s_no_connection ();
+            continue;
+        }
+        //  Each statement's result is followed by a NULL separator.
+        PGresult *extra;
+        while ((extra = PQgetResult (self->conn)) != NULL)
+            PQclear (extra);
+    }
+    if (ok) {
+        PGresult *sync = PQgetResult (self->conn);
+        ok = sync && PQresultStatus (sync) == PGRES_PIPELINE_SYNC;
+        PQclear (sync);
+        ok = ok && PQexitPipelineMode (self->conn) == 1;
+    }
+    if (!ok)
+        s_fail (self, "pipeline");
+    return ok;
+}
+
+bool
+ht_db_command (ht_db_t *self, const char *command)
+{
+    if (!self->conn)
+        return false;
+    PGresult *result = PQexec (self->conn, command);
+    bool ok = PQresultStatus (result) == PGRES_COMMAND_OK;
+    PQclear (result);
+    if (!ok)
+        ht_db_lost (self);
+    return ok;
+}
+
+bool
+ht_db_lost (ht_db_t *self)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return false;
+    if (self->conn)
+        s_fail (self, "connection lost");
+    return true;
+}
+
+const char *
+ht_db_sqlstate (const PGresult *result)
+{
+    const char *state = result? PQresultErrorField (result, PG_DIAG_SQLSTATE): NULL;
+    return state? state: "";
+}
+
+const char *
+ht_db_constraint (const PGresult *result)
+{
+    const char *name = result? PQresultErrorField (result, PG_DIAG_CONSTRAINT_NAME): NULL;
+    return name? name: "";
+}
+
+bool
+ht_db_ok (const PGresult *result)
+{
+    ExecStatusType status = PQresultStatus (result);
+    return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+}
+
+//  ---------------------------------------------------------------------------
+//  Migrations
+
+static bool
+s_run (PGconn *conn, const char *sql, int count, const char *const *values,
+       const char *what, char *error, size_t error_size)
+{
+    PGresult *result = count? PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0)
+                            : PQexec (conn, sql);
+    bool ok = ht_db_ok (result);
+    if (!ok)
+        snprintf (error, error_size, "%s: %s", what, PQresultErrorMessage (result));
+    PQclear (result);
+    return ok;
+}
+
+bool
+ht_db_migrate (ht_db_t *self, const char *component, const ht_migration_t *migrations,
+               char *error, size_t error_size)
+{
+    if (!self->conn) {
+        snprintf (error, error_size, "migrate %s: no database connection", component);
+        return false;
+    }
+    PGconn *conn = self->conn;
+    //  One lock for every component of this database: replicas that start
+    //  together apply each migration exactly once, in order.
+    const char *lock = "SELECT pg_advisory_lock(hashtext('hetao.migrate'))";
+    const char *unlock = "SELECT pg_advisory_unlock(hashtext('hetao.migrate'))";
+    if (!s_run (conn, lock, 0, NULL, "migration lock", error, error_size))
+        return false;
+    bool ok = s_run (conn,
+        "CREATE TABLE IF NOT EXISTS ht_migration ("
+        " component text NOT NULL, version integer NOT NULL, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
+        0, NULL, "create ht_migration", error, error_size);
+
+    for (const ht_migration_t *migration = migrations; ok && migration->name; migration++) {
+        char version [16];
+        snprintf (version, sizeof version, "%d", migration->version);
+        const char *key [] = { component, version, migration->name };
+        PGresult *result = PQexecParams (conn,
+            "SELECT 1 FROM ht_migration WHERE component = $1 AND version = $2",
+            2, NULL, key, NULL, NULL, 0);
+        ok = PQresultStatus (result) == PGRES_TUPLES_OK;
+        bool applied = ok && PQntuples (result) == 1;
+        PQclear (result);
+        if (!ok) {
+            snprintf (error, error_size, "read ht_migration: %s", PQerrorMessage (conn));
+            break;
+        }
+        if (applied)
+            continue;
+        char what [300];
+        snprintf (what, sizeof what, "migration %s/%s", component, migration->name);
+        ok = s_run (conn, "BEGIN", 0, NULL, what, error, error_size)
+          && s_run (conn, migration->sql, 0, NULL, what, error, error_size)
+          && s_run (conn, "INSERT INTO ht_migration (component, version, name) VALUES ($1, $2, $3)",
+                    3, key, what, error, error_size)
+          && s_run (conn, "COMMIT", 0, NULL, what, error, error_size);
+        if (ok)
+            ht_info ("applied migration %s/%s", component, migration->name);
+        else
+            s_run (conn, "ROLLBACK", 0, NULL, "rollback", error + strlen (error), 0);
+    }
+    char ignored [256];
+    s_run (conn, unlock, 0, NULL, "migration unlock", ignored, sizeof ignored);
+    return ok;
+}

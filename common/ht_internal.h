@@ -1,0 +1,65 @@
+/*  ht_internal - what the runtime's own files share and services never see  */
+#ifndef HT_INTERNAL_H_INCLUDED
+#define HT_INTERNAL_H_INCLUDED
+
+#include <czmq.h>
+
+#include "ht_service.h"
+#include "hetao/v1/envelope.pb-c.h"
+
+typedef struct _ht_relay_t ht_relay_t;
+
+//  Settings every service takes (see ht_server.c for flags and defaults).
+typedef struct {
+    const char *bind;               //  request ROUTER endpoint
+    const char *events_bind;        //  event PUB endpoint
+    const char *db;                 //  libpq connection string
+    const char *log_level;
+    int workers;
+    int max_request_bytes;          //  larger requests get RESOURCE_EXHAUSTED
+    int relay_poll_ms;
+    int idempotency_ttl_hours;
+    int shutdown_grace_ms;
+} ht_settings_t;
+
+//  What every worker of one service shares; read-only after start.
+typedef struct {
+    const ht_service_t *service;
+    const ht_settings_t *settings;
+    ht_relay_t *relay;
+    int64_t started_us;             //  monotonic
+} ht_shared_t;
+
+//  One worker's own resources.
+typedef struct {
+    const ht_shared_t *shared;
+    ht_db_t *db;
+    ht_arena_t *arena;
+    zsock_t *relay_wake;            //  PUSH to the relay: "events committed"
+} ht_worker_t;
+
+//  Statements of the runtime, prepared on every worker connection.
+extern const ht_query_t ht__runtime_queries [];
+
+//  Methods every service answers: system.Health, system.ReadEvents.
+extern const ht_route_t ht__system_routes [];
+
+//  Handles one request frame and returns the reply frame. Caller owns the result.
+zframe_t *ht__call_handle (ht_worker_t *worker, const byte *data, size_t size);
+
+//  The worker running this call (for system methods).
+ht_worker_t *ht__call_worker (ht_call_t *call);
+
+//  Fills `event` from row `row` of a result with the columns
+//  seq, type, aggregate_id, request_id, payload, occurred_us.
+void ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int row,
+                         const char *stream, ht_arena_t *arena);
+
+//  The relay: publishes committed events of `streams` in order on the PUB
+//  socket it binds at `events_bind`. NULL when it cannot bind.
+ht_relay_t *ht__relay_new (const ht_shared_t *shared);
+void ht__relay_destroy (ht_relay_t **self_p);
+const char *ht__relay_wake_endpoint (ht_relay_t *self);
+void ht__relay_position (ht_relay_t *self, int stream, bool *active, uint64_t *published);
+
+#endif

@@ -1,0 +1,20 @@
+/*  ht_json - any protobuf-c message as JSON or as readable text
+
+    Walks the message's descriptor, so every message of every service prints
+    without code of its own. Only present fields are printed. Enums print as
+    their value names, 64-bit integers as JSON numbers, bytes as base64.
+*/
+#ifndef HT_JSON_H_INCLUDED
+#define HT_JSON_H_INCLUDED
+
+#include <stdio.h>
+#include <protobuf-c/protobuf-c.h>
+
+//  One JSON object, no newline.
+void ht_json_write (FILE *out, const ProtobufCMessage *message);
+
+//  "field: value" lines, nested messages indented; times (fields ending in
+//  _at_us) also shown in RFC 3339.
+void ht_json_write_text (FILE *out, const ProtobufCMessage *message, int indent);
+
+#endif

@@ -1,0 +1,286 @@
+/*  ht_outbox - events written with the change that caused them, and the
+    relay that publishes them in order
+
+    Workers insert events into ht_outbox in the transaction of the change,
+    with no sequence number. The relay, one per stream across all replicas
+    (it holds the stream's advisory lock), numbers them and publishes them.
+
+    Do not break: the relay numbers only rows whose writing transaction
+    ended before the oldest transaction still running began
+    (txid < pg_snapshot_xmin). A bigserial compared with "id > last seen"
+    would skip a row whose transaction commits after a later one; with the
+    xmin horizon, no row can ever appear below a number already given, so
+    sequences are gap-free and never reordered. Rows of transactions that
+    conflict on the same data are numbered in commit order, because each
+    inserts its outbox row after the write that takes the row lock.
+*/
+
+#include "ht_internal.h"
+#include "ht_log.h"
+#include "ht_text.h"
+
+#include <assert.h>
+#include <endian.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_MAX_STREAMS    8
+#define S_BATCH          "500"      //  events numbered per statement
+#define S_LOCK_RETRY_US  1000000    //  a standby relay tries for the lock every second
+#define S_PURGE_EVERY_US 60000000   //  expired idempotency records are deleted every minute
+
+static const ht_query_t s_relay_queries [] = {
+    { "ht_relay_lock",
+      "SELECT pg_try_advisory_lock(hashtext('hetao.relay.' || $1))" },
+    { "ht_relay_stream",
+      "INSERT INTO ht_stream (stream) VALUES ($1) ON CONFLICT DO NOTHING" },
+    { "ht_relay_assign",
+      "WITH ready AS ("
+      "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM ht_outbox"
+      "   WHERE stream = $1 AND seq IS NULL"
+      "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+      "   ORDER BY id LIMIT $2::int),"
+      " bump AS ("
+      "  UPDATE ht_stream SET last_seq = last_seq + (SELECT count(*) FROM ready)"
+      "   WHERE stream = $1 RETURNING last_seq - (SELECT count(*) FROM ready) AS base),"
+      " numbered AS ("
+      "  UPDATE ht_outbox o SET seq = bump.base + ready.n FROM ready, bump"
+      "   WHERE o.id = ready.id"
+      "  RETURNING o.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
+      "   (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us)"
+      " SELECT * FROM numbered ORDER BY seq" },
+    { "ht_relay_purge",
+      "DELETE FROM ht_idempotency WHERE created_at < now() - make_interval(hours => $1::int)" },
+    { NULL, NULL }
+};
+
+struct _ht_relay_t {
+    const ht_shared_t *shared;
+    zactor_t *actor;
+    zsock_t *pub;                   //  owned by the actor thread once it runs
+    zsock_t *wake;                  //  PULL: workers signal after committing events
+    char wake_endpoint [64];
+    int n_streams;
+    atomic_bool active [S_MAX_STREAMS];
+    atomic_uint_least64_t published [S_MAX_STREAMS];
+};
+
+void
+ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int row,
+                    const char *stream, ht_arena_t *arena)
+{
+    hetao__v1__event__init (event);
+    event->stream = (char *) stream;
+    event->has_sequence = true;
+    event->sequence = strtoull (PQgetvalue (result, row, 0), NULL, 10);
+    event->type = PQgetvalue (result, row, 1);
+    event->aggregate_id = PQgetvalue (result, row, 2);
+    event->request_id = PQgetvalue (result, row, 3);
+    size_t length;
+    unsigned char *payload = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, row, 4), &length);
+    event->has_payload = true;
+    event->payload.len = length;
+    event->payload.data = ht_arena_alloc (arena, length + 1);
+    if (payload)
+        memcpy (event->payload.data, payload, length);
+    PQfreemem (payload);
+    event->has_occurred_at_us = true;
+    event->occurred_at_us = strtoll (PQgetvalue (result, row, 5), NULL, 10);
+}
+
+//  Numbers and publishes every ready event of one stream. False when the
+//  database failed (the lock may be gone with the connection).
+static bool
+s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
+{
+    const char *stream = self->shared->service->streams [index];
+    while (true) {
+        const char *values [] = { stream, S_BATCH };
+        PGresult *result = ht_db_exec (db, "ht_relay_assign", 2, values, NULL, NULL);
+        if (!ht_db_ok (result)) {
+            ht_error ("relay %s: %s", stream, PQresultErrorMessage (result));
+            PQclear (result);
+            ht_db_lost (db);
+            return false;
+        }
+        int rows = PQntuples (result);
+        for (int row = 0; row < rows; row++) {
+            Hetao__V1__Event event;
+            ht__event_from_row (&event, result, row, stream, arena);
+            zframe_t *body = zframe_new (NULL, hetao__v1__event__get_packed_size (&event));
+            hetao__v1__event__pack (&event, zframe_data (body));
+            //  PUB never blocks: past the high-water mark a slow subscriber
+            //  loses events, sees the gap in sequences and reads them back
+            //  with system.ReadEvents.
+            zsock_bsend (self->pub, "sf", event.type, body);
+            zframe_destroy (&body);
+            atomic_store (&self->published [index], event.sequence);
+            ht_arena_reset (arena);
+        }
+        PQclear (result);
+        if (rows < atoi (S_BATCH))
+            return true;
+    }
+}
+
+static bool
+s_lock (ht_relay_t *self, ht_db_t *db, int index)
+{
+    const char *stream = self->shared->service->streams [index];
+    const char *values [] = { stream };
+    PGresult *result = ht_db_exec (db, "ht_relay_lock", 1, values, NULL, NULL);
+    bool held = ht_db_ok (result) && !strcmp (PQgetvalue (result, 0, 0), "t");
+    PQclear (result);
+    if (held) {
+        result = ht_db_exec (db, "ht_relay_stream", 1, values, NULL, NULL);
+        held = ht_db_ok (result);
+        PQclear (result);
+        if (held)
+            ht_info ("relay: this instance now publishes stream %s", stream);
+    }
+    return held;
+}
+
+static void
+s_purge (ht_relay_t *self, ht_db_t *db)
+{
+    char hours [16];
+    snprintf (hours, sizeof hours, "%d", self->shared->settings->idempotency_ttl_hours);
+    const char *values [] = { hours };
+    PGresult *result = ht_db_exec (db, "ht_relay_purge", 1, values, NULL, NULL);
+    if (!ht_db_ok (result))
+        ht_warn ("relay: purge of idempotency records failed: %s", PQresultErrorMessage (result));
+    else
+    if (atoi (PQcmdTuples (result)) > 0)
+        ht_info ("relay: deleted %s expired idempotency records", PQcmdTuples (result));
+    PQclear (result);
+}
+
+static void
+s_relay_actor (zsock_t *pipe, void *args)
+{
+    ht_relay_t *self = args;
+    const ht_settings_t *settings = self->shared->settings;
+    const ht_query_t *const tables [] = { s_relay_queries, NULL };
+    char name [64];
+    snprintf (name, sizeof name, "hetao-%s-relay", self->shared->service->name);
+    ht_db_t *db = ht_db_new (settings->db, name, tables);
+    ht_arena_t *arena = ht_arena_new ();
+    zpoller_t *poller = zpoller_new (pipe, self->wake, NULL);
+    //  Stopped by the server through the pipe, after the last worker, never by a signal.
+    zpoller_set_nonstop (poller, true);
+    unsigned generation = 0;
+    int64_t lock_retry_at = 0, purge_at = 0;
+    zsock_signal (pipe, 0);
+
+    while (true) {
+        void *which = zpoller_wait (poller, settings->relay_poll_ms);
+        if (which == pipe) {
+            char *command = zstr_recv (pipe);
+            bool stop = !command || !strcmp (command, "$TERM");
+            zstr_free (&command);
+            if (stop)
+                break;
+        }
+        else
+        if (which == self->wake)
+            //  Any number of wake-ups mean one pass.
+            while (zsock_wait (self->wake) == 0 && zsock_events (self->wake) & ZMQ_POLLIN)
+                ;
+        if (!ht_db_ready (db)) {
+            for (int i = 0; i < self->n_streams; i++)
+                atomic_store (&self->active [i], false);
+            continue;
+        }
+        if (ht_db_generation (db) != generation) {
+            //  A new connection holds no locks.
+            generation = ht_db_generation (db);
+            for (int i = 0; i < self->n_streams; i++)
+                atomic_store (&self->active [i], false);
+            lock_retry_at = 0;
+        }
+        int64_t now = ht_mono_us ();
+        bool any_active = false;
+        for (int i = 0; i < self->n_streams; i++) {
+            if (!atomic_load (&self->active [i]) && now >= lock_retry_at)
+                atomic_store (&self->active [i], s_lock (self, db, i));
+            if (atomic_load (&self->active [i]) && !s_pump (self, db, arena, i))
+                atomic_store (&self->active [i], false);
+            any_active |= atomic_load (&self->active [i]);
+        }
+        if (now >= lock_retry_at)
+            lock_retry_at = now + S_LOCK_RETRY_US;
+        if (any_active && now >= purge_at) {
+            s_purge (self, db);
+            purge_at = now + S_PURGE_EVERY_US;
+        }
+    }
+    zpoller_destroy (&poller);
+    ht_arena_destroy (&arena);
+    ht_db_destroy (&db);
+}
+
+ht_relay_t *
+ht__relay_new (const ht_shared_t *shared)
+{
+    ht_relay_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->shared = shared;
+    while (shared->service->streams [self->n_streams])
+        self->n_streams++;
+    assert (self->n_streams <= S_MAX_STREAMS);
+
+    self->pub = zsock_new (ZMQ_PUB);
+    assert (self->pub);
+    //  Events are small; a deep queue rides out a slow subscriber, and one
+    //  that still falls behind reads the rest back by sequence.
+    zsock_set_sndhwm (self->pub, 100000);
+    zsock_set_linger (self->pub, 1000);
+    //  Subscribers send only subscriptions: refuse anything bigger.
+    zsock_set_maxmsgsize (self->pub, 1024);
+    zsock_set_heartbeat_ivl (self->pub, 5000);
+    zsock_set_heartbeat_timeout (self->pub, 15000);
+    zsock_set_handshake_ivl (self->pub, 5000);
+    zsock_set_tcp_keepalive (self->pub, 1);
+    if (zsock_bind (self->pub, "%s", shared->settings->events_bind) < 0) {
+        ht_error ("cannot bind events socket to %s: %s", shared->settings->events_bind,
+                  zmq_strerror (zmq_errno ()));
+        zsock_destroy (&self->pub);
+        free (self);
+        return NULL;
+    }
+    snprintf (self->wake_endpoint, sizeof self->wake_endpoint, "inproc://ht-relay-%p", (void *) self);
+    self->wake = zsock_new (ZMQ_PULL);
+    assert (self->wake);
+    zsock_set_rcvhwm (self->wake, 100);
+    zsock_bind (self->wake, "%s", self->wake_endpoint);
+    self->actor = zactor_new (s_relay_actor, self);
+    return self;
+}
+
+void
+ht__relay_destroy (ht_relay_t **self_p)
+{
+    ht_relay_t *self = *self_p;
+    if (self) {
+        zactor_destroy (&self->actor);
+        zsock_destroy (&self->wake);
+        zsock_destroy (&self->pub);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+ht__relay_wake_endpoint (ht_relay_t *self)
+{
+    return self->wake_endpoint;
+}
+
+void
+ht__relay_position (ht_relay_t *self, int stream, bool *active, uint64_t *published)
+{
+    *active = atomic_load (&self->active [stream]);
+    *published = atomic_load (&self->published [stream]);
+}

@@ -1,0 +1,29 @@
+/*  ht_service - what a service is, and the main() every service shares
+
+    A service is data: its name, method table, statements, migrations,
+    constraint meanings and event streams. ht_service_main does the rest:
+    configuration, logging, migrations, the request server, the outbox relay
+    and clean shutdown. A service's main.c is one call.
+*/
+#ifndef HT_SERVICE_H_INCLUDED
+#define HT_SERVICE_H_INCLUDED
+
+#include "ht_call.h"
+#include "ht_db.h"
+
+typedef struct {
+    const char *name;                       //  "registry": log field, method prefix, database role
+    const ht_route_t *routes;               //  ends with { NULL }
+    const ht_query_t *queries;              //  ends with { NULL }
+    const ht_migration_t *migrations;       //  ends with { 0, NULL }
+    const ht_constraint_t *constraints;     //  ends with { NULL }
+    const char *const *streams;             //  event streams it owns; ends with NULL
+    int default_port;                       //  requests; events on default_port + 1
+} ht_service_t;
+
+//  Runs the service until SIGTERM or SIGINT, then finishes the requests in
+//  flight and returns the process exit code (0 after a clean shutdown, 2 for
+//  bad configuration, 1 when it could not start).
+int ht_service_main (const ht_service_t *service, int argc, char **argv);
+
+#endif

@@ -1,0 +1,129 @@
+/*  ht_system - methods every service answers: system.Health, system.ReadEvents  */
+
+#include "ht_internal.h"
+#include "ht_text.h"
+#include "hetao/v1/system.pb-c.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S_READ_DEFAULT 100
+#define S_READ_MAX     1000
+
+//  Index of `stream` among the service's streams, or -1.
+static int
+s_stream_index (const ht_service_t *service, const char *stream)
+{
+    for (int i = 0; service->streams [i]; i++)
+        if (!strcmp (service->streams [i], stream))
+            return i;
+    return -1;
+}
+
+//  Last committed sequence of `stream` in a ht_stream_positions result.
+static uint64_t
+s_last_sequence (const PGresult *positions, const char *stream)
+{
+    for (int row = 0; positions && row < PQntuples (positions); row++)
+        if (!strcmp (PQgetvalue (positions, row, 0), stream))
+            return strtoull (PQgetvalue (positions, row, 1), NULL, 10);
+    return 0;
+}
+
+//  Answers even when the database is down: that is what it reports.
+static void
+s_health (ht_call_t *call, const ProtobufCMessage *request)
+{
+    ht_worker_t *worker = ht__call_worker (call);
+    const ht_shared_t *shared = worker->shared;
+    ht_arena_t *arena = ht_call_arena (call);
+
+    PGresult *positions = NULL;
+    if (ht_db_ready (worker->db)) {
+        positions = ht_db_exec (worker->db, "ht_stream_positions", 0, NULL, NULL, NULL);
+        if (!ht_db_ok (positions)) {
+            ht_db_lost (worker->db);
+            PQclear (positions);
+            positions = NULL;
+        }
+    }
+    Hetao__V1__HealthReply reply = HETAO__V1__HEALTH_REPLY__INIT;
+    reply.service = (char *) shared->service->name;
+    reply.version = HT_VERSION;
+    reply.has_uptime_s = true;
+    reply.uptime_s = (ht_mono_us () - shared->started_us) / 1000000;
+    reply.has_database_ok = true;
+    reply.database_ok = positions != NULL;
+    reply.events_endpoint = (char *) shared->settings->events_bind;
+    reply.has_workers = true;
+    reply.workers = (uint32_t) shared->settings->workers;
+
+    int count = 0;
+    while (shared->service->streams [count])
+        count++;
+    reply.streams = ht_arena_alloc (arena, sizeof (void *) * (size_t) count);
+    for (int i = 0; i < count; i++) {
+        Hetao__V1__StreamPosition *position = ht_arena_alloc (arena, sizeof *position);
+        hetao__v1__stream_position__init (position);
+        position->stream = (char *) shared->service->streams [i];
+        position->has_last_sequence = positions != NULL;
+        position->last_sequence = s_last_sequence (positions, position->stream);
+        bool active;
+        ht__relay_position (shared->relay, i, &active, &position->last_published);
+        position->relay_active = active;
+        position->has_relay_active = position->has_last_published = true;
+        reply.streams [reply.n_streams++] = position;
+    }
+    PQclear (positions);
+    ht_call_reply (call, &reply.base);
+}
+
+static void
+s_read_events (ht_call_t *call, const ProtobufCMessage *message)
+{
+    const Hetao__V1__ReadEventsRequest *request = (const Hetao__V1__ReadEventsRequest *) message;
+    const ht_service_t *service = ht__call_worker (call)->shared->service;
+    if (!request->stream || !*request->stream) {
+        ht_call_violation (call, "stream", "is required, e.g. \"%s\"", service->streams [0]);
+        return;
+    }
+    if (s_stream_index (service, request->stream) < 0) {
+        ht_call_fail (call, HT_NOT_FOUND, "stream", "the %s service has no stream '%.64s'",
+                      service->name, request->stream);
+        return;
+    }
+    uint32_t limit = request->has_limit? request->limit: S_READ_DEFAULT;
+    if (limit < 1 || limit > S_READ_MAX) {
+        ht_call_violation (call, "limit", "must be 1 to %d", S_READ_MAX);
+        return;
+    }
+    if (request->after_sequence > INT64_MAX) {
+        ht_call_violation (call, "after_sequence", "is beyond any sequence");
+        return;
+    }
+    const char *after = ht_call_int (call, (int64_t) request->after_sequence);
+    PGresult *rows = ht_call_query (call, "ht_events_read",
+                                    HT_ARGS (request->stream, after, ht_call_int (call, limit)));
+    PGresult *positions = ht_call_query (call, "ht_stream_positions", 0, NULL);
+    if (!rows || !positions)
+        return;
+
+    ht_arena_t *arena = ht_call_arena (call);
+    Hetao__V1__ReadEventsReply reply = HETAO__V1__READ_EVENTS_REPLY__INIT;
+    int count = PQntuples (rows);
+    reply.events = ht_arena_alloc (arena, sizeof (void *) * (size_t) (count + 1));
+    for (int row = 0; row < count; row++) {
+        Hetao__V1__Event *event = ht_arena_alloc (arena, sizeof *event);
+        ht__event_from_row (event, rows, row, request->stream, arena);
+        reply.events [reply.n_events++] = event;
+    }
+    reply.has_last_sequence = true;
+    reply.last_sequence = s_last_sequence (positions, request->stream);
+    ht_call_reply (call, &reply.base);
+}
+
+const ht_route_t ht__system_routes [] = {
+    { "system.Health",     &hetao__v1__health_request__descriptor,      false, s_health },
+    { "system.ReadEvents", &hetao__v1__read_events_request__descriptor, false, s_read_events },
+    { NULL }
+};

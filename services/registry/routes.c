@@ -1,0 +1,32 @@
+/*  routes - every method the registry answers, and what the registry is
+
+    The runtime decodes each payload as `request`, requires an idempotency
+    key and wraps the handler in one transaction (with the outbox write and
+    the idempotency record) when `mutates` is set.
+*/
+
+#include "org.h"
+#include "routes.h"
+
+static const ht_route_t s_routes [] = {
+    { "registry.RegisterOrganization",  &hetao__v1__register_organization_request__descriptor,   true,  org_register },
+    { "registry.GetOrganization",       &hetao__v1__get_organization_request__descriptor,        false, org_get },
+    { "registry.UpdateOrganization",    &hetao__v1__update_organization_request__descriptor,     true,  org_update },
+    { "registry.SetOrganizationStatus", &hetao__v1__set_organization_status_request__descriptor, true,  org_set_status },
+    { "registry.ListOrganizations",     &hetao__v1__list_organizations_request__descriptor,      false, org_list },
+    { NULL }
+};
+
+static const char *const s_streams [] = { "registry", NULL };
+
+extern const ht_migration_t registry_migrations [];
+
+const ht_service_t registry_service = {
+    .name = "registry",
+    .routes = s_routes,
+    .queries = org_queries,
+    .migrations = registry_migrations,
+    .constraints = org_constraints,
+    .streams = s_streams,
+    .default_port = 7101,
+};

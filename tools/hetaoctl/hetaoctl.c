@@ -1,0 +1,652 @@
+/*  hetaoctl - the command line of Hetao Park Services
+
+    hetaoctl [global options] NOUN VERB [options]
+
+    Every command is one row of s_commands; each builds a request from its
+    flags, calls the service through ht_client (deadline, retries, one
+    idempotency key for all retries) and prints the reply: readable text by
+    default, one JSON object per result with --json. The exit code says what
+    class of error happened (docs/cli.md).
+*/
+
+#include "ht_client.h"
+#include "ht_config.h"
+#include "ht_enum.h"
+#include "ht_json.h"
+#include "ht_status.h"
+#include "ht_text.h"
+#include "hetao/v1/registry.pb-c.h"
+#include "hetao/v1/system.pb-c.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE 2
+
+//  Global options
+static bool s_json;
+static int s_timeout_ms;
+static const char *s_idempotency_key;
+static const char *s_registry_endpoint;
+static const char *s_registry_events;
+
+static const ht_option_t s_global_options [] = {
+    { "json", NULL, HT_OPT_BOOL, &s_json, "false", 0, 0, "print one JSON object per result" },
+    { "timeout", "HETAO_TIMEOUT_MS", HT_OPT_INT, &s_timeout_ms, "5000", 100, 3600000,
+      "deadline of each call in milliseconds, retries included" },
+    { "idempotency-key", NULL, HT_OPT_STRING, &s_idempotency_key, NULL, 0, 0,
+      "key of a mutating call (default: a new one); repeat a call with the same key safely" },
+    { "registry-endpoint", "HETAO_REGISTRY_ENDPOINT", HT_OPT_STRING, &s_registry_endpoint,
+      "tcp://127.0.0.1:7101", 0, 0, "requests to the registry" },
+    { "registry-events", "HETAO_REGISTRY_EVENTS", HT_OPT_STRING, &s_registry_events,
+      "tcp://127.0.0.1:7102", 0, 0, "events of the registry" },
+    { NULL }
+};
+
+//  ---------------------------------------------------------------------------
+//  Output and errors
+
+static int
+s_usage_error (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fputs ("hetaoctl: ", stderr);
+    vfprintf (stderr, format, args);
+    fputs ("\n", stderr);
+    va_end (args);
+    return EXIT_USAGE;
+}
+
+static void
+s_print (const ProtobufCMessage *message)
+{
+    if (s_json)
+        ht_json_write (stdout, message);
+    else
+        ht_json_write_text (stdout, message, 0);
+    fputs ("\n", stdout);
+    fflush (stdout);
+}
+
+//  Prints a failed reply on stderr and returns its exit code.
+static int
+s_report (const Hetao__V1__Reply *reply)
+{
+    fprintf (stderr, "hetaoctl: %s: %s\n", ht_status_name (reply->status),
+             reply->message && *reply->message? reply->message: "(no message)");
+    for (size_t i = 0; i < reply->n_violations; i++)
+        if (reply->n_violations > 1)
+            fprintf (stderr, "  %s: %s\n", reply->violations [i]->field, reply->violations [i]->description);
+    return ht_status_exit_code (reply->status);
+}
+
+//  Calls `method` on the service at `endpoint`; on success unpacks the
+//  payload as `type` into *result (caller frees with protobuf_c_message_free_unpacked).
+static int
+s_call (const char *endpoint, const char *method, const ProtobufCMessage *request,
+        const ProtobufCMessageDescriptor *type, ProtobufCMessage **result)
+{
+    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
+    ht_client_t *client = ht_client_new (endpoint, &options);
+    Hetao__V1__Reply *reply = ht_client_call (client, method, s_idempotency_key, request);
+    ht_client_destroy (&client);
+    int code = 0;
+    if (reply->status != HETAO__V1__STATUS__OK)
+        code = s_report (reply);
+    else {
+        *result = protobuf_c_message_unpack (type, NULL, reply->payload.len, reply->payload.data);
+        if (!*result) {
+            fprintf (stderr, "hetaoctl: the reply payload is not a %s\n", type->name);
+            code = ht_status_exit_code (HT_INTERNAL);
+        }
+    }
+    hetao__v1__reply__free_unpacked (reply, NULL);
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
+//  Flags that name enum values, lists and yes/no
+
+static bool
+s_enum_flag (const char *flag, const char *text, const ProtobufCEnumDescriptor *type,
+             protobuf_c_boolean *has, int *value)
+{
+    if (!text)
+        return true;
+    if (ht_enum_value (type, text, value)) {
+        if (has)
+            *has = true;
+        return true;
+    }
+    char keys [512];
+    ht_enum_keys (type, keys, sizeof keys);
+    s_usage_error ("--%s: '%s' is not one of: %s", flag, text, keys);
+    return false;
+}
+
+//  Parses comma-separated sector keys into a new array (caller frees).
+static bool
+s_sectors_flag (const char *text, Hetao__V1__Sector **sectors, size_t *count)
+{
+    *count = 0;
+    *sectors = calloc (strlen (text) + 1, sizeof (Hetao__V1__Sector));
+    char *copy = strdup (text);
+    bool ok = true;
+    for (char *save, *key = strtok_r (copy, ",", &save); ok && key; key = strtok_r (NULL, ",", &save)) {
+        int value;
+        ok = s_enum_flag ("sectors", key, &hetao__v1__sector__descriptor, NULL, &value);
+        (*sectors) [(*count)++] = value;
+    }
+    free (copy);
+    return ok;
+}
+
+static bool
+s_yes_no_flag (const char *flag, const char *text, protobuf_c_boolean *has, protobuf_c_boolean *value)
+{
+    if (!text)
+        return true;
+    if (!strcmp (text, "true") || !strcmp (text, "yes"))
+        *value = true;
+    else
+    if (!strcmp (text, "false") || !strcmp (text, "no"))
+        *value = false;
+    else {
+        s_usage_error ("--%s: '%s' is not true or false", flag, text);
+        return false;
+    }
+    *has = true;
+    return true;
+}
+
+//  Parses a command's flags; *id gets the one positional argument, if allowed.
+static int
+s_parse (const ht_option_t *options, int argc, char **argv, const char **id, const char *usage)
+{
+    char error [256];
+    char *rest [1];
+    int count = 0;
+    switch (ht_config_parse (options, argc, argv, 0, id? rest: NULL, 1, &count, error, sizeof error)) {
+        case HT_CONFIG_HELP:
+            ht_config_usage (usage, options);
+            return -1;
+        case HT_CONFIG_ERROR:
+            return s_usage_error ("%s", error);
+        case HT_CONFIG_OK:
+            break;
+    }
+    if (id && count == 1)
+        *id = rest [0];
+    return 0;
+}
+
+static int
+s_print_org_reply (int code, ProtobufCMessage *result)
+{
+    if (code == 0) {
+        Hetao__V1__OrganizationReply *reply = (Hetao__V1__OrganizationReply *) result;
+        s_print (&reply->organization->base);
+        protobuf_c_message_free_unpacked (result, NULL);
+    }
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
+//  org
+
+static int
+s_org_register (int argc, char **argv)
+{
+    const char *name = NULL, *name_zh = NULL, *kind = NULL, *region = NULL, *uscc = NULL;
+    const char *hk_br = NULL, *other = NULL, *sectors = NULL;
+    bool major = false;
+    const ht_option_t options [] = {
+        { "name", NULL, HT_OPT_STRING, &name, NULL, 0, 0, "English name" },
+        { "name-zh", NULL, HT_OPT_STRING, &name_zh, NULL, 0, 0, "Chinese name" },
+        { "kind", NULL, HT_OPT_STRING, &kind, NULL, 0, 0, "research_institute, university, enterprise, ..." },
+        { "region", NULL, HT_OPT_STRING, &region, NULL, 0, 0, "mainland, hong_kong, macao or overseas" },
+        { "uscc", NULL, HT_OPT_STRING, &uscc, NULL, 0, 0, "mainland Unified Social Credit Code" },
+        { "hk-br", NULL, HT_OPT_STRING, &hk_br, NULL, 0, 0, "Hong Kong Business Registration number" },
+        { "reg-id", NULL, HT_OPT_STRING, &other, NULL, 0, 0, "any other registration identifier" },
+        { "sectors", NULL, HT_OPT_STRING, &sectors, NULL, 0, 0, "comma-separated, e.g. quantum_technology" },
+        { "major-platform", NULL, HT_OPT_BOOL, &major, "false", 0, 0, "a major research platform" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl org register [options]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__RegisterOrganizationRequest request = HETAO__V1__REGISTER_ORGANIZATION_REQUEST__INIT;
+    request.name_en = (char *) name;
+    request.name_zh = (char *) name_zh;
+    int value = 0;
+    if (!s_enum_flag ("kind", kind, &hetao__v1__organization_kind__descriptor, &request.has_kind, &value))
+        return EXIT_USAGE;
+    request.kind = value;
+    if (!s_enum_flag ("region", region, &hetao__v1__region__descriptor, &request.has_region, &value))
+        return EXIT_USAGE;
+    request.region = value;
+    if (!!uscc + !!hk_br + !!other > 1)
+        return s_usage_error ("give one of --uscc, --hk-br and --reg-id");
+    request.has_registration_type = uscc || hk_br || other;
+    request.registration_type = uscc? HETAO__V1__REGISTRATION_TYPE__REGISTRATION_TYPE_USCC
+                              : hk_br? HETAO__V1__REGISTRATION_TYPE__REGISTRATION_TYPE_HK_BR
+                              : HETAO__V1__REGISTRATION_TYPE__REGISTRATION_TYPE_OTHER;
+    request.registration_id = (char *) (uscc? uscc: hk_br? hk_br: other);
+    Hetao__V1__Sector *list = NULL;
+    if (sectors && !s_sectors_flag (sectors, &list, &request.n_sectors)) {
+        free (list);
+        return EXIT_USAGE;
+    }
+    request.sectors = list;
+    request.has_major_platform = true;
+    request.major_platform = major;
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "registry.RegisterOrganization", &request.base,
+                   &hetao__v1__organization_reply__descriptor, &result);
+    free (list);
+    return s_print_org_reply (code, result);
+}
+
+static int
+s_org_get (int argc, char **argv)
+{
+    const char *id = NULL;
+    const ht_option_t options [] = {
+        { "id", NULL, HT_OPT_STRING, &id, NULL, 0, 0, "the organization's id (or give it as the argument)" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, &id, "Usage: hetaoctl org get ID");
+    if (code)
+        return code < 0? 0: code;
+    if (!id)
+        return s_usage_error ("org get: give the organization's id");
+    Hetao__V1__GetOrganizationRequest request = HETAO__V1__GET_ORGANIZATION_REQUEST__INIT;
+    request.id = (char *) id;
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "registry.GetOrganization", &request.base,
+                   &hetao__v1__organization_reply__descriptor, &result);
+    return s_print_org_reply (code, result);
+}
+
+static int
+s_org_update (int argc, char **argv)
+{
+    const char *id = NULL, *name = NULL, *name_zh = NULL, *kind = NULL, *sectors = NULL, *major = NULL;
+    const char *version = NULL;
+    const ht_option_t options [] = {
+        { "id", NULL, HT_OPT_STRING, &id, NULL, 0, 0, "the organization's id (or give it as the argument)" },
+        { "name", NULL, HT_OPT_STRING, &name, NULL, 0, 0, "new English name (\"\" clears it)" },
+        { "name-zh", NULL, HT_OPT_STRING, &name_zh, NULL, 0, 0, "new Chinese name (\"\" clears it)" },
+        { "kind", NULL, HT_OPT_STRING, &kind, NULL, 0, 0, "new kind" },
+        { "sectors", NULL, HT_OPT_STRING, &sectors, NULL, 0, 0, "new sectors, comma-separated (\"\" for none)" },
+        { "major-platform", NULL, HT_OPT_STRING, &major, NULL, 0, 0, "true or false" },
+        { "expected-version", NULL, HT_OPT_STRING, &version, NULL, 0, 0, "refuse unless at this version" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, &id, "Usage: hetaoctl org update ID [options]");
+    if (code)
+        return code < 0? 0: code;
+    if (!id)
+        return s_usage_error ("org update: give the organization's id");
+    Hetao__V1__UpdateOrganizationRequest request = HETAO__V1__UPDATE_ORGANIZATION_REQUEST__INIT;
+    Hetao__V1__SectorList list = HETAO__V1__SECTOR_LIST__INIT;
+    request.id = (char *) id;
+    request.name_en = (char *) name;
+    request.name_zh = (char *) name_zh;
+    int value = 0;
+    if (!s_enum_flag ("kind", kind, &hetao__v1__organization_kind__descriptor, &request.has_kind, &value))
+        return EXIT_USAGE;
+    request.kind = value;
+    if (!s_yes_no_flag ("major-platform", major, &request.has_major_platform, &request.major_platform))
+        return EXIT_USAGE;
+    if (version) {
+        request.has_expected_version = true;
+        request.expected_version = strtoll (version, NULL, 10);
+    }
+    if (sectors) {
+        if (!s_sectors_flag (sectors, &list.sectors, &list.n_sectors)) {
+            free (list.sectors);
+            return EXIT_USAGE;
+        }
+        request.sectors = &list;
+    }
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "registry.UpdateOrganization", &request.base,
+                   &hetao__v1__organization_reply__descriptor, &result);
+    free (list.sectors);
+    return s_print_org_reply (code, result);
+}
+
+static int
+s_org_set_status (int argc, char **argv)
+{
+    const char *id = NULL, *status = NULL, *reason = NULL, *version = NULL;
+    const ht_option_t options [] = {
+        { "id", NULL, HT_OPT_STRING, &id, NULL, 0, 0, "the organization's id (or give it as the argument)" },
+        { "status", NULL, HT_OPT_STRING, &status, NULL, 0, 0, "active, suspended or withdrawn" },
+        { "reason", NULL, HT_OPT_STRING, &reason, NULL, 0, 0, "why (required for suspended and withdrawn)" },
+        { "expected-version", NULL, HT_OPT_STRING, &version, NULL, 0, 0, "refuse unless at this version" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, &id, "Usage: hetaoctl org set-status ID --status S [--reason R]");
+    if (code)
+        return code < 0? 0: code;
+    if (!id)
+        return s_usage_error ("org set-status: give the organization's id");
+    Hetao__V1__SetOrganizationStatusRequest request = HETAO__V1__SET_ORGANIZATION_STATUS_REQUEST__INIT;
+    request.id = (char *) id;
+    request.reason = (char *) reason;
+    int value = 0;
+    if (!s_enum_flag ("status", status, &hetao__v1__organization_status__descriptor, &request.has_status, &value))
+        return EXIT_USAGE;
+    request.status = value;
+    if (version) {
+        request.has_expected_version = true;
+        request.expected_version = strtoll (version, NULL, 10);
+    }
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "registry.SetOrganizationStatus", &request.base,
+                   &hetao__v1__organization_reply__descriptor, &result);
+    return s_print_org_reply (code, result);
+}
+
+static int
+s_org_list (int argc, char **argv)
+{
+    const char *kind = NULL, *region = NULL, *status = NULL, *sector = NULL, *major = NULL;
+    const char *name = NULL, *reg_id = NULL, *token = NULL;
+    int page_size = 50;
+    bool all = false;
+    const ht_option_t options [] = {
+        { "kind", NULL, HT_OPT_STRING, &kind, NULL, 0, 0, "only this kind" },
+        { "region", NULL, HT_OPT_STRING, &region, NULL, 0, 0, "only this region" },
+        { "status", NULL, HT_OPT_STRING, &status, NULL, 0, 0, "only this status" },
+        { "sector", NULL, HT_OPT_STRING, &sector, NULL, 0, 0, "only organizations in this sector" },
+        { "major-platform", NULL, HT_OPT_STRING, &major, NULL, 0, 0, "true or false" },
+        { "name-contains", NULL, HT_OPT_STRING, &name, NULL, 0, 0, "part of either name, any case" },
+        { "registration-id", NULL, HT_OPT_STRING, &reg_id, NULL, 0, 0, "exactly this identifier" },
+        { "page-size", NULL, HT_OPT_INT, &page_size, "50", 1, 500, "organizations per page" },
+        { "page-token", NULL, HT_OPT_STRING, &token, NULL, 0, 0, "next_page_token of the previous page" },
+        { "all", NULL, HT_OPT_BOOL, &all, "false", 0, 0, "follow next_page_token to the last page" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl org list [filters]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__ListOrganizationsRequest request = HETAO__V1__LIST_ORGANIZATIONS_REQUEST__INIT;
+    int value = 0;
+    if (!s_enum_flag ("kind", kind, &hetao__v1__organization_kind__descriptor, &request.has_kind, &value))
+        return EXIT_USAGE;
+    request.kind = value;
+    if (!s_enum_flag ("region", region, &hetao__v1__region__descriptor, &request.has_region, &value))
+        return EXIT_USAGE;
+    request.region = value;
+    if (!s_enum_flag ("status", status, &hetao__v1__organization_status__descriptor, &request.has_status, &value))
+        return EXIT_USAGE;
+    request.status = value;
+    if (!s_enum_flag ("sector", sector, &hetao__v1__sector__descriptor, &request.has_sector, &value))
+        return EXIT_USAGE;
+    request.sector = value;
+    if (!s_yes_no_flag ("major-platform", major, &request.has_major_platform, &request.major_platform))
+        return EXIT_USAGE;
+    request.name_contains = (char *) name;
+    request.registration_id = (char *) reg_id;
+    request.has_page_size = true;
+    request.page_size = (uint32_t) page_size;
+    char *next = token? strdup (token): NULL;
+    do {
+        request.page_token = next;
+        ProtobufCMessage *result = NULL;
+        code = s_call (s_registry_endpoint, "registry.ListOrganizations", &request.base,
+                       &hetao__v1__list_organizations_reply__descriptor, &result);
+        free (next);
+        next = NULL;
+        if (code)
+            break;
+        Hetao__V1__ListOrganizationsReply *reply = (Hetao__V1__ListOrganizationsReply *) result;
+        for (size_t i = 0; i < reply->n_organizations; i++) {
+            s_print (&reply->organizations [i]->base);
+            if (!s_json && i + 1 < reply->n_organizations)
+                puts ("");
+        }
+        if (reply->next_page_token) {
+            next = strdup (reply->next_page_token);
+            if (!all)
+                fprintf (stderr, "hetaoctl: more: --page-token %s\n", next);
+        }
+        protobuf_c_message_free_unpacked (result, NULL);
+    } while (all && next);
+    free (next);
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
+//  events
+
+//  The payload type of each event type prefix.
+static const struct {
+    const char *prefix;
+    const ProtobufCMessageDescriptor *payload;
+} s_event_payloads [] = {
+    { "registry.organization.", &hetao__v1__organization_event__descriptor },
+    { NULL }
+};
+
+static void
+s_print_event (const Hetao__V1__Event *event)
+{
+    const ProtobufCMessageDescriptor *type = NULL;
+    for (int i = 0; s_event_payloads [i].prefix; i++)
+        if (!strncmp (event->type, s_event_payloads [i].prefix, strlen (s_event_payloads [i].prefix)))
+            type = s_event_payloads [i].payload;
+    ProtobufCMessage *payload = type
+        ? protobuf_c_message_unpack (type, NULL, event->payload.len, event->payload.data): NULL;
+    Hetao__V1__Event head = *event;
+    head.has_payload = !payload;    //  raw bytes only when we cannot decode them
+    if (s_json) {
+        //  One object: the envelope's fields, then the decoded "payload".
+        char *text = NULL;
+        size_t size = 0;
+        FILE *buffer = open_memstream (&text, &size);
+        ht_json_write (buffer, &head.base);
+        fclose (buffer);
+        if (payload) {
+            text [size - 1] = 0;        //  drop the closing brace
+            fputs (text, stdout);
+            fputs (size > 2? ",\"payload\":": "\"payload\":", stdout);
+            ht_json_write (stdout, payload);
+            fputs ("}", stdout);
+        }
+        else
+            fputs (text, stdout);
+        fputs ("\n", stdout);
+        free (text);
+    }
+    else {
+        ht_json_write_text (stdout, &head.base, 0);
+        if (payload) {
+            fputs ("payload:\n", stdout);
+            ht_json_write_text (stdout, payload, 2);
+        }
+        fputs ("\n", stdout);
+    }
+    fflush (stdout);
+    if (payload)
+        protobuf_c_message_free_unpacked (payload, NULL);
+}
+
+static int
+s_events_tail (int argc, char **argv)
+{
+    const char *stream = "registry";
+    int from = 0, max = 0;
+    const ht_option_t options [] = {
+        { "stream", NULL, HT_OPT_STRING, &stream, "registry", 0, 0, "the stream to follow" },
+        { "from-seq", NULL, HT_OPT_INT, &from, "0", 0, 2147483647, "print events after this sequence" },
+        { "max", NULL, HT_OPT_INT, &max, "0", 0, 2147483647, "stop after this many events (0: never)" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl events tail [--stream S] [--from-seq N] [--max N]");
+    if (code)
+        return code < 0? 0: code;
+    if (strcmp (stream, "registry") != 0)
+        return s_usage_error ("--stream: '%s' is not a stream this hetaoctl knows (registry)", stream);
+    //  Subscribe first, then read history: nothing published in between is missed.
+    zsock_t *subscriber = zsock_new (ZMQ_SUB);
+    zsock_set_rcvhwm (subscriber, 100000);
+    zsock_set_maxmsgsize (subscriber, 16 * 1024 * 1024);
+    zsock_set_reconnect_ivl_max (subscriber, 5000);
+    char topic [80];
+    snprintf (topic, sizeof topic, "%s.", stream);
+    zsock_set_subscribe (subscriber, topic);
+    zsock_connect (subscriber, "%s", s_registry_events);
+
+    ht_client_options_t client_options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
+    ht_client_t *client = ht_client_new (s_registry_endpoint, &client_options);
+    uint64_t last = (uint64_t) from;
+    int printed = 0;
+    bool caught_up = false;
+    while (!zsys_interrupted && (max == 0 || printed < max)) {
+        if (!caught_up) {
+            //  Read history (or a gap) back by sequence.
+            Hetao__V1__ReadEventsRequest request = HETAO__V1__READ_EVENTS_REQUEST__INIT;
+            request.stream = (char *) stream;
+            request.has_after_sequence = request.has_limit = true;
+            request.after_sequence = last;
+            request.limit = 1000;
+            Hetao__V1__Reply *reply = ht_client_call (client, "system.ReadEvents", NULL, &request.base);
+            if (reply->status != HETAO__V1__STATUS__OK) {
+                code = s_report (reply);
+                hetao__v1__reply__free_unpacked (reply, NULL);
+                break;
+            }
+            Hetao__V1__ReadEventsReply *page =
+                hetao__v1__read_events_reply__unpack (NULL, reply->payload.len, reply->payload.data);
+            hetao__v1__reply__free_unpacked (reply, NULL);
+            for (size_t i = 0; page && i < page->n_events && (max == 0 || printed < max); i++) {
+                s_print_event (page->events [i]);
+                last = page->events [i]->sequence;
+                printed++;
+            }
+            caught_up = !page || page->n_events < 1000;
+            hetao__v1__read_events_reply__free_unpacked (page, NULL);
+            continue;
+        }
+        zmq_pollitem_t item = { zsock_resolve (subscriber), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 1000) <= 0) {
+            caught_up = false;          //  quiet: look for anything the live feed missed
+            continue;
+        }
+        char *type = NULL;
+        zframe_t *body = NULL;
+        if (zsock_recv (subscriber, "sf", &type, &body) != 0)
+            continue;
+        Hetao__V1__Event *event = body
+            ? hetao__v1__event__unpack (NULL, zframe_size (body), zframe_data (body)): NULL;
+        if (event && event->sequence == last + 1) {
+            s_print_event (event);
+            last = event->sequence;
+            printed++;
+        }
+        else
+        if (event && event->sequence > last + 1)
+            caught_up = false;          //  a gap: read it back
+        if (event)
+            hetao__v1__event__free_unpacked (event, NULL);
+        zstr_free (&type);
+        zframe_destroy (&body);
+    }
+    ht_client_destroy (&client);
+    zsock_destroy (&subscriber);
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
+//  health
+
+static int
+s_health (int argc, char **argv)
+{
+    int code = s_parse ((const ht_option_t []) { { NULL } }, argc, argv, NULL, "Usage: hetaoctl health");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__HealthRequest request = HETAO__V1__HEALTH_REQUEST__INIT;
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "system.Health", &request.base,
+                   &hetao__v1__health_reply__descriptor, &result);
+    if (code == 0) {
+        s_print (result);
+        Hetao__V1__HealthReply *health = (Hetao__V1__HealthReply *) result;
+        if (!health->database_ok) {
+            fprintf (stderr, "hetaoctl: %s cannot reach its database\n", health->service);
+            code = ht_status_exit_code (HT_UNAVAILABLE);
+        }
+        protobuf_c_message_free_unpacked (result, NULL);
+    }
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
+
+static const struct {
+    const char *noun, *verb;
+    int (*run) (int argc, char **argv);
+    const char *summary;
+} s_commands [] = {
+    { "org",    "register",   s_org_register,   "register an organization" },
+    { "org",    "get",        s_org_get,        "show one organization" },
+    { "org",    "update",     s_org_update,     "change names, kind, sectors or the major-platform flag" },
+    { "org",    "set-status", s_org_set_status, "activate, suspend or withdraw an organization" },
+    { "org",    "list",       s_org_list,       "list and search organizations" },
+    { "events", "tail",       s_events_tail,    "print a stream's events from a sequence, then follow" },
+    { "health", NULL,         s_health,         "version, uptime, database and streams of a service" },
+    { NULL }
+};
+
+static void
+s_help (void)
+{
+    ht_config_usage ("Usage: hetaoctl [global options] COMMAND [options]\n\n"
+                     "Commands (COMMAND --help for their options):", (const ht_option_t []) { { NULL } });
+    for (int i = 0; s_commands [i].noun; i++)
+        printf ("  %-6s %-11s %s\n", s_commands [i].noun, s_commands [i].verb? s_commands [i].verb: "",
+                s_commands [i].summary);
+    puts ("");
+    ht_config_usage ("Global options:", s_global_options);
+}
+
+int
+main (int argc, char **argv)
+{
+    zsys_init ();
+    zsys_set_logstream (NULL);
+    //  Global options come before the command.
+    int first = 1;
+    while (first < argc && !strncmp (argv [first], "--", 2) && strcmp (argv [first], "--help"))
+        first += strchr (argv [first], '=') || !strcmp (argv [first], "--json")? 1: 2;
+    char error [256];
+    if (first > argc
+    ||  ht_config_parse (s_global_options, first, argv, 1, NULL, 0, NULL, error, sizeof error)
+        != HT_CONFIG_OK) {
+        if (first > argc)
+            snprintf (error, sizeof error, "flag %s needs a value", argv [argc - 1]);
+        return s_usage_error ("%s", error);
+    }
+    if (first >= argc || !strcmp (argv [first], "--help") || !strcmp (argv [first], "help")) {
+        s_help ();
+        return first >= argc? EXIT_USAGE: 0;
+    }
+    const char *noun = argv [first];
+    const char *verb = first + 1 < argc? argv [first + 1]: NULL;
+    for (int i = 0; s_commands [i].noun; i++) {
+        if (strcmp (s_commands [i].noun, noun) != 0)
+            continue;
+        if (!s_commands [i].verb)
+            return s_commands [i].run (argc - first - 1, argv + first + 1);
+        if (verb && !strcmp (s_commands [i].verb, verb))
+            return s_commands [i].run (argc - first - 2, argv + first + 2);
+    }
+    return s_usage_error ("unknown command '%s%s%s' (see hetaoctl --help)", noun, verb? " ": "", verb? verb: "");
+}
