@@ -1,0 +1,281 @@
+"""harness - start a real service against a real PostgreSQL and talk to it over ZeroMQ.
+
+Every test gets its own database (created here, dropped at the end) and its
+own service process on free ports. Messages are built with the Python code
+that protoc generates from proto/ at build time, so these tests are also an
+independent check of the wire format.
+
+Environment (set by `deploy/dev test` and ctest):
+  HETAO_TEST_PG   libpq connection string of the test cluster's admin database
+  HETAO_BUILD     the build directory (binaries in bin/, generated Python in gen/python)
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+BUILD = os.environ.get("HETAO_BUILD") or os.path.join(os.path.dirname(__file__), "..", "build")
+sys.path.insert(0, os.path.join(BUILD, "gen", "python"))
+
+import psycopg2  # noqa: E402
+import zmq  # noqa: E402
+from hetao.v1 import envelope_pb2, registry_pb2, system_pb2  # noqa: E402,F401
+
+Status = envelope_pb2.Status
+ZMQ = zmq.Context.instance()
+
+
+def admin_dsn():
+    dsn = os.environ.get("HETAO_TEST_PG")
+    if not dsn:
+        raise RuntimeError("HETAO_TEST_PG is not set: run the tests with `deploy/dev test`")
+    return dsn
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def new_key():
+    return str(uuid.uuid4())
+
+
+class Database:
+    """A fresh database on the test cluster, dropped by close()."""
+
+    def __init__(self):
+        self.name = "t_" + uuid.uuid4().hex[:16]
+        admin = psycopg2.connect(admin_dsn())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute('CREATE DATABASE "%s"' % self.name)  # name made here, never input
+        admin.close()
+        self.dsn = admin_dsn().replace("dbname=postgres", "") + " dbname=" + self.name
+        self.conn = None
+
+    def query(self, sql, params=()):
+        """Rows of one statement, run in its own committed transaction."""
+        if self.conn is None or self.conn.closed:
+            self.conn = psycopg2.connect(self.dsn)
+            self.conn.autocommit = True
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+        admin = psycopg2.connect(admin_dsn())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % self.name)
+        admin.close()
+
+
+class Service:
+    """One running service process (e.g. hetao-registry) on free ports."""
+
+    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True):
+        self.name = name
+        self.own_db = db is None
+        self.db = db or Database()
+        self.port = free_port()
+        self.events_port = free_port()
+        self.endpoint = "tcp://127.0.0.1:%d" % self.port
+        self.events_endpoint = "tcp://127.0.0.1:%d" % self.events_port
+        self.log = tempfile.NamedTemporaryFile(prefix="hetao-%s-" % name, suffix=".log", delete=False)
+        self.cmd = [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
+                    "--bind", self.endpoint, "--events-bind", self.events_endpoint,
+                    "--workers", str(workers)] + list(args)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
+        if wait:
+            self.wait_healthy()
+
+    def wait_healthy(self, seconds=20):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("%s exited with %s:\n%s" % (self.name, self.proc.returncode, self.log_text()))
+            try:
+                reply = self.call("system.Health", system_pb2.HealthRequest(), timeout=0.5)
+                if reply.status == Status.OK:
+                    return
+            except TimeoutError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("%s not healthy within %d s:\n%s" % (self.name, seconds, self.log_text()))
+
+    def log_text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()[-4000:]
+
+    def client(self, kind=zmq.DEALER):
+        return Client(self.endpoint, kind)
+
+    def call(self, method, payload, key=None, timeout=5.0):
+        with self.client() as c:
+            return c.call(method, payload, key=key, timeout=timeout)
+
+    def subscribe(self, topic="registry."):
+        sock = ZMQ.socket(zmq.SUB)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.RCVHWM, 0)
+        sock.setsockopt_string(zmq.SUBSCRIBE, topic)
+        sock.connect(self.events_endpoint)
+        return sock
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def close(self):
+        self.stop()
+        if self.own_db:
+            self.db.close()
+        os.unlink(self.log.name)
+
+
+class Client:
+    """A DEALER (or REQ) socket speaking the envelope protocol."""
+
+    def __init__(self, endpoint, kind=zmq.DEALER):
+        self.kind = kind
+        self.sock = ZMQ.socket(kind)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(endpoint)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.sock.close()
+
+    def send_frame(self, frame):
+        if self.kind == zmq.DEALER:
+            self.sock.send_multipart([b"", frame])
+        else:
+            self.sock.send(frame)
+
+    def recv_frame(self, timeout=5.0):
+        if not self.sock.poll(int(timeout * 1000)):
+            raise TimeoutError("no reply within %.1f s" % timeout)
+        frames = self.sock.recv_multipart()
+        return frames[-1]
+
+    def exchange(self, frame, timeout=5.0):
+        """Sends raw bytes as the request frame; returns the decoded Reply."""
+        self.send_frame(frame)
+        reply = envelope_pb2.Reply()
+        reply.ParseFromString(self.recv_frame(timeout))
+        return reply
+
+    def call(self, method, payload, key=None, request_id=None, timeout=5.0):
+        request = envelope_pb2.Request(request_id=request_id or new_key(), method=method)
+        if key is not None:
+            request.idempotency_key = key
+        request.payload = payload if isinstance(payload, bytes) else payload.SerializeToString()
+        reply = self.exchange(request.SerializeToString(), timeout)
+        if reply.request_id != request.request_id:
+            raise AssertionError("reply for %r, expected %r" % (reply.request_id, request.request_id))
+        return reply
+
+
+def decode(reply, message_type):
+    """The reply's payload as `message_type`; fails the test unless the reply is OK."""
+    if reply.status != Status.OK:
+        raise AssertionError("expected OK, got %s: %s" % (Status.Name(reply.status), reply.message))
+    message = message_type()
+    message.ParseFromString(reply.payload)
+    return message
+
+
+def read_events(service, stream="registry", after=0, limit=1000):
+    """Every event of `stream` after sequence `after`, through system.ReadEvents."""
+    events = []
+    while True:
+        page = decode(service.call("system.ReadEvents",
+                                   system_pb2.ReadEventsRequest(stream=stream, after_sequence=after, limit=limit)),
+                      system_pb2.ReadEventsReply)
+        events.extend(page.events)
+        if len(page.events) < limit:
+            return events
+        after = page.events[-1].sequence
+
+
+def wait_for(predicate, seconds=10, interval=0.05):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+# Unified Social Credit Codes with correct check characters, made on demand.
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def uscc(n):
+    """The n-th valid USCC of the form 91440300XXXXXXXXX plus its check character."""
+    body = "91440300"
+    digits = ""
+    for _ in range(9):
+        digits = USCC_CHARSET[n % 31] + digits
+        n //= 31
+    body += digits
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
+    return body + USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def org_request(n, **overrides):
+    fields = dict(kind=registry_pb2.ORGANIZATION_KIND_RESEARCH_INSTITUTE,
+                  name_en="Hetao Lab %d" % n, name_zh="河套实验室%d" % n,
+                  region=registry_pb2.REGION_MAINLAND,
+                  registration_type=registry_pb2.REGISTRATION_TYPE_USCC,
+                  registration_id=uscc(n),
+                  sectors=[registry_pb2.SECTOR_QUANTUM_TECHNOLOGY])
+    fields.update(overrides)
+    return registry_pb2.RegisterOrganizationRequest(**{k: v for k, v in fields.items() if v is not None})
+
+
+class ServiceTest(unittest.TestCase):
+    """A test case with one registry service and database per test class."""
+
+    workers = 4
+
+    @classmethod
+    def setUpClass(cls):
+        cls.svc = Service("registry", workers=cls.workers)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+
+    def assertStatus(self, reply, status, field=None):
+        self.assertEqual(Status.Name(reply.status), Status.Name(status),
+                         "expected %s, got %s: %s" % (Status.Name(status), Status.Name(reply.status), reply.message))
+        if field is not None:
+            fields = [v.field for v in reply.violations]
+            self.assertIn(field, fields, "violations name %s, not %s (%s)" % (fields, field, reply.message))
+            self.assertIn(field, reply.message)
+
+    def register(self, n, **overrides):
+        return self.svc.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
