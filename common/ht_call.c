@@ -19,6 +19,7 @@
 #include "ht_internal.h"
 #include "ht_log.h"
 #include "ht_text.h"
+#include "ht_wire.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -582,6 +583,12 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
                       size, settings->max_request_bytes);
         return false;
     }
+    char field [256];
+    if (!ht_wire_strings_valid (&hetao__v1__request__descriptor, data, size, field, sizeof field)) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
+                      "envelope field %s must be valid UTF-8 without NUL bytes", field);
+        return false;
+    }
     Hetao__V1__Request *request = hetao__v1__request__unpack (allocator, size, data);
     if (!request) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
@@ -623,6 +630,11 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
         return false;
     }
     const ProtobufCMessageDescriptor *type = call->route->request;
+    if (!ht_wire_strings_valid (type, request->payload.data, request->payload.len, field, sizeof field)) {
+        ht_call_fail (call, HT_INVALID_ARGUMENT, field,
+                      "must be valid UTF-8 without NUL bytes");
+        return false;
+    }
     call->payload = protobuf_c_message_unpack (type, allocator, request->payload.len,
                                                request->payload.data);
     if (!call->payload) {
