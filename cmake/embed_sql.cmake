@@ -1,6 +1,7 @@
 # embed_sql.cmake - writes the numbered .sql files FILES as a C array of
 # ht_migration_t named ${COMPONENT}_migrations into OUT.
 # File names must be NNN_words.sql; NNN is the migration's version.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
