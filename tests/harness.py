@@ -119,9 +119,9 @@ class Service:
     def client(self, kind=zmq.DEALER):
         return Client(self.endpoint, kind)
 
-    def call(self, method, payload, key=None, timeout=5.0):
+    def call(self, method, payload, key=None, timeout=5.0, request_id=None):
         with self.client() as c:
-            return c.call(method, payload, key=key, timeout=timeout)
+            return c.call(method, payload, key=key, request_id=request_id, timeout=timeout)
 
     def subscribe(self, topic="registry."):
         sock = ZMQ.socket(zmq.SUB)
@@ -218,6 +218,43 @@ def read_events(service, stream="registry", after=0, limit=1000):
         after = page.events[-1].sequence
 
 
+def health(service, timeout=5.0):
+    """The service's HealthReply; fails the test unless system.Health answers OK."""
+    return decode(service.call("system.Health", system_pb2.HealthRequest(), timeout=timeout),
+                  system_pb2.HealthReply)
+
+
+def receive_events(sock, count, seconds=10.0):
+    """Up to `count` events from a SUB socket within `seconds`, as (topic, raw frame, Event)."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while len(got) < count:
+        left = deadline - time.monotonic()
+        if left <= 0 or not sock.poll(int(left * 1000) + 1):
+            break
+        frames = sock.recv_multipart()
+        if len(frames) != 2:
+            raise AssertionError("an event is two frames, got %d: %r" % (len(frames), frames[:3]))
+        event = envelope_pb2.Event()
+        event.ParseFromString(frames[1])
+        got.append((frames[0].decode(), frames[1], event))
+    return got
+
+
+def wait_subscribed(sock, poke, seconds=10.0):
+    """Makes a SUB socket's subscription provably live: calls poke() (which must
+    cause one event) until `sock` receives an event, and returns what it received.
+    A late subscriber misses what was published before it joined, so the
+    events of earlier pokes may be lost; read them with read_events()."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        poke()
+        got = receive_events(sock, 1, seconds=0.25)
+        if got:
+            return got
+    raise AssertionError("no event reached the subscriber within %.0f s" % seconds)
+
+
 def wait_for(predicate, seconds=10, interval=0.05):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -260,10 +297,11 @@ class ServiceTest(unittest.TestCase):
     """A test case with one registry service and database per test class."""
 
     workers = 4
+    args = ()       # extra command-line flags, e.g. ("--max-request-bytes", "4096")
 
     @classmethod
     def setUpClass(cls):
-        cls.svc = Service("registry", workers=cls.workers)
+        cls.svc = Service("registry", workers=cls.workers, args=cls.args)
 
     @classmethod
     def tearDownClass(cls):
