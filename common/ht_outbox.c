@@ -113,7 +113,7 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
             //  PUB never blocks: past the high-water mark a slow subscriber
             //  loses events, sees the gap in sequences and reads them back
             //  with system.ReadEvents.
-            zsock_bsend (self->pub, "sf", event.type, body);
+            zsock_send (self->pub, "sf", event.type, body);
             zframe_destroy (&body);
             atomic_store (&self->published [index], event.sequence);
             ht_arena_reset (arena);
