@@ -1,7 +1,8 @@
 /*  ht_json - any protobuf-c message as JSON or as readable text
 
     Walks the message's descriptor, so every message of every service prints
-    without code of its own. Only present fields are printed. Enums print as
+    without code of its own. Only present fields are printed; a repeated field
+    prints as a list, empty or not, in JSON. Enums print as
     their value names, 64-bit integers as JSON numbers, bytes as base64.
 */
 #ifndef HT_JSON_H_INCLUDED
