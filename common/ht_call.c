@@ -24,6 +24,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #define S_MAX_STEPS     64      //  statements in one pipeline
 #define S_MAX_WRITES    32      //  queued writes in one call
@@ -56,6 +57,10 @@ struct _ht_call_t {
     ht_worker_t *worker;
     ht_arena_t *arena;
     const ht_route_t *route;
+    const char *user_id;            //  the client's CURVE public key, from the ZAP handler
+    ht_principal_t principal;
+    bool authenticated;
+    bool own_only;                  //  admitted by the route's own_roles only
     Hetao__V1__Request *request;
     ProtobufCMessage *payload;
 
@@ -99,6 +104,14 @@ const ht_query_t ht__runtime_queries [] = {
       " FROM ht_outbox WHERE stream = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
     { "ht_stream_positions",
       "SELECT stream, last_seq FROM ht_stream" },
+    { "ht_audit_insert",
+      "INSERT INTO ht_audit (principal_key, principal_name, method, request_id,"
+      " idempotency_key, status, message) VALUES ($1, $2, $3, $4, $5, $6, $7)" },
+    { "ht_audit_read",
+      "SELECT id, (extract(epoch FROM at) * 1000000)::bigint, principal_key, principal_name,"
+      " method, request_id, idempotency_key, status, message FROM ht_audit"
+      " WHERE id > $1::bigint AND ($2::text IS NULL OR principal_name = $2)"
+      "   AND ($3::text IS NULL OR method = $3) ORDER BY id LIMIT $4::int" },
     { NULL, NULL }
 };
 
@@ -176,6 +189,23 @@ ht_arena_t *
 ht_call_arena (ht_call_t *call)
 {
     return call->arena;
+}
+
+const ht_principal_t *
+ht_call_principal (ht_call_t *call)
+{
+    return &call->principal;
+}
+
+bool
+ht_call_acts_for (ht_call_t *call, const char *field, const char *organization_id)
+{
+    if (!call->own_only || (organization_id && !strcasecmp (organization_id, call->principal.organization_id)))
+        return true;
+    ht_call_fail (call, HT_PERMISSION_DENIED, field, "principal '%s' may act only for its own "
+                  "organization (%s)", call->principal.name,
+                  *call->principal.organization_id? call->principal.organization_id: "none");
+    return false;
 }
 
 const char *
@@ -294,7 +324,7 @@ s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
             ht_call_fail (call, meaning->status, meaning->field, "%s", meaning->message);
             return;
         }
-    ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1 };
+    ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1, call->principal.name };
     ht_log_at (HT_LOG_ERROR, &about, "database error %s: %s", state,
                PQresultErrorMessage (result));
     ht_call_fail (call, HT_INTERNAL, NULL,
@@ -433,6 +463,39 @@ ht_call_emit (ht_call_t *call, const char *type, const char *aggregate_id,
     protobuf_c_message_pack (event, slot->payload.data);
 }
 
+//  The audit record's values: who, what, which request, how it ended.
+static const char **
+s_audit_values (ht_call_t *call, const char *outcome)
+{
+    const char **values = ht_arena_alloc (call->arena, 7 * sizeof (char *));
+    values [0] = call->principal.key;
+    values [1] = call->principal.name;
+    values [2] = call->route->method;
+    values [3] = call->request->request_id;
+    values [4] = call->request->idempotency_key;
+    values [5] = outcome;
+    values [6] = call->message? call->message: "";
+    return values;
+}
+
+//  Records a mutating request that did not commit a change (refused,
+//  failed, or answered from the idempotency store), in its own transaction.
+static void
+s_audit_alone (ht_call_t *call)
+{
+    if (!ht_db_ready (call->worker->db))
+        return;
+    const char *outcome = call->replayed? "OK (replayed)": ht_status_name (call->status);
+    PGresult *result = ht_db_exec (call->worker->db, "ht_audit_insert", 7,
+                                   s_audit_values (call, outcome), NULL, NULL);
+    if (!ht_db_ok (result)) {
+        ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1, call->principal.name };
+        ht_log_at (HT_LOG_ERROR, &about, "audit record not written: %s", PQresultErrorMessage (result));
+        ht_db_lost (call->worker->db);
+    }
+    PQclear (result);
+}
+
 //  Commits a mutating call that succeeded: its writes, its events, its
 //  idempotency record and its reply, in one pipeline.
 static void
@@ -466,6 +529,8 @@ s_commit (ht_call_t *call)
         ht_db_send (db, "ht_idem_reply", 2, values, lengths, formats);
         steps [n++] = STEP_IDEM_REPLY;
     }
+    ht_db_send (db, "ht_audit_insert", 7, s_audit_values (call, "OK"), NULL, NULL);
+    steps [n++] = STEP_WRITE;
     ht_db_send_command (db, "COMMIT");
     steps [n++] = STEP_COMMIT;
     if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake)
@@ -622,6 +687,32 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
                       "the %s service has no method '%.100s'", service->name, request->method);
         return false;
     }
+    //  Identity is the key the handshake proved, looked up again now: a
+    //  revoked key loses access at its next request, not only at its next connection.
+    const ht_shared_t *shared = call->worker->shared;
+    if (!call->user_id || !ht_principals_find (shared->principals, call->user_id, &call->principal)) {
+        snprintf (call->principal.key, sizeof call->principal.key, "%s", call->user_id? call->user_id: "");
+        snprintf (call->principal.name, sizeof call->principal.name, "(unknown)");
+        ht_call_fail (call, HT_UNAUTHENTICATED, NULL, "this client's key is not registered or was revoked");
+        return false;
+    }
+    call->authenticated = true;
+    if (!ht_principals_admit (shared->principals, call->user_id, settings->rate_limit)) {
+        ht_call_fail (call, HT_RESOURCE_EXHAUSTED, NULL, "principal '%s' is over its limit of %d "
+                      "requests a second; slow down and retry", call->principal.name, settings->rate_limit);
+        return false;
+    }
+    if (!(call->principal.roles & call->route->roles)) {
+        call->own_only = (call->principal.roles & call->route->own_roles) != 0;
+        if (!call->own_only) {
+            char needed [256], held [256];
+            ht_roles_format (call->route->roles | call->route->own_roles, needed, sizeof needed);
+            ht_roles_format (call->principal.roles, held, sizeof held);
+            ht_call_fail (call, HT_PERMISSION_DENIED, NULL, "%s needs one of the roles %s; principal "
+                          "'%s' has %s", call->route->method, needed, call->principal.name, held);
+            return false;
+        }
+    }
     if (call->route->mutates
     && (!request->idempotency_key || !s_token_valid (request->idempotency_key))) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request.idempotency_key",
@@ -711,12 +802,16 @@ s_reply_pack (ht_call_t *call)
 }
 
 zframe_t *
-ht__call_handle (ht_worker_t *worker, const byte *data, size_t size)
+ht__call_handle (ht_worker_t *worker, const char *user_id, const byte *data, size_t size)
 {
     int64_t started = ht_mono_us ();
-    ht_call_t call = { .worker = worker, .arena = worker->arena };
+    ht_call_t call = { .worker = worker, .arena = worker->arena, .user_id = user_id };
     if (s_accept (&call, data, size))
         s_run (&call);
+    //  Every attempt to change data leaves a record; committed changes
+    //  wrote theirs in their own transaction.
+    if (call.route && call.route->mutates && (call.status != HT_OK || call.replayed))
+        s_audit_alone (&call);
     zframe_t *reply = s_reply_pack (&call);
 
     ht_log_level_t level = call.status == HT_INTERNAL? HT_LOG_ERROR: HT_LOG_INFO;
@@ -725,7 +820,8 @@ ht__call_handle (ht_worker_t *worker, const byte *data, size_t size)
             call.request? call.request->request_id: NULL,
             call.route? call.route->method: NULL,
             ht_status_name (call.status),
-            ht_mono_us () - started
+            ht_mono_us () - started,
+            call.authenticated? call.principal.name: NULL
         };
         ht_log_write (level, &about, "%s%s", call.message? call.message: "",
                       call.replayed? "replayed stored reply": "");

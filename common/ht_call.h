@@ -20,6 +20,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "ht_arena.h"
+#include "ht_auth.h"
 #include "ht_status.h"
 
 typedef struct _ht_call_t ht_call_t;
@@ -32,6 +33,8 @@ typedef struct {
     const char *method;                             //  "registry.RegisterOrganization"
     const ProtobufCMessageDescriptor *request;      //  what the payload must decode as
     bool mutates;                                   //  needs an idempotency key; runs in a transaction
+    unsigned roles;                                 //  roles that may call it for anyone
+    unsigned own_roles;                             //  roles that may call it for their own organization
     ht_handler_fn *run;
 } ht_route_t;
 
@@ -52,6 +55,15 @@ typedef struct {
 
 //  Memory that lives until the reply is sent.
 ht_arena_t *ht_call_arena (ht_call_t *call);
+
+//  The authenticated caller.
+const ht_principal_t *ht_call_principal (ht_call_t *call);
+
+//  True when the caller may act for `organization_id`: always for a caller
+//  with one of the route's `roles`; for one admitted only by `own_roles`,
+//  when it is the caller's own organization. Otherwise fails the call with
+//  PERMISSION_DENIED naming `field`, and returns false.
+bool ht_call_acts_for (ht_call_t *call, const char *field, const char *organization_id);
 
 //  The request id the client chose.
 const char *ht_call_request_id (ht_call_t *call);

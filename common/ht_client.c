@@ -14,11 +14,26 @@
 struct _ht_client_t {
     char *endpoint;
     ht_client_options_t options;
+    zcert_t *cert;
     zsock_t *socket;
 };
 
+bool
+ht_client_curve (zsock_t *socket, const char *cert_file, const char *server_key)
+{
+    zcert_t *cert = cert_file? zcert_load (cert_file): NULL;
+    if (!cert || !server_key || strlen (server_key) != 40) {
+        zcert_destroy (&cert);
+        return false;
+    }
+    zcert_apply (cert, socket);
+    zsock_set_curve_serverkey (socket, server_key);
+    zcert_destroy (&cert);
+    return true;
+}
+
 static zsock_t *
-s_socket_new (const char *endpoint)
+s_socket_new (const char *endpoint, zcert_t *cert, const char *server_key)
 {
     zsock_t *socket = zsock_new (ZMQ_DEALER);
     assert (socket);
@@ -35,6 +50,10 @@ s_socket_new (const char *endpoint)
     zsock_set_heartbeat_ivl (socket, 5000);
     zsock_set_heartbeat_timeout (socket, 15000);
     zsock_set_handshake_ivl (socket, 5000);
+    if (cert) {
+        zcert_apply (cert, socket);
+        zsock_set_curve_serverkey (socket, server_key);
+    }
     zsock_connect (socket, "%s", endpoint);
     return socket;
 }
@@ -47,7 +66,17 @@ ht_client_new (const char *endpoint, const ht_client_options_t *options)
     self->endpoint = strdup (endpoint);
     self->options.deadline_ms = options && options->deadline_ms > 0? options->deadline_ms: 5000;
     self->options.attempts = options && options->attempts > 0? options->attempts: 3;
-    self->socket = s_socket_new (endpoint);
+    if (options && options->cert) {
+        self->cert = zcert_load (options->cert);
+        if (!self->cert || !options->server_key || strlen (options->server_key) != 40) {
+            zcert_destroy (&self->cert);
+            free (self->endpoint);
+            free (self);
+            return NULL;
+        }
+        self->options.server_key = strdup (options->server_key);
+    }
+    self->socket = s_socket_new (endpoint, self->cert, self->options.server_key);
     return self;
 }
 
@@ -57,6 +86,8 @@ ht_client_destroy (ht_client_t **self_p)
     ht_client_t *self = *self_p;
     if (self) {
         zsock_destroy (&self->socket);
+        zcert_destroy (&self->cert);
+        free ((char *) self->options.server_key);
         free (self->endpoint);
         free (self);
         *self_p = NULL;
@@ -132,7 +163,7 @@ ht_client_call_raw (ht_client_t *self, const char *method, const char *idempoten
             //  Lazy Pirate: a new socket, so nothing of the last attempt is
             //  delivered late, and a fresh connection if the old one hung.
             zsock_destroy (&self->socket);
-            self->socket = s_socket_new (self->endpoint);
+            self->socket = s_socket_new (self->endpoint, self->cert, self->options.server_key);
         }
         int64_t attempt_end = ht_mono_us () + per_attempt;
         if (attempt_end > deadline || attempt == self->options.attempts)
@@ -165,7 +196,8 @@ ht_client_call_raw (ht_client_t *self, const char *method, const char *idempoten
             snprintf (message, sizeof message, "no reply from %s within %d ms (%d attempts)",
                       self->endpoint, self->options.deadline_ms, self->options.attempts);
         else
-            snprintf (message, sizeof message, "cannot connect to %s within %d ms: is the service running?",
+            snprintf (message, sizeof message, "cannot connect to %s within %d ms: is the service running, "
+                      "and is this client's key registered with it?",
                       self->endpoint, self->options.deadline_ms);
         reply = s_local_reply (request_id, sent_once? HT_DEADLINE_EXCEEDED: HT_UNAVAILABLE, message);
     }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <czmq.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "hetao/v1/envelope.pb-c.h"
@@ -20,10 +21,14 @@ typedef struct _ht_client_t ht_client_t;
 typedef struct {
     int deadline_ms;            //  whole call, all attempts; default 5000
     int attempts;               //  at most; default 3
+    const char *cert;           //  the client's CURVE certificate file (secret in <file>_secret)
+    const char *server_key;     //  the service's CURVE public key, Z85
 } ht_client_options_t;
 
 //  A client of the service at `endpoint` (e.g. "tcp://127.0.0.1:7101").
-//  `options` may be NULL for the defaults. Caller owns the result.
+//  Without `cert` and `server_key` it connects without CURVE, which every
+//  Hetao service refuses: that is for tests of exactly that. NULL when the
+//  certificate cannot be loaded. Caller owns the result.
 ht_client_t *ht_client_new (const char *endpoint, const ht_client_options_t *options);
 void ht_client_destroy (ht_client_t **self_p);
 
@@ -39,6 +44,10 @@ Hetao__V1__Reply *ht_client_call (ht_client_t *self, const char *method,
 Hetao__V1__Reply *ht_client_call_raw (ht_client_t *self, const char *method,
                                       const char *idempotency_key,
                                       const void *payload, size_t size);
+
+//  Makes `socket` a CURVE client with `cert` (a certificate file) towards
+//  `server_key` (Z85). False when the certificate cannot be loaded.
+bool ht_client_curve (zsock_t *socket, const char *cert, const char *server_key);
 
 //  Sends `frame` as the whole request and waits for one reply frame, once,
 //  with no retry and no check of what comes back (for tests of bad input).

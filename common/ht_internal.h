@@ -4,6 +4,7 @@
 
 #include <czmq.h>
 
+#include "ht_auth.h"
 #include "ht_service.h"
 #include "hetao/v1/envelope.pb-c.h"
 
@@ -20,6 +21,9 @@ typedef struct {
     int relay_poll_ms;
     int idempotency_ttl_hours;
     int shutdown_grace_ms;
+    const char *curve_cert;         //  the service's certificate (secret in <path>_secret)
+    const char *principals;         //  the principals file
+    int rate_limit;                 //  requests per second per principal; 0: none
 } ht_settings_t;
 
 //  What every worker of one service shares; read-only after start.
@@ -27,6 +31,8 @@ typedef struct {
     const ht_service_t *service;
     const ht_settings_t *settings;
     ht_relay_t *relay;
+    ht_principals_t *principals;
+    zcert_t *cert;
     int64_t started_us;             //  monotonic
 } ht_shared_t;
 
@@ -44,8 +50,12 @@ extern const ht_query_t ht__runtime_queries [];
 //  Methods every service answers: system.Health, system.ReadEvents.
 extern const ht_route_t ht__system_routes [];
 
-//  Handles one request frame and returns the reply frame. Caller owns the result.
-zframe_t *ht__call_handle (ht_worker_t *worker, const byte *data, size_t size);
+//  Handles one request frame from the client whose CURVE public key is
+//  `user_id` (from the ZAP handler) and returns the reply frame. Caller owns the result.
+zframe_t *ht__call_handle (ht_worker_t *worker, const char *user_id, const byte *data, size_t size);
+
+//  Makes `socket` a CURVE server in ZAP domain `domain` with the service's certificate.
+void ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain);
 
 //  The worker running this call (for system methods).
 ht_worker_t *ht__call_worker (ht_call_t *call);

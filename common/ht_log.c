@@ -61,6 +61,7 @@ ht_log_write (ht_log_level_t level, const ht_log_request_t *request, const char 
         s_field (out, "request_id", request->request_id);
         s_field (out, "method", request->method);
         s_field (out, "status", request->status);
+        s_field (out, "principal", request->principal);
         if (request->duration_us >= 0)
             fprintf (out, ",\"duration_us\":%lld", (long long) request->duration_us);
     }

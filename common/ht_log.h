@@ -20,6 +20,7 @@ typedef struct {
     const char *method;
     const char *status;             //  wire status name, e.g. "NOT_FOUND"
     int64_t duration_us;            //  -1 when not known
+    const char *principal;          //  the caller's principal name
 } ht_log_request_t;
 
 //  Sets the service name and the lowest level written. Call once, before threads start.

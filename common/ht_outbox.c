@@ -243,6 +243,8 @@ ht__relay_new (const ht_shared_t *shared)
     zsock_set_heartbeat_timeout (self->pub, 15000);
     zsock_set_handshake_ivl (self->pub, 5000);
     zsock_set_tcp_keepalive (self->pub, 1);
+    //  Only principals with the event_subscriber role complete the handshake.
+    ht__curve_server (shared, self->pub, HT_ZAP_EVENTS);
     if (zsock_bind (self->pub, "%s", shared->settings->events_bind) < 0) {
         ht_error ("cannot bind events socket to %s: %s", shared->settings->events_bind,
                   zmq_strerror (zmq_errno ()));

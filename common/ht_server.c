@@ -61,6 +61,12 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
           "how long a repeated idempotency key returns the stored reply" },
         { "shutdown-grace-ms", "HETAO_SHUTDOWN_GRACE_MS", HT_OPT_INT, &settings->shutdown_grace_ms,
           "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
+        { "curve-cert", "HETAO_CURVE_CERT", HT_OPT_STRING, &settings->curve_cert, NULL, 0, 0,
+          "the service's CURVE certificate (public part; the secret is in <file>_secret); required" },
+        { "principals", "HETAO_PRINCIPALS", HT_OPT_STRING, &settings->principals, NULL, 0, 0,
+          "the principals file (client keys, names, organizations, roles); required" },
+        { "rate-limit", "HETAO_RATE_LIMIT", HT_OPT_INT, &settings->rate_limit, "2000", 0, 1000000,
+          "requests per second per principal (and burst); more get RESOURCE_EXHAUSTED; 0: no limit" },
         { NULL }
     };
     memcpy (options, table, sizeof table);
@@ -93,6 +99,15 @@ s_refuse (const char *field, const char *message)
     zframe_t *frame = zframe_new (NULL, hetao__v1__reply__get_packed_size (&reply));
     hetao__v1__reply__pack (&reply, zframe_data (frame));
     return frame;
+}
+
+void
+ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain)
+{
+    //  The ZAP domain tells the handler which socket a client is joining.
+    zsock_set_zap_domain (socket, domain);
+    zcert_apply (shared->cert, socket);
+    zsock_set_curve_server (socket, 1);
 }
 
 static void
@@ -133,14 +148,16 @@ s_worker_actor (zsock_t *pipe, void *args)
             continue;
         zframe_t *client = zmsg_pop (request);
         zframe_t *flag = zmsg_pop (request);
+        char *user_id = zmsg_popstr (request);
         zframe_t *reply;
         if (zmsg_size (request) == 1) {
             zframe_t *body = zmsg_first (request);
-            reply = ht__call_handle (worker, zframe_data (body), zframe_size (body));
+            reply = ht__call_handle (worker, *user_id? user_id: NULL, zframe_data (body), zframe_size (body));
         }
         else
             reply = s_refuse ("request", "a request is exactly one frame holding a hetao.v1.Request");
         zmsg_destroy (&request);
+        zstr_free (&user_id);
         zmsg_t *out = zmsg_new ();
         zmsg_append (out, &client);
         zmsg_append (out, &flag);
@@ -238,6 +255,9 @@ s_from_client (broker_t *self)
         zframe_t *empty = zmsg_pop (msg);
         zframe_destroy (&empty);
     }
+    //  The key the CURVE handshake proved, as the ZAP handler named it.
+    const char *user_id = zframe_meta (zmsg_first (msg), "User-Id");
+    zmsg_pushstr (msg, user_id? user_id: "");
     zmsg_pushmem (msg, &delimiter, 1);
     zmsg_prepend (msg, &client);
     zframe_t *worker = self->idle [--self->n_idle];
@@ -328,19 +348,47 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     }
     ht_log_init (service->name, (ht_log_level_t) level);
 
+    //  Secure by default: there is no way to run without CURVE.
+    if (!settings.curve_cert || !settings.principals) {
+        fprintf (stderr, "hetao-%s: --curve-cert and --principals are required "
+                 "(make keys with `hetaoctl keys gen`; see docs/security.md)\n", service->name);
+        return 2;
+    }
+    ht_shared_t shared = { service, &settings, NULL, NULL, NULL, ht_mono_us () };
+    shared.principals = ht_principals_new (settings.principals, error, sizeof error);
+    if (!shared.principals) {
+        fprintf (stderr, "hetao-%s: %s\n", service->name, error);
+        return 2;
+    }
+    shared.cert = zcert_load (settings.curve_cert);
+    if (!shared.cert || zmq_z85_decode ((byte [32]) { 0 }, zcert_secret_txt (shared.cert)) == NULL
+    ||  !strcmp (zcert_secret_txt (shared.cert), "0000000000000000000000000000000000000000")) {
+        fprintf (stderr, "hetao-%s: cannot load the CURVE certificate %s with its secret %s_secret\n",
+                 service->name, settings.curve_cert, settings.curve_cert);
+        zcert_destroy (&shared.cert);
+        ht_principals_destroy (&shared.principals);
+        return 2;
+    }
+
     //  CZMQ's signal handler sets zsys_interrupted on SIGINT and SIGTERM.
     zsys_init ();
     zsys_set_logstream (NULL);
-    if (!s_migrate (service, &settings))
+    //  The ZAP handler runs before any socket binds: without it libzmq
+    //  would admit every client that knows our public key.
+    ht_zap_t *zap = ht_zap_new (shared.principals);
+    if (!zap || !s_migrate (service, &settings)) {
+        ht_zap_destroy (&zap);
         return 1;
-
-    ht_shared_t shared = { service, &settings, NULL, ht_mono_us () };
+    }
     shared.relay = ht__relay_new (&shared);
-    if (!shared.relay)
+    if (!shared.relay) {
+        ht_zap_destroy (&zap);
         return 1;
+    }
 
     broker_t broker = { .n_workers = settings.workers };
     broker.frontend = s_frontend_new (&settings);
+    ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
     char backend [64];
     snprintf (backend, sizeof backend, "inproc://ht-workers-%p", (void *) &broker);
     broker.backend = zsock_new (ZMQ_ROUTER);
@@ -360,8 +408,9 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         exit_code = 1;
     }
     else {
-        ht_info ("ready: requests on %s, events on %s, %d workers, version %s",
-                 settings.bind, settings.events_bind, settings.workers, HT_VERSION);
+        ht_info ("ready: requests on %s, events on %s, %d workers, version %s, CURVE public key %s",
+                 settings.bind, settings.events_bind, settings.workers, HT_VERSION,
+                 zcert_public_txt (shared.cert));
         s_broker_run (&broker, &settings);
     }
     for (int i = 0; i < settings.workers; i++)
@@ -372,6 +421,9 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     zsock_destroy (&broker.backend);
     zsock_destroy (&broker.frontend);
     ht__relay_destroy (&shared.relay);
+    ht_zap_destroy (&zap);
+    zcert_destroy (&shared.cert);
+    ht_principals_destroy (&shared.principals);
     ht_info ("stopped");
     return exit_code;
 }

@@ -122,8 +122,56 @@ s_read_events (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_reply (call, &reply.base);
 }
 
+static void
+s_read_audit (ht_call_t *call, const ProtobufCMessage *message)
+{
+    const Hetao__V1__ReadAuditRequest *request = (const Hetao__V1__ReadAuditRequest *) message;
+    uint32_t limit = request->has_limit? request->limit: S_READ_DEFAULT;
+    if (limit < 1 || limit > S_READ_MAX)
+        ht_call_violation (call, "limit", "must be 1 to %d", S_READ_MAX);
+    if (request->after_id > INT64_MAX)
+        ht_call_violation (call, "after_id", "is beyond any record");
+    if (request->principal_name)
+        ht_call_check_text (call, "principal_name", request->principal_name, 1, HT_NAME_MAX);
+    if (request->method)
+        ht_call_check_text (call, "method", request->method, 1, 200);
+    if (ht_call_failed (call))
+        return;
+    PGresult *rows = ht_call_query (call, "ht_audit_read", HT_ARGS (
+        ht_call_int (call, (int64_t) request->after_id), request->principal_name, request->method,
+        ht_call_int (call, limit)));
+    if (!rows)
+        return;
+    ht_arena_t *arena = ht_call_arena (call);
+    Hetao__V1__ReadAuditReply reply = HETAO__V1__READ_AUDIT_REPLY__INIT;
+    int count = PQntuples (rows);
+    reply.records = ht_arena_alloc (arena, sizeof (void *) * (size_t) (count + 1));
+    for (int row = 0; row < count; row++) {
+        Hetao__V1__AuditRecord *record = ht_arena_alloc (arena, sizeof *record);
+        hetao__v1__audit_record__init (record);
+        record->has_id = record->has_at_us = true;
+        record->id = strtoull (PQgetvalue (rows, row, 0), NULL, 10);
+        record->at_us = strtoll (PQgetvalue (rows, row, 1), NULL, 10);
+        record->principal_key = PQgetvalue (rows, row, 2);
+        record->principal_name = PQgetvalue (rows, row, 3);
+        record->method = PQgetvalue (rows, row, 4);
+        record->request_id = PQgetvalue (rows, row, 5);
+        record->idempotency_key = PQgetisnull (rows, row, 6)? NULL: PQgetvalue (rows, row, 6);
+        record->outcome = PQgetvalue (rows, row, 7);
+        record->message = PQgetvalue (rows, row, 8);
+        reply.records [reply.n_records++] = record;
+    }
+    ht_call_reply (call, &reply.base);
+}
+
+//  Every principal may ask for health; events need the event_subscriber
+//  role (as on the PUB socket); the audit trail is the park administrator's.
 const ht_route_t ht__system_routes [] = {
-    { "system.Health",     &hetao__v1__health_request__descriptor,      false, s_health },
-    { "system.ReadEvents", &hetao__v1__read_events_request__descriptor, false, s_read_events },
+    { "system.Health",     &hetao__v1__health_request__descriptor,      false,
+      HT_ROLE_ANY, 0, s_health },
+    { "system.ReadEvents", &hetao__v1__read_events_request__descriptor, false,
+      HT_ROLE_EVENT_SUBSCRIBER, 0, s_read_events },
+    { "system.ReadAudit",  &hetao__v1__read_audit_request__descriptor,  false,
+      HT_ROLE_PARK_ADMIN, 0, s_read_audit },
     { NULL }
 };

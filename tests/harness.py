@@ -29,6 +29,25 @@ from hetao.v1 import envelope_pb2, registry_pb2, system_pb2  # noqa: E402,F401
 Status = envelope_pb2.Status
 ZMQ = zmq.Context.instance()
 
+# Every service runs with CURVE; these are the roles of the principal that
+# tests use unless they say otherwise.
+ALL_ROLES = "park_admin,finance_officer,customs_officer,reporting_reader,event_subscriber"
+
+
+class Keys:
+    """A CURVE key pair written as a certificate the services and hetaoctl read."""
+
+    def __init__(self, directory, name):
+        import zmq.auth
+        self.public_file, self.secret_file = zmq.auth.create_certificates(directory, name)
+        self.public, self.secret = zmq.auth.load_certificate(self.secret_file)
+        self.name = name
+
+    def apply(self, sock, server_key):
+        sock.curve_publickey = self.public
+        sock.curve_secretkey = self.secret
+        sock.curve_serverkey = server_key
+
 
 def admin_dsn():
     dsn = os.environ.get("HETAO_TEST_PG")
@@ -84,6 +103,11 @@ class Service:
 
     def __init__(self, name="registry", db=None, workers=4, args=(), wait=True):
         self.name = name
+        self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
+        self.server = Keys(self.keydir, "server")
+        self.principals_file = os.path.join(self.keydir, "principals")
+        self.principals = []
+        self.admin = self.add_principal("admin", ALL_ROLES)
         self.own_db = db is None
         self.db = db or Database()
         self.port = free_port()
@@ -93,7 +117,9 @@ class Service:
         self.log = tempfile.NamedTemporaryFile(prefix="hetao-%s-" % name, suffix=".log", delete=False)
         self.cmd = [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
                     "--bind", self.endpoint, "--events-bind", self.events_endpoint,
-                    "--workers", str(workers)] + list(args)
+                    "--workers", str(workers),
+                    "--curve-cert", self.server.public_file,
+                    "--principals", self.principals_file] + list(args)
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
         if wait:
             self.wait_healthy()
@@ -116,15 +142,38 @@ class Service:
         with open(self.log.name, errors="replace") as f:
             return f.read()[-4000:]
 
-    def client(self, kind=zmq.DEALER):
-        return Client(self.endpoint, kind)
+    def add_principal(self, name, roles, organization=None, status="active"):
+        """New keys admitted as principal `name` with `roles` (comma-separated)."""
+        keys = Keys(self.keydir, name)
+        self.principals.append([keys.public.decode(), name, organization or "-", roles, status])
+        self.write_principals()
+        return keys
 
-    def call(self, method, payload, key=None, timeout=5.0, request_id=None):
-        with self.client() as c:
+    def revoke(self, name):
+        for line in self.principals:
+            if line[1] == name:
+                line[4] = "revoked"
+        self.write_principals()
+
+    def write_principals(self):
+        """Replaces the principals file at once, as hetaoctl does."""
+        with open(self.principals_file + ".new", "w") as f:
+            for line in self.principals:
+                f.write(" ".join(line) + "\n")
+        os.rename(self.principals_file + ".new", self.principals_file)
+
+    def client(self, kind=zmq.DEALER, keys="admin"):
+        """A client with `keys` (the admin's by default; None for no CURVE at all)."""
+        return Client(self.endpoint, kind, self.admin if keys == "admin" else keys, self.server.public)
+
+    def call(self, method, payload, key=None, timeout=5.0, request_id=None, keys="admin"):
+        with self.client(keys=keys) as c:
             return c.call(method, payload, key=key, request_id=request_id, timeout=timeout)
 
-    def subscribe(self, topic="registry."):
+    def subscribe(self, topic="registry.", keys="admin"):
         sock = ZMQ.socket(zmq.SUB)
+        if keys is not None:
+            (self.admin if keys == "admin" else keys).apply(sock, self.server.public)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.RCVHWM, 0)
         sock.setsockopt_string(zmq.SUBSCRIBE, topic)
@@ -146,14 +195,18 @@ class Service:
         if self.own_db:
             self.db.close()
         os.unlink(self.log.name)
+        import shutil
+        shutil.rmtree(self.keydir, ignore_errors=True)
 
 
 class Client:
     """A DEALER (or REQ) socket speaking the envelope protocol."""
 
-    def __init__(self, endpoint, kind=zmq.DEALER):
+    def __init__(self, endpoint, kind=zmq.DEALER, keys=None, server_key=None):
         self.kind = kind
         self.sock = ZMQ.socket(kind)
+        if keys is not None:
+            keys.apply(self.sock, server_key)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.connect(endpoint)
 

@@ -285,7 +285,7 @@ void
 org_get (ht_call_t *call, const ProtobufCMessage *message)
 {
     const Hetao__V1__GetOrganizationRequest *request = (const void *) message;
-    if (!ht_call_check_uuid (call, "id", request->id))
+    if (!ht_call_check_uuid (call, "id", request->id) || !ht_call_acts_for (call, "id", request->id))
         return;
     Hetao__V1__Organization *org = s_load (call, request->id, "org_get");
     if (org)

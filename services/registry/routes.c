@@ -8,12 +8,24 @@
 #include "org.h"
 #include "routes.h"
 
+#define ADMIN   HT_ROLE_PARK_ADMIN
+#define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
+                 | HT_ROLE_REPORTING_READER)
+#define OWN     HT_ROLE_APPLICANT
+
+//  method, payload type, mutates, roles for anyone's records, roles for their own, handler.
+//  docs/security.md shows this table; tests/integration/test_security.py checks one against the other.
 static const ht_route_t s_routes [] = {
-    { "registry.RegisterOrganization",  &hetao__v1__register_organization_request__descriptor,   true,  org_register },
-    { "registry.GetOrganization",       &hetao__v1__get_organization_request__descriptor,        false, org_get },
-    { "registry.UpdateOrganization",    &hetao__v1__update_organization_request__descriptor,     true,  org_update },
-    { "registry.SetOrganizationStatus", &hetao__v1__set_organization_status_request__descriptor, true,  org_set_status },
-    { "registry.ListOrganizations",     &hetao__v1__list_organizations_request__descriptor,      false, org_list },
+    { "registry.RegisterOrganization",  &hetao__v1__register_organization_request__descriptor,
+      true,  ADMIN,   0,   org_register },
+    { "registry.GetOrganization",       &hetao__v1__get_organization_request__descriptor,
+      false, READERS, OWN, org_get },
+    { "registry.UpdateOrganization",    &hetao__v1__update_organization_request__descriptor,
+      true,  ADMIN,   0,   org_update },
+    { "registry.SetOrganizationStatus", &hetao__v1__set_organization_status_request__descriptor,
+      true,  ADMIN,   0,   org_set_status },
+    { "registry.ListOrganizations",     &hetao__v1__list_organizations_request__descriptor,
+      false, READERS, 0,   org_list },
     { NULL }
 };
 

@@ -9,6 +9,7 @@
     class of error happened (docs/cli.md).
 */
 
+#include "ht_auth.h"
 #include "ht_client.h"
 #include "ht_config.h"
 #include "ht_enum.h"
@@ -19,8 +20,10 @@
 #include "hetao/v1/system.pb-c.h"
 
 #include <czmq.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 2
 
@@ -30,6 +33,10 @@ static int s_timeout_ms;
 static const char *s_idempotency_key;
 static const char *s_registry_endpoint;
 static const char *s_registry_events;
+static const char *s_cert;
+static const char *s_registry_server_key;
+static const char *s_principals;
+static char s_server_key [HT_KEY_TEXT];     //  s_registry_server_key resolved to Z85
 
 static const ht_option_t s_global_options [] = {
     { "json", NULL, HT_OPT_BOOL, &s_json, "false", 0, 0, "print one JSON object per result" },
@@ -41,8 +48,76 @@ static const ht_option_t s_global_options [] = {
       "tcp://127.0.0.1:7101", 0, 0, "requests to the registry" },
     { "registry-events", "HETAO_REGISTRY_EVENTS", HT_OPT_STRING, &s_registry_events,
       "tcp://127.0.0.1:7102", 0, 0, "events of the registry" },
+    { "cert", "HETAO_CERT", HT_OPT_STRING, &s_cert, NULL, 0, 0,
+      "this client's CURVE certificate (secret in <file>_secret); default var/keys/operator.key of the dev stack" },
+    { "registry-server-key", "HETAO_REGISTRY_SERVER_KEY", HT_OPT_STRING, &s_registry_server_key, NULL, 0, 0,
+      "the registry's public key, Z85 or a certificate file; default var/keys/registry.key of the dev stack" },
+    { "principals", "HETAO_PRINCIPALS", HT_OPT_STRING, &s_principals, NULL, 0, 0,
+      "the principals file that `principal` edits; default var/keys/principals of the dev stack" },
     { NULL }
 };
+
+//  var/keys of the dev stack this hetaoctl was built in (build/bin/../../var/keys).
+static const char *
+s_dev_keys (void)
+{
+    static char dir [4096];
+    if (*dir)
+        return dir;
+    char exe [4096];
+    ssize_t length = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    if (length <= 0)
+        return NULL;
+    exe [length] = 0;
+    snprintf (dir, sizeof dir, "%s/../../var/keys", dirname (dirname (exe)));
+    return dir;
+}
+
+//  Fills in the dev stack's defaults for options not given.
+static void
+s_key_defaults (void)
+{
+    static char cert [4200], server [4200], principals [4200];
+    const char *dir = s_dev_keys ();
+    if (!s_cert && dir) {
+        snprintf (cert, sizeof cert, "%s/operator.key", dir);
+        s_cert = cert;
+    }
+    if (!s_registry_server_key && dir) {
+        snprintf (server, sizeof server, "%s/registry.key", dir);
+        s_registry_server_key = server;
+    }
+    if (!s_principals && dir) {
+        snprintf (principals, sizeof principals, "%s/principals", dir);
+        s_principals = principals;
+    }
+    //  A server key is given as Z85 text or as a certificate file.
+    if (s_registry_server_key && strlen (s_registry_server_key) == 40)
+        snprintf (s_server_key, sizeof s_server_key, "%s", s_registry_server_key);
+    else
+    if (s_registry_server_key) {
+        zcert_t *server_cert = zcert_load (s_registry_server_key);
+        if (server_cert)
+            snprintf (s_server_key, sizeof s_server_key, "%s", zcert_public_txt (server_cert));
+        zcert_destroy (&server_cert);
+    }
+}
+
+//  A client of `endpoint` with this hetaoctl's keys; NULL (reported) when they cannot be read.
+static ht_client_t *
+s_client_new (const char *endpoint)
+{
+    ht_client_options_t options = {
+        .deadline_ms = s_timeout_ms, .attempts = 3, .cert = s_cert, .server_key = s_server_key
+    };
+    ht_client_t *client = ht_client_new (endpoint, &options);
+    if (!client)
+        fprintf (stderr, "hetaoctl: cannot use certificate %s (with %s_secret) and server key %s: "
+                 "give --cert and --registry-server-key, or run deploy/dev up\n",
+                 s_cert? s_cert: "(none)", s_cert? s_cert: "(none)",
+                 *s_server_key? s_server_key: s_registry_server_key? s_registry_server_key: "(none)");
+    return client;
+}
 
 //  ---------------------------------------------------------------------------
 //  Output and errors
@@ -88,8 +163,9 @@ static int
 s_call (const char *endpoint, const char *method, const ProtobufCMessage *request,
         const ProtobufCMessageDescriptor *type, ProtobufCMessage **result)
 {
-    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
-    ht_client_t *client = ht_client_new (endpoint, &options);
+    ht_client_t *client = s_client_new (endpoint);
+    if (!client)
+        return EXIT_USAGE;
     Hetao__V1__Reply *reply = ht_client_call (client, method, s_idempotency_key, request);
     ht_client_destroy (&client);
     int code = 0;
@@ -501,10 +577,13 @@ s_events_tail (int argc, char **argv)
     char topic [80];
     snprintf (topic, sizeof topic, "%s.", stream);
     zsock_set_subscribe (subscriber, topic);
+    ht_client_t *client = s_client_new (s_registry_endpoint);
+    if (!client || !ht_client_curve (subscriber, s_cert, s_server_key)) {
+        ht_client_destroy (&client);
+        zsock_destroy (&subscriber);
+        return EXIT_USAGE;
+    }
     zsock_connect (subscriber, "%s", s_registry_events);
-
-    ht_client_options_t client_options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
-    ht_client_t *client = ht_client_new (s_registry_endpoint, &client_options);
     uint64_t last = (uint64_t) from;
     int printed = 0;
     bool caught_up = false;
@@ -589,6 +668,254 @@ s_health (int argc, char **argv)
 }
 
 //  ---------------------------------------------------------------------------
+//  keys, principals and the audit trail
+
+static int
+s_keys_gen (int argc, char **argv)
+{
+    const char *out = NULL;
+    bool force = false;
+    const ht_option_t options [] = {
+        { "out", NULL, HT_OPT_STRING, &out, NULL, 0, 0, "write the public key to FILE and the secret to FILE_secret" },
+        { "force", NULL, HT_OPT_BOOL, &force, "false", 0, 0, "replace existing files" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl keys gen --out FILE");
+    if (code)
+        return code < 0? 0: code;
+    if (!out)
+        return s_usage_error ("keys gen: give --out FILE");
+    char secret [4200];
+    snprintf (secret, sizeof secret, "%s_secret", out);
+    if (!force && (access (out, F_OK) == 0 || access (secret, F_OK) == 0))
+        return s_usage_error ("keys gen: %s exists; --force replaces it", out);
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "generated-by", "hetaoctl keys gen");
+    int rc = zcert_save (cert, out);
+    if (rc == 0)
+        chmod (secret, 0600);
+    if (rc == 0)
+        printf (s_json? "{\"public_key\":\"%s\",\"file\":\"%s\"}\n": "public key %s written to %s\n",
+                zcert_public_txt (cert), out);
+    zcert_destroy (&cert);
+    if (rc != 0) {
+        fprintf (stderr, "hetaoctl: cannot write %s: %s\n", out, strerror (errno));
+        return 1;
+    }
+    return 0;
+}
+
+//  Reads every principal of the principals file; false (reported) when it cannot.
+static bool
+s_principals_read (ht_principal_t **list, size_t *count)
+{
+    *list = NULL;
+    *count = 0;
+    if (!s_principals) {
+        s_usage_error ("give --principals FILE");
+        return false;
+    }
+    FILE *file = fopen (s_principals, "r");
+    if (!file) {
+        if (errno == ENOENT)
+            return true;                //  a new file
+        fprintf (stderr, "hetaoctl: cannot read %s: %s\n", s_principals, strerror (errno));
+        return false;
+    }
+    char line [1024], error [256];
+    int number = 0;
+    while (fgets (line, sizeof line, file)) {
+        number++;
+        ht_principal_t principal;
+        if (!ht_principal_parse (line, &principal, error, sizeof error)) {
+            if (!*error)
+                continue;
+            fprintf (stderr, "hetaoctl: %s line %d: %s\n", s_principals, number, error);
+            fclose (file);
+            free (*list);
+            return false;
+        }
+        *list = realloc (*list, (*count + 1) * sizeof **list);
+        (*list) [(*count)++] = principal;
+    }
+    fclose (file);
+    return true;
+}
+
+//  Replaces the principals file at once (write, then rename), so a service
+//  never reads half a file.
+static int
+s_principals_write (const ht_principal_t *list, size_t count)
+{
+    char temporary [4200];
+    snprintf (temporary, sizeof temporary, "%s.new", s_principals);
+    FILE *file = fopen (temporary, "w");
+    if (!file) {
+        fprintf (stderr, "hetaoctl: cannot write %s: %s\n", temporary, strerror (errno));
+        return 1;
+    }
+    fputs ("# key name organization roles status - edited with hetaoctl principal\n", file);
+    for (size_t i = 0; i < count; i++) {
+        char line [512];
+        ht_principal_format (&list [i], line, sizeof line);
+        fputs (line, file);
+    }
+    if (fclose (file) != 0 || rename (temporary, s_principals) != 0) {
+        fprintf (stderr, "hetaoctl: cannot replace %s: %s\n", s_principals, strerror (errno));
+        return 1;
+    }
+    return 0;
+}
+
+static void
+s_principal_print (const ht_principal_t *principal)
+{
+    char roles [256];
+    ht_roles_format (principal->roles, roles, sizeof roles);
+    if (s_json)
+        printf ("{\"key\":\"%s\",\"name\":\"%s\",\"organization_id\":\"%s\",\"roles\":\"%s\",\"status\":\"%s\"}\n",
+                principal->key, principal->name, principal->organization_id, roles,
+                principal->revoked? "revoked": "active");
+    else
+        printf ("%-20s %-8s %s  roles %s%s%s\n", principal->name, principal->revoked? "revoked": "active",
+                principal->key, roles, *principal->organization_id? "  organization ": "",
+                principal->organization_id);
+}
+
+static int
+s_principal_add (int argc, char **argv)
+{
+    const char *key = NULL, *cert = NULL, *name = NULL, *roles = NULL, *organization = NULL;
+    const ht_option_t options [] = {
+        { "key", NULL, HT_OPT_STRING, &key, NULL, 0, 0, "the client's public key (Z85)" },
+        { "cert", NULL, HT_OPT_STRING, &cert, NULL, 0, 0, "or the client's certificate file" },
+        { "name", NULL, HT_OPT_STRING, &name, NULL, 0, 0, "the principal's name, e.g. hku-research-office" },
+        { "roles", NULL, HT_OPT_STRING, &roles, NULL, 0, 0, "comma-separated roles (see docs/security.md)" },
+        { "organization", NULL, HT_OPT_STRING, &organization, NULL, 0, 0, "id of the organization it speaks for" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl principal add (--key K | --cert FILE) --name N --roles R [--organization ID]");
+    if (code)
+        return code < 0? 0: code;
+    char from_cert [HT_KEY_TEXT] = "";
+    if (cert && !key) {
+        zcert_t *loaded = zcert_load (cert);
+        if (!loaded)
+            return s_usage_error ("--cert: cannot read %s", cert);
+        snprintf (from_cert, sizeof from_cert, "%s", zcert_public_txt (loaded));
+        zcert_destroy (&loaded);
+        key = from_cert;
+    }
+    if (!key || !name || !roles)
+        return s_usage_error ("principal add: give --key (or --cert), --name and --roles");
+    char line [512], error [256];
+    snprintf (line, sizeof line, "%s %s %s %s active", key, name, organization? organization: "-", roles);
+    ht_principal_t principal;
+    if (!ht_principal_parse (line, &principal, error, sizeof error))
+        return s_usage_error ("principal add: %s", error);
+    ht_principal_t *list;
+    size_t count;
+    if (!s_principals_read (&list, &count))
+        return 1;
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp (list [i].key, principal.key) || !strcmp (list [i].name, principal.name)) {
+            free (list);
+            return s_usage_error ("principal add: a principal with this %s exists (%s); revoke it first "
+                                  "or choose another", !strcmp (list [i].key, principal.key)? "key": "name",
+                                  principal.name);
+        }
+    list = realloc (list, (count + 1) * sizeof *list);
+    list [count++] = principal;
+    code = s_principals_write (list, count);
+    if (code == 0)
+        s_principal_print (&principal);
+    free (list);
+    return code;
+}
+
+static int
+s_principal_list (int argc, char **argv)
+{
+    int code = s_parse ((const ht_option_t []) { { NULL } }, argc, argv, NULL, "Usage: hetaoctl principal list");
+    if (code)
+        return code < 0? 0: code;
+    ht_principal_t *list;
+    size_t count;
+    if (!s_principals_read (&list, &count))
+        return 1;
+    for (size_t i = 0; i < count; i++)
+        s_principal_print (&list [i]);
+    free (list);
+    return 0;
+}
+
+static int
+s_principal_revoke (int argc, char **argv)
+{
+    const char *who = NULL;
+    int code = s_parse ((const ht_option_t []) { { NULL } }, argc, argv, &who,
+                        "Usage: hetaoctl principal revoke NAME-OR-KEY");
+    if (code)
+        return code < 0? 0: code;
+    if (!who)
+        return s_usage_error ("principal revoke: give the principal's name or key");
+    ht_principal_t *list;
+    size_t count;
+    if (!s_principals_read (&list, &count))
+        return 1;
+    size_t i = 0;
+    while (i < count && strcmp (list [i].name, who) != 0 && strcmp (list [i].key, who) != 0)
+        i++;
+    if (i == count) {
+        free (list);
+        fprintf (stderr, "hetaoctl: NOT_FOUND: no principal named or keyed '%s' in %s\n", who, s_principals);
+        return ht_status_exit_code (HT_NOT_FOUND);
+    }
+    list [i].revoked = true;
+    code = s_principals_write (list, count);
+    if (code == 0)
+        s_principal_print (&list [i]);
+    free (list);
+    return code;
+}
+
+static int
+s_audit (int argc, char **argv)
+{
+    const char *principal = NULL, *method = NULL;
+    int limit = 100, after = 0;
+    const ht_option_t options [] = {
+        { "principal", NULL, HT_OPT_STRING, &principal, NULL, 0, 0, "only this principal's requests" },
+        { "method", NULL, HT_OPT_STRING, &method, NULL, 0, 0, "only this method" },
+        { "after-id", NULL, HT_OPT_INT, &after, "0", 0, 2147483647, "records after this id" },
+        { "limit", NULL, HT_OPT_INT, &limit, "100", 1, 1000, "at most this many records" },
+        { NULL }
+    };
+    int code = s_parse (options, argc, argv, NULL, "Usage: hetaoctl audit [--principal NAME] [--method M] [--after-id N] [--limit N]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__ReadAuditRequest request = HETAO__V1__READ_AUDIT_REQUEST__INIT;
+    request.principal_name = (char *) principal;
+    request.method = (char *) method;
+    request.has_after_id = request.has_limit = true;
+    request.after_id = (uint64_t) after;
+    request.limit = (uint32_t) limit;
+    ProtobufCMessage *result = NULL;
+    code = s_call (s_registry_endpoint, "system.ReadAudit", &request.base,
+                   &hetao__v1__read_audit_reply__descriptor, &result);
+    if (code == 0) {
+        Hetao__V1__ReadAuditReply *reply = (Hetao__V1__ReadAuditReply *) result;
+        for (size_t i = 0; i < reply->n_records; i++) {
+            s_print (&reply->records [i]->base);
+            if (!s_json && i + 1 < reply->n_records)
+                puts ("");
+        }
+        protobuf_c_message_free_unpacked (result, NULL);
+    }
+    return code;
+}
+
+//  ---------------------------------------------------------------------------
 
 static const struct {
     const char *noun, *verb;
@@ -602,6 +929,11 @@ static const struct {
     { "org",    "list",       s_org_list,       "list and search organizations" },
     { "events", "tail",       s_events_tail,    "print a stream's events from a sequence, then follow" },
     { "health", NULL,         s_health,         "version, uptime, database and streams of a service" },
+    { "audit",  NULL,         s_audit,          "who changed what: the audit trail of mutating requests" },
+    { "keys",   "gen",        s_keys_gen,       "write a new CURVE key pair" },
+    { "principal", "add",     s_principal_add,  "admit a client key with a name, roles and organization" },
+    { "principal", "list",    s_principal_list, "list the principals file" },
+    { "principal", "revoke",  s_principal_revoke, "refuse a key from its next request and connection" },
     { NULL }
 };
 
@@ -611,7 +943,7 @@ s_help (void)
     ht_config_usage ("Usage: hetaoctl [global options] COMMAND [options]\n\n"
                      "Commands (COMMAND --help for their options):", (const ht_option_t []) { { NULL } });
     for (int i = 0; s_commands [i].noun; i++)
-        printf ("  %-6s %-11s %s\n", s_commands [i].noun, s_commands [i].verb? s_commands [i].verb: "",
+        printf ("  %-9s %-11s %s\n", s_commands [i].noun, s_commands [i].verb? s_commands [i].verb: "",
                 s_commands [i].summary);
     puts ("");
     ht_config_usage ("Global options:", s_global_options);
@@ -638,6 +970,7 @@ main (int argc, char **argv)
         s_help ();
         return first >= argc? EXIT_USAGE: 0;
     }
+    s_key_defaults ();
     const char *noun = argv [first];
     const char *verb = first + 1 < argc? argv [first + 1]: NULL;
     for (int i = 0; s_commands [i].noun; i++) {

@@ -1,0 +1,249 @@
+"""Security: CURVE on every socket, principals, roles per method, audit, limits.
+
+The role matrix is read from docs/security.md, the same table the docs show.
+"""
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+import zmq
+
+from harness import (BUILD, Keys, Service, Status, decode, envelope_pb2, new_key, org_request, read_events,
+                     registry_pb2, system_pb2, wait_for)
+
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "security.md")
+ROLES = ["park_admin", "finance_officer", "customs_officer", "applicant", "reporting_reader", "event_subscriber"]
+
+
+def role_table():
+    """{method: {role: 'yes' | 'own' | '-'}} from the table in docs/security.md."""
+    table = {}
+    header = None
+    with open(DOCS) as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells and cells[0] == "method":
+                header = cells[1:]
+                continue
+            if header and len(cells) == len(header) + 1 and "." in cells[0]:
+                table[cells[0]] = dict(zip(header, cells[1:]))
+    return table
+
+
+class Security(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.svc = Service("registry", workers=2)
+        own = decode(cls.svc.call("registry.RegisterOrganization", org_request(9001), key=new_key()),
+                     registry_pb2.OrganizationReply).organization
+        other = decode(cls.svc.call("registry.RegisterOrganization", org_request(9002), key=new_key()),
+                       registry_pb2.OrganizationReply).organization
+        cls.own_org, cls.other_org = own.id, other.id
+        cls.keys = {role: cls.svc.add_principal("only-" + role.replace("_", "-"), role,
+                                                organization=cls.own_org if role == "applicant" else None)
+                    for role in ROLES}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+
+    def call(self, keys, method, payload, key=None, timeout=5.0):
+        return self.svc.call(method, payload, key=key, keys=keys, timeout=timeout)
+
+    def assertNoAnswer(self, client_factory, message):
+        with client_factory() as c:
+            with self.assertRaises(TimeoutError, msg=message):
+                c.call("system.Health", system_pb2.HealthRequest(), timeout=1.5)
+
+    # --- the handshake --------------------------------------------------------
+
+    def test_a_client_without_curve_gets_no_answer(self):
+        self.assertNoAnswer(lambda: self.svc.client(keys=None), "plain TCP client answered")
+
+    def test_an_unknown_key_gets_no_answer(self):
+        stranger = Keys(self.svc.keydir, "stranger")
+        self.assertNoAnswer(lambda: self.svc.client(keys=stranger), "unregistered key answered")
+
+    def test_the_wrong_server_key_gets_no_answer(self):
+        impostor = Keys(self.svc.keydir, "impostor-server")
+        from harness import Client
+        self.assertNoAnswer(lambda: Client(self.svc.endpoint, zmq.DEALER, self.svc.admin, impostor.public),
+                            "client expecting another server key answered")
+
+    def test_a_revoked_key_is_refused_at_its_next_request_and_connection(self):
+        keys = self.svc.add_principal("soon-revoked", "reporting_reader")
+        with self.svc.client(keys=keys) as c:
+            self.assertEqual(c.call("system.Health", system_pb2.HealthRequest()).status, Status.OK)
+            self.svc.revoke("soon-revoked")
+            reply = wait_for(lambda: (lambda r: r if r.status == Status.UNAUTHENTICATED else None)(
+                c.call("system.Health", system_pb2.HealthRequest())), seconds=5)
+            self.assertIsNotNone(reply, "revoked key still served on its open connection")
+        self.assertNoAnswer(lambda: self.svc.client(keys=keys), "revoked key could connect again")
+
+    def test_routing_id_chosen_by_the_client_proves_nothing(self):
+        # A client claiming the admin's name as its routing id is still itself.
+        keys = self.keys["reporting_reader"]
+        with self.svc.client(keys=keys) as c:
+            c.sock.close()
+            c.sock = zmq.Context.instance().socket(zmq.DEALER)
+            keys.apply(c.sock, self.svc.server.public)
+            c.sock.setsockopt(zmq.ROUTING_ID, b"admin")
+            c.sock.setsockopt(zmq.LINGER, 0)
+            c.sock.connect(self.svc.endpoint)
+            reply = c.call("registry.RegisterOrganization", org_request(9100), key=new_key())
+        self.assertEqual(reply.status, Status.PERMISSION_DENIED, reply.message)
+
+    # --- roles ----------------------------------------------------------------
+
+    def payload_for(self, method, org_id):
+        n = int(time.monotonic() * 1000) % 10_000_000 + 20000
+        return {
+            "system.Health": system_pb2.HealthRequest(),
+            "system.ReadEvents": system_pb2.ReadEventsRequest(stream="registry"),
+            "system.ReadAudit": system_pb2.ReadAuditRequest(),
+            "registry.RegisterOrganization": org_request(n),
+            "registry.GetOrganization": registry_pb2.GetOrganizationRequest(id=org_id),
+            "registry.UpdateOrganization": registry_pb2.UpdateOrganizationRequest(id=org_id, name_en="Renamed %d" % n),
+            "registry.SetOrganizationStatus": registry_pb2.SetOrganizationStatusRequest(
+                id=org_id, status=registry_pb2.ORGANIZATION_STATUS_SUSPENDED, reason="role matrix test"),
+            "registry.ListOrganizations": registry_pb2.ListOrganizationsRequest(),
+        }[method]
+
+    def test_every_method_with_every_role_matches_the_documented_table(self):
+        table = role_table()
+        self.assertGreaterEqual(len(table), 8, "docs/security.md role table not found")
+        for method, row in table.items():
+            self.assertEqual(sorted(row), sorted(ROLES), "table row for %s" % method)
+            for role, allowed in row.items():
+                for org_id in (self.own_org, self.other_org):
+                    reply = self.call(self.keys[role], method, self.payload_for(method, org_id), key=new_key())
+                    permitted = allowed == "yes" or (allowed == "own" and org_id == self.own_org)
+                    what = "%s as %s on %s organization: %s %s" % (
+                        method, role, "its own" if org_id == self.own_org else "another",
+                        Status.Name(reply.status), reply.message)
+                    if permitted:
+                        self.assertNotIn(reply.status, (Status.PERMISSION_DENIED, Status.UNAUTHENTICATED), what)
+                    else:
+                        self.assertEqual(reply.status, Status.PERMISSION_DENIED, what)
+                        if allowed == "-":
+                            self.assertIn(method, reply.message)
+
+    def test_an_applicant_acting_for_another_organization_is_denied(self):
+        reply = self.call(self.keys["applicant"], "registry.GetOrganization",
+                          registry_pb2.GetOrganizationRequest(id=self.other_org))
+        self.assertEqual(reply.status, Status.PERMISSION_DENIED, reply.message)
+        self.assertIn("own organization", reply.message)
+        mine = decode(self.call(self.keys["applicant"], "registry.GetOrganization",
+                                registry_pb2.GetOrganizationRequest(id=self.own_org)), registry_pb2.OrganizationReply)
+        self.assertEqual(mine.organization.id, self.own_org)
+
+    def test_a_subscriber_without_permission_receives_no_events(self):
+        outsider = self.svc.subscribe(keys=self.keys["reporting_reader"])
+        insider = self.svc.subscribe(keys=self.keys["event_subscriber"])
+        time.sleep(0.5)
+        decode(self.svc.call("registry.RegisterOrganization", org_request(9200), key=new_key()),
+               registry_pb2.OrganizationReply)
+        self.assertTrue(insider.poll(5000), "the event subscriber received nothing")
+        self.assertEqual(insider.recv_multipart()[0], b"registry.organization.registered")
+        self.assertFalse(outsider.poll(1500), "a principal without event_subscriber received an event")
+        reply = self.call(self.keys["reporting_reader"], "system.ReadEvents",
+                          system_pb2.ReadEventsRequest(stream="registry"))
+        self.assertEqual(reply.status, Status.PERMISSION_DENIED)
+        outsider.close()
+        insider.close()
+
+    # --- audit ----------------------------------------------------------------
+
+    def test_every_mutation_is_audited_with_principal_and_outcome(self):
+        key = new_key()
+        ok = self.svc.call("registry.RegisterOrganization", org_request(9300), key=key)
+        self.assertEqual(ok.status, Status.OK)
+        replay = self.svc.call("registry.RegisterOrganization", org_request(9300), key=key)
+        self.assertTrue(replay.replayed)
+        denied_key = new_key()
+        denied = self.call(self.keys["reporting_reader"], "registry.RegisterOrganization", org_request(9301),
+                           key=denied_key)
+        self.assertEqual(denied.status, Status.PERMISSION_DENIED)
+        invalid_key = new_key()
+        invalid = self.svc.call("registry.RegisterOrganization", org_request(9302, registration_id="bad"),
+                                key=invalid_key)
+        self.assertEqual(invalid.status, Status.INVALID_ARGUMENT)
+        rows = self.svc.db.query(
+            "SELECT principal_name, method, status, idempotency_key, principal_key FROM ht_audit"
+            " WHERE idempotency_key IN (%s, %s, %s) ORDER BY id", (key, denied_key, invalid_key))
+        self.assertEqual([(r[0], r[2], r[3]) for r in rows], [
+            ("admin", "OK", key), ("admin", "OK (replayed)", key),
+            ("only-reporting-reader", "PERMISSION_DENIED", denied_key), ("admin", "INVALID_ARGUMENT", invalid_key)])
+        self.assertEqual(rows[0][4], self.svc.admin.public.decode())
+        audit = decode(self.svc.call("system.ReadAudit", system_pb2.ReadAuditRequest(principal_name="only-reporting-reader")),
+                       system_pb2.ReadAuditReply)
+        self.assertIn(denied_key, [r.idempotency_key for r in audit.records])
+        self.assertEqual(self.call(self.keys["finance_officer"], "system.ReadAudit",
+                                   system_pb2.ReadAuditRequest()).status, Status.PERMISSION_DENIED)
+
+    def test_an_audited_change_and_its_record_commit_together(self):
+        before = self.svc.db.query("SELECT count(*) FROM ht_audit WHERE status = 'OK'")[0][0]
+        orgs = self.svc.db.query("SELECT count(*) FROM organization")[0][0]
+        decode(self.svc.call("registry.RegisterOrganization", org_request(9400), key=new_key()),
+               registry_pb2.OrganizationReply)
+        self.assertEqual(self.svc.db.query("SELECT count(*) FROM ht_audit WHERE status = 'OK'")[0][0], before + 1)
+        self.assertEqual(self.svc.db.query("SELECT count(*) FROM organization")[0][0], orgs + 1)
+
+    # --- hostile strings ------------------------------------------------------
+
+    def test_hostile_strings_are_refused_or_stored_literally(self):
+        def raw_register(name_bytes):
+            placeholder = "X" * len(name_bytes)
+            payload = org_request(9500, name_en=placeholder).SerializeToString()
+            return payload.replace(placeholder.encode(), name_bytes)
+        for bad in (b"Hetao\x00Lab", b"Hetao \xff\xfe Lab", b"\xc0\xafslash"):
+            reply = self.svc.call("registry.RegisterOrganization", raw_register(bad), key=new_key())
+            self.assertEqual(reply.status, Status.INVALID_ARGUMENT, repr(bad))
+            self.assertIn("name_en", [v.field for v in reply.violations], reply.message)
+        literal = "Robert'); DROP TABLE organization; -- \\ $1 %_"
+        org = decode(self.svc.call("registry.RegisterOrganization", org_request(9501, name_en=literal), key=new_key()),
+                     registry_pb2.OrganizationReply).organization
+        self.assertEqual(self.svc.db.query("SELECT name_en FROM organization WHERE id = %s", (org.id,))[0][0], literal)
+        long = self.svc.call("registry.RegisterOrganization", org_request(9502, name_en="长" * 201), key=new_key())
+        self.assertEqual(long.status, Status.INVALID_ARGUMENT)
+
+
+class Limits(unittest.TestCase):
+    def test_a_principal_over_its_rate_limit_gets_resource_exhausted_then_recovers(self):
+        svc = Service("registry", workers=2, args=("--rate-limit", "5"))
+        try:
+            time.sleep(1.2)     # the health checks of start-up spent part of the budget
+            statuses = [svc.call("system.Health", system_pb2.HealthRequest()).status for _ in range(15)]
+            self.assertIn(Status.RESOURCE_EXHAUSTED, statuses)
+            self.assertEqual(statuses[0], Status.OK)
+            time.sleep(1.2)
+            self.assertEqual(svc.call("system.Health", system_pb2.HealthRequest()).status, Status.OK)
+        finally:
+            svc.close()
+
+
+class StartUp(unittest.TestCase):
+    def run_registry(self, *args):
+        return subprocess.run([os.path.join(BUILD, "bin", "hetao-registry"), "--db", "dbname=none"] + list(args),
+                              capture_output=True, text=True, timeout=30)
+
+    def test_the_service_refuses_to_start_without_keys(self):
+        result = self.run_registry()
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--curve-cert", result.stderr)
+
+    def test_the_service_refuses_a_malformed_principals_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            server = Keys(d, "server")
+            bad = os.path.join(d, "principals")
+            with open(bad, "w") as f:
+                f.write("not-a-key admin - park_admin active\n")
+            result = self.run_registry("--curve-cert", server.public_file, "--principals", bad)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("line 1", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
