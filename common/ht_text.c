@@ -84,7 +84,8 @@ ht_utf8_valid (const char *text, size_t length, bool allow_newline)
         size_t size = s_utf8_sequence (s + i, length - i, &code);
         if (size == 0)
             return false;
-        if (code < 0x20 || code == 0x7F) {
+        //  C0, DEL and the C1 controls (U+0080..U+009F) are all Unicode Cc.
+        if (code < 0x20 || (code >= 0x7F && code <= 0x9F)) {
             if (!(allow_newline && (code == '\n' || code == '\t')))
                 return false;
         }

@@ -15,8 +15,8 @@
 //  Bytes that are not valid UTF-8 are written as U+FFFD.
 void ht_json_quote (FILE *out, const char *text, size_t length);
 
-//  True when `text` (length bytes) is valid UTF-8 with no NUL and no C0
-//  control character other than tab/newline when `allow_newline`.
+//  True when `text` (length bytes) is valid UTF-8 with no NUL and no control
+//  character (C0, DEL, C1) other than tab/newline when `allow_newline`.
 bool ht_utf8_valid (const char *text, size_t length, bool allow_newline);
 
 //  Number of Unicode code points in valid UTF-8 `text`.

@@ -50,7 +50,7 @@ const ht_query_t org_queries [] = {
       "   AND ($3::text IS NULL OR status = $3)"
       "   AND ($4::text IS NULL OR $4 = ANY (sectors))"
       "   AND ($5::boolean IS NULL OR major_platform = $5::boolean)"
-      "   AND ($6::text IS NULL OR (coalesce(name_zh, '') || ' ' || coalesce(name_en, '')) ILIKE $6)"
+      "   AND ($6::text IS NULL OR name_zh ILIKE $6 OR name_en ILIKE $6)"
       "   AND ($7::text IS NULL OR registration_id = $7)"
       "   AND ($8::uuid IS NULL OR id > $8::uuid)"
       " ORDER BY id LIMIT $9::int" },

@@ -1,7 +1,7 @@
 """Smoke: a registered organization can be read back and its event replayed."""
 import unittest
 
-from harness import ServiceTest, decode, new_key, org_request, read_events, registry_pb2
+from harness import ServiceTest, decode, read_events, registry_pb2, wait_for
 
 
 class Smoke(ServiceTest):
@@ -11,7 +11,7 @@ class Smoke(ServiceTest):
                      registry_pb2.OrganizationReply).organization
         self.assertEqual(got.name_en, "Hetao Lab 1")
         self.assertEqual(got.name_zh, "河套实验室1")
-        events = read_events(self.svc)
+        events = wait_for(lambda: read_events(self.svc))   # the relay numbers events just after commit
         self.assertEqual([e.sequence for e in events], [1])
         self.assertEqual(events[0].type, "registry.organization.registered")
         self.assertEqual(events[0].aggregate_id, org.id)

@@ -116,6 +116,10 @@ test_utf8_refuses_nul_and_control_characters (void)
     ASSERT_FALSE (VALID_MULTILINE ("\x7f"));
     ASSERT_FALSE (VALID_MULTILINE ("a\rb"));
     ASSERT_FALSE (VALID_MULTILINE ("a\x0b" "b"));                   //  vertical tab
+    ASSERT_FALSE (VALID ("Lab \xc2\x85"));                          //  U+0085 NEL, a C1 control
+    ASSERT_FALSE (VALID ("\xc2\x80"));                              //  U+0080
+    ASSERT_FALSE (VALID ("\xc2\x9b" "31m"));                        //  U+009B CSI
+    ASSERT_TRUE (VALID ("\xc2\xa0"));                               //  U+00A0 is not a control
 }
 
 static void

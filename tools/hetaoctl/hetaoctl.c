@@ -20,6 +20,7 @@
 #include "hetao/v1/system.pb-c.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,24 @@ s_sectors_flag (const char *text, Hetao__V1__Sector **sectors, size_t *count)
     return ok;
 }
 
+//  A whole number flag that may be absent; false (reported) when it is not a number.
+static bool
+s_int64_flag (const char *flag, const char *text, protobuf_c_boolean *has, int64_t *value)
+{
+    if (!text)
+        return true;
+    char *end;
+    errno = 0;
+    long long number = strtoll (text, &end, 10);
+    if (errno || end == text || *end) {
+        s_usage_error ("--%s: '%s' is not a whole number", flag, text);
+        return false;
+    }
+    *has = true;
+    *value = number;
+    return true;
+}
+
 static bool
 s_yes_no_flag (const char *flag, const char *text, protobuf_c_boolean *has, protobuf_c_boolean *value)
 {
@@ -377,10 +396,9 @@ s_org_update (int argc, char **argv)
     request.kind = value;
     if (!s_yes_no_flag ("major-platform", major, &request.has_major_platform, &request.major_platform))
         return EXIT_USAGE;
-    if (version) {
-        request.has_expected_version = true;
-        request.expected_version = strtoll (version, NULL, 10);
-    }
+    if (!s_int64_flag ("expected-version", version, &request.has_expected_version,
+                       &request.expected_version))
+        return EXIT_USAGE;
     if (sectors) {
         if (!s_sectors_flag (sectors, &list.sectors, &list.n_sectors)) {
             free (list.sectors);
@@ -418,10 +436,9 @@ s_org_set_status (int argc, char **argv)
     if (!s_enum_flag ("status", status, &hetao__v1__organization_status__descriptor, &request.has_status, &value))
         return EXIT_USAGE;
     request.status = value;
-    if (version) {
-        request.has_expected_version = true;
-        request.expected_version = strtoll (version, NULL, 10);
-    }
+    if (!s_int64_flag ("expected-version", version, &request.has_expected_version,
+                       &request.expected_version))
+        return EXIT_USAGE;
     ProtobufCMessage *result = NULL;
     code = s_call (s_registry_endpoint, "registry.SetOrganizationStatus", &request.base,
                    &hetao__v1__organization_reply__descriptor, &result);
