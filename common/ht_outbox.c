@@ -29,6 +29,8 @@
 #define S_BATCH          "500"      //  events numbered per statement
 #define S_LOCK_RETRY_US  1000000    //  a standby relay tries for the lock every second
 #define S_PURGE_EVERY_US 60000000   //  expired idempotency records are deleted every minute
+#define S_PASS_GAP_US    2000       //  passes at most every 2 ms: under load, one pass
+                                    //  numbers the events of many commits
 
 static const ht_query_t s_relay_queries [] = {
     { "ht_relay_lock",
@@ -171,7 +173,7 @@ s_relay_actor (zsock_t *pipe, void *args)
     //  Stopped by the server through the pipe, after the last worker, never by a signal.
     zpoller_set_nonstop (poller, true);
     unsigned generation = 0;
-    int64_t lock_retry_at = 0, purge_at = 0;
+    int64_t lock_retry_at = 0, purge_at = 0, last_pass = 0;
     zsock_signal (pipe, 0);
 
     while (true) {
@@ -184,10 +186,17 @@ s_relay_actor (zsock_t *pipe, void *args)
                 break;
         }
         else
-        if (which == self->wake)
+        if (which == self->wake) {
+            //  Each numbering pass is a transaction of its own; waking for
+            //  every commit would cost one per commit. Let a few gather.
+            int64_t since = ht_mono_us () - last_pass;
+            if (since < S_PASS_GAP_US)
+                zclock_sleep ((int) ((S_PASS_GAP_US - since) / 1000) + 1);
             //  Any number of wake-ups mean one pass.
-            while (zsock_wait (self->wake) == 0 && zsock_events (self->wake) & ZMQ_POLLIN)
-                ;
+            while (zsock_events (self->wake) & ZMQ_POLLIN)
+                zsock_wait (self->wake);
+        }
+        last_pass = ht_mono_us ();
         if (!ht_db_ready (db)) {
             for (int i = 0; i < self->n_streams; i++)
                 atomic_store (&self->active [i], false);
