@@ -46,6 +46,9 @@ static const char *s_endpoint;
 static const char *s_method;
 static int s_clients, s_seconds, s_warmup, s_preload, s_timeout_ms;
 static bool s_json;
+static const char *s_cert;
+static const char *s_server_key_arg;
+static char s_server_key [41];
 
 static const ht_option_t s_options [] = {
     { "endpoint", "HETAO_BENCH_ENDPOINT", HT_OPT_STRING, &s_endpoint, "tcp://127.0.0.1:7101", 0, 0,
@@ -61,6 +64,10 @@ static const ht_option_t s_options [] = {
       "organizations `get` registers first and then reads" },
     { "timeout", NULL, HT_OPT_INT, &s_timeout_ms, "5000", 100, 600000,
       "deadline of each call in milliseconds, ht_client's retries included" },
+    { "cert", "HETAO_CERT", HT_OPT_STRING, &s_cert, NULL, 0, 0,
+      "the client's CURVE certificate (secret in <file>_secret)" },
+    { "server-key", "HETAO_SERVER_KEY", HT_OPT_STRING, &s_server_key_arg, NULL, 0, 0,
+      "the registry's public key, Z85 or its certificate file" },
     { "json", NULL, HT_OPT_BOOL, &s_json, "false", 0, 0,
       "print one JSON object on stdout (the summary goes to stderr)" },
     { NULL }
@@ -212,8 +219,10 @@ s_list_ids (ht_client_t *client)
 static bool
 s_preload_ids (void)
 {
-    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
+    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3,
+                                    .cert = s_cert, .server_key = s_server_key };
     ht_client_t *client = ht_client_new (s_endpoint, &options);
+    assert (client);
     s_ids = calloc ((size_t) s_preload, sizeof *s_ids);
     assert (s_ids);
     s_list_ids (client);
@@ -320,8 +329,10 @@ static void *
 s_client_run (void *args)
 {
     client_t *self = args;
-    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3 };
+    ht_client_options_t options = { .deadline_ms = s_timeout_ms, .attempts = 3,
+                                    .cert = s_cert, .server_key = s_server_key };
     ht_client_t *client = ht_client_new (s_endpoint, &options);
+    assert (client);
     bool registering = !strcmp (s_method, "register");
     pthread_barrier_wait (&s_ready);
     pthread_barrier_wait (&s_go);   //  main has set the window
@@ -452,6 +463,10 @@ main (int argc, char **argv)
             return 2;
         case HT_CONFIG_OK:
             break;
+    }
+    if (!ht_client_server_key (s_server_key_arg, s_server_key) || !s_cert) {
+        fprintf (stderr, "hetao-bench: give --cert and --server-key (the registry speaks only CURVE)\n");
+        return 2;
     }
     if (!s_method || (strcmp (s_method, "register") != 0 && strcmp (s_method, "get") != 0)) {
         fprintf (stderr, "hetao-bench: --method must be register or get\n");

@@ -19,6 +19,23 @@ struct _ht_client_t {
 };
 
 bool
+ht_client_server_key (const char *key_or_file, char out [41])
+{
+    out [0] = 0;
+    if (!key_or_file)
+        return false;
+    if (strlen (key_or_file) == 40 && zmq_z85_decode ((byte [32]) { 0 }, key_or_file)) {
+        memcpy (out, key_or_file, 41);
+        return true;
+    }
+    zcert_t *cert = zcert_load (key_or_file);
+    if (cert)
+        memcpy (out, zcert_public_txt (cert), 41);
+    zcert_destroy (&cert);
+    return *out != 0;
+}
+
+bool
 ht_client_curve (zsock_t *socket, const char *cert_file, const char *server_key)
 {
     zcert_t *cert = cert_file? zcert_load (cert_file): NULL;

@@ -45,6 +45,10 @@ Hetao__V1__Reply *ht_client_call_raw (ht_client_t *self, const char *method,
                                       const char *idempotency_key,
                                       const void *payload, size_t size);
 
+//  Reads a server's public key given as Z85 text or as a certificate file
+//  into `out`; false when it is neither.
+bool ht_client_server_key (const char *key_or_file, char out [41]);
+
 //  Makes `socket` a CURVE client with `cert` (a certificate file) towards
 //  `server_key` (Z85). False when the certificate cannot be loaded.
 bool ht_client_curve (zsock_t *socket, const char *cert, const char *server_key);

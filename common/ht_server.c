@@ -193,7 +193,10 @@ s_frontend_new (const ht_settings_t *settings)
     //  Hard cap: protobuf-c has no size limit of its own. Frames between the
     //  soft limit and this get a RESOURCE_EXHAUSTED reply; above it the peer
     //  is disconnected before anything is buffered.
-    zsock_set_maxmsgsize (frontend, (int64_t) settings->max_request_bytes * 4);
+    //  libzmq measures the CURVE MESSAGE command, which is the request plus
+    //  33 bytes ("\x07MESSAGE", an 8-byte nonce, a flags byte, a 16-byte MAC):
+    //  so the cap applies to the request itself, exactly.
+    zsock_set_maxmsgsize (frontend, (int64_t) settings->max_request_bytes * 4 + 33);
     //  Give the last replies time to leave on shutdown, but never hang.
     zsock_set_linger (frontend, 2000);
     zsock_set_heartbeat_ivl (frontend, 5000);

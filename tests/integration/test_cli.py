@@ -6,6 +6,7 @@ Exit codes (common/ht_status.c): 0 OK, 2 usage, 3 INVALID_ARGUMENT, 4 NOT_FOUND,
 import json
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 import uuid
@@ -29,7 +30,10 @@ class CliTest(ServiceTest):
     def ctl(self, *args, endpoint=None, events=None, timeout=20):
         """Runs hetaoctl with the service's endpoints as global flags before `args`."""
         command = [HETAOCTL, "--registry-endpoint", endpoint or self.svc.endpoint,
-                   "--registry-events", events or self.svc.events_endpoint] + list(args)
+                   "--registry-events", events or self.svc.events_endpoint,
+                   "--registry-server-key", self.svc.server.public_file] + list(args)
+        if not any(a == "--cert" for a in args):
+            command[1:1] = ["--cert", self.svc.admin.public_file]
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=clean_env())
 
     def assertExit(self, result, code):
@@ -388,6 +392,7 @@ class EventTail(CliTest):
     def test_tail_waits_for_a_live_event_and_prints_it(self):
         last = self.wait_numbered()
         command = [HETAOCTL, "--registry-endpoint", self.svc.endpoint, "--registry-events", self.svc.events_endpoint,
+                   "--cert", self.svc.admin.public_file, "--registry-server-key", self.svc.server.public_file,
                    "--json", "events", "tail", "--from-seq", str(last), "--max", "1"]
         tail = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
         try:
@@ -407,6 +412,62 @@ class EventTail(CliTest):
         self.assertLess(waited, 5.0, "the live event took %.1f s to arrive" % waited)
         events = [json.loads(line) for line in out.splitlines() if line.strip()]
         self.assertEqual([(e["sequence"], e["aggregate_id"]) for e in events], [(last + 1, org.id)])
+
+
+
+class KeysPrincipalsAudit(CliTest):
+    """hetaoctl keys gen, principal add|list|revoke, audit."""
+
+    def test_keys_gen_writes_a_public_file_and_a_private_secret_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "agency.key")
+            result = self.ctl("--json", "keys", "gen", "--out", out)
+            self.assertExit(result, 0)
+            key = json.loads(result.stdout)["public_key"]
+            self.assertEqual(len(key), 40)
+            with open(out) as f:
+                self.assertIn(key, f.read())
+            self.assertEqual(os.stat(out + "_secret").st_mode & 0o777, 0o600)
+            self.assertExit(self.ctl("keys", "gen", "--out", out), 2)     # never overwrites by accident
+
+    def test_a_principal_added_with_hetaoctl_is_admitted_and_refused_once_revoked(self):
+        with tempfile.TemporaryDirectory() as d:
+            cert = os.path.join(d, "reader.key")
+            self.assertExit(self.ctl("keys", "gen", "--out", cert), 0)
+            principals = ["--principals", self.svc.principals_file]
+            added = self.ctl(*principals, "principal", "add", "--cert", cert, "--name", "cli-reader",
+                             "--roles", "reporting_reader")
+            self.assertExit(added, 0)
+            # The harness keeps its own list; keep it in step with what hetaoctl wrote.
+            with open(self.svc.principals_file) as f:
+                self.assertIn("cli-reader", f.read())
+            listed = self.ctl(*principals, "--json", "principal", "list")
+            self.assertIn("cli-reader", [json.loads(line)["name"] for line in listed.stdout.splitlines()])
+            as_reader = self.ctl("--cert", cert, "--json", "org", "list")
+            self.assertExit(as_reader, 0)
+            denied = self.ctl("--cert", cert, "org", "register", "--name", "X", "--kind", "university",
+                              "--region", "hong_kong", "--hk-br", "12345678")
+            self.assertExit(denied, 7)
+            self.assertIn("PERMISSION_DENIED", denied.stderr)
+            self.assertExit(self.ctl(*principals, "principal", "revoke", "cli-reader"), 0)
+            refused = self.ctl("--cert", cert, "--timeout", "1500", "org", "list")
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertExit(self.ctl(*principals, "principal", "revoke", "nobody-of-that-name"), 4)
+            bad = self.ctl(*principals, "principal", "add", "--cert", cert, "--name", "x", "--roles", "root")
+            self.assertExit(bad, 2)
+            self.assertIn("'root' is not a role", bad.stderr)
+
+    def test_audit_shows_who_changed_what(self):
+        key = "cli-audit-%d" % os.getpid()
+        self.assertExit(self.ctl("--idempotency-key", key, "org", "register", "--name", "Audited Lab",
+                                 "--kind", "enterprise", "--region", "overseas", "--reg-id", "AUD-%d" % os.getpid()), 0)
+        result = self.ctl("--json", "audit", "--principal", "admin", "--method", "registry.RegisterOrganization")
+        self.assertExit(result, 0)
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        mine = [r for r in records if r.get("idempotency_key") == key]
+        self.assertEqual(len(mine), 1, records)
+        self.assertEqual(mine[0]["outcome"], "OK")
+        self.assertEqual(mine[0]["principal_name"], "admin")
 
 
 if __name__ == "__main__":

@@ -273,6 +273,7 @@ class HostileInput(ServiceTest):
             without_delimiter = ZMQ.socket(zmq.DEALER)
             sockets = [req, with_delimiter, without_delimiter]
             for sock in sockets:
+                self.svc.admin.apply(sock, self.svc.server.public)
                 sock.setsockopt(zmq.LINGER, 0)
                 sock.connect(self.svc.endpoint)
             for frame, status in ((good, Status.OK), (bad, Status.UNIMPLEMENTED)):
@@ -311,6 +312,7 @@ class HostileInput(ServiceTest):
     def test_frame_above_hard_cap_drops_the_connection_while_others_are_served(self):
         bystander = self.svc.client(zmq.DEALER)
         hostile = ZMQ.socket(zmq.DEALER)
+        self.svc.admin.apply(hostile, self.svc.server.public)
         hostile.setsockopt(zmq.LINGER, 0)
         monitor = hostile.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED)
         try:

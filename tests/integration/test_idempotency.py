@@ -57,7 +57,7 @@ class Idempotency(ServiceTest):
         """Sends payloads[i] with keys[i] from 8 clients at once; returns the 8 replies."""
         barrier = threading.Barrier(len(payloads))
         replies, errors = [None] * len(payloads), []
-        clients = [Client(self.svc.endpoint) for _ in payloads]
+        clients = [self.svc.client() for _ in payloads]
 
         def send(i):
             try:

@@ -125,6 +125,11 @@ class WireFormat(unittest.TestCase):
 
     def socket(self, kind, endpoint=None):
         sock = CTX.socket(kind)
+        # Every Hetao socket speaks CURVE: this client's keys are admitted
+        # by the service's principals file; it must know the server's key.
+        sock.curve_publickey = self.svc.admin.public
+        sock.curve_secretkey = self.svc.admin.secret
+        sock.curve_serverkey = self.svc.server.public
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(endpoint or self.svc.endpoint)
         self.addCleanup(sock.close)

@@ -58,7 +58,7 @@ static const ht_option_t s_global_options [] = {
     { NULL }
 };
 
-//  var/keys of the dev stack this hetaoctl was built in (build/bin/../../var/keys).
+//  var/keys of the dev stack this hetaoctl was built in (build/bin/hetaoctl -> var/keys).
 static const char *
 s_dev_keys (void)
 {
@@ -70,8 +70,10 @@ s_dev_keys (void)
     if (length <= 0)
         return NULL;
     exe [length] = 0;
-    snprintf (dir, sizeof dir, "%s/../../var/keys", dirname (dirname (exe)));
-    return dir;
+    char guess [4200];
+    snprintf (guess, sizeof guess, "%s/../var/keys", dirname (dirname (exe)));
+    //  Resolved: CZMQ's certificate loader does not follow "..".
+    return realpath (guess, dir);
 }
 
 //  Fills in the dev stack's defaults for options not given.
@@ -92,16 +94,7 @@ s_key_defaults (void)
         snprintf (principals, sizeof principals, "%s/principals", dir);
         s_principals = principals;
     }
-    //  A server key is given as Z85 text or as a certificate file.
-    if (s_registry_server_key && strlen (s_registry_server_key) == 40)
-        snprintf (s_server_key, sizeof s_server_key, "%s", s_registry_server_key);
-    else
-    if (s_registry_server_key) {
-        zcert_t *server_cert = zcert_load (s_registry_server_key);
-        if (server_cert)
-            snprintf (s_server_key, sizeof s_server_key, "%s", zcert_public_txt (server_cert));
-        zcert_destroy (&server_cert);
-    }
+    ht_client_server_key (s_registry_server_key, s_server_key);
 }
 
 //  A client of `endpoint` with this hetaoctl's keys; NULL (reported) when they cannot be read.
