@@ -141,19 +141,18 @@ struct _ht_principals_t {
     struct stat loaded;             //  the file as it was when read
 };
 
-//  Reads the file into a new table; false (with `error`) on failure.
-static bool
-s_load (ht_principals_t *self, char *error, size_t error_size)
+bool
+ht_principals_read (const char *path, ht_principal_t **list, size_t *count,
+                    char *error, size_t error_size)
 {
-    FILE *file = fopen (self->path, "r");
+    *list = NULL;
+    *count = 0;
+    FILE *file = fopen (path, "r");
     if (!file) {
-        snprintf (error, error_size, "cannot read principals file %s: %s", self->path, strerror (errno));
+        snprintf (error, error_size, "cannot read principals file %s: %s", path, strerror (errno));
         return false;
     }
-    struct stat info;
-    fstat (fileno (file), &info);
-    entry_t *entries = NULL;
-    size_t count = 0, capacity = 0;
+    size_t capacity = 0;
     char line [1024], why [200];
     int number = 0;
     bool ok = true;
@@ -162,29 +161,51 @@ s_load (ht_principals_t *self, char *error, size_t error_size)
         ht_principal_t principal;
         if (!ht_principal_parse (line, &principal, why, sizeof why)) {
             if (*why) {
-                snprintf (error, error_size, "%s line %d: %s", self->path, number, why);
+                snprintf (error, error_size, "%s line %d: %s", path, number, why);
                 ok = false;
             }
             continue;
         }
-        if (count == capacity) {
-            capacity = capacity? capacity * 2: 16;
-            entries = realloc (entries, capacity * sizeof *entries);
-            assert (entries);
-        }
         //  A later line for the same key wins (e.g. its revocation).
         size_t i = 0;
-        while (i < count && strcmp (entries [i].principal.key, principal.key) != 0)
+        while (i < *count && strcmp ((*list) [i].key, principal.key) != 0)
             i++;
-        if (i == count)
-            count++;
-        entries [i] = (entry_t) { .principal = principal };
+        if (i == *count && *count == capacity) {
+            capacity = capacity? capacity * 2: 16;
+            *list = realloc (*list, capacity * sizeof **list);
+            assert (*list);
+        }
+        if (i == *count)
+            (*count)++;
+        (*list) [i] = principal;
     }
     fclose (file);
     if (!ok) {
-        free (entries);
+        free (*list);
+        *list = NULL;
+        *count = 0;
+    }
+    return ok;
+}
+
+//  Reads the file into a new table; false (with `error`) on failure.
+static bool
+s_load (ht_principals_t *self, char *error, size_t error_size)
+{
+    struct stat info;
+    if (stat (self->path, &info) != 0) {
+        snprintf (error, error_size, "cannot read principals file %s: %s", self->path, strerror (errno));
         return false;
     }
+    ht_principal_t *list;
+    size_t count;
+    if (!ht_principals_read (self->path, &list, &count, error, error_size))
+        return false;
+    entry_t *entries = calloc (count + 1, sizeof *entries);
+    assert (entries);
+    for (size_t i = 0; i < count; i++)
+        entries [i].principal = list [i];
+    free (list);
     //  Keep the rate budgets of principals that remain.
     for (size_t i = 0; i < count; i++)
         for (size_t j = 0; j < self->count; j++)

@@ -58,6 +58,12 @@ bool ht_principal_parse (const char *line, ht_principal_t *principal, char *erro
 //  Writes `principal` as one line of a principals file (with newline).
 void ht_principal_format (const ht_principal_t *principal, char *out, size_t size);
 
+//  Reads every principal of the file at `path` (a later line for the same key
+//  replaces an earlier one). False, with the file and line in `error`, when
+//  it cannot be read or a line is malformed. Caller frees *list.
+bool ht_principals_read (const char *path, ht_principal_t **list, size_t *count,
+                         char *error, size_t error_size);
+
 //  ---------------------------------------------------------------------------
 //  The principals of a running service
 

@@ -725,30 +725,13 @@ s_principals_read (ht_principal_t **list, size_t *count)
         s_usage_error ("give --principals FILE");
         return false;
     }
-    FILE *file = fopen (s_principals, "r");
-    if (!file) {
-        if (errno == ENOENT)
-            return true;                //  a new file
-        fprintf (stderr, "hetaoctl: cannot read %s: %s\n", s_principals, strerror (errno));
+    if (access (s_principals, F_OK) != 0 && errno == ENOENT)
+        return true;                    //  a new file
+    char error [300];
+    if (!ht_principals_read (s_principals, list, count, error, sizeof error)) {
+        fprintf (stderr, "hetaoctl: %s\n", error);
         return false;
     }
-    char line [1024], error [256];
-    int number = 0;
-    while (fgets (line, sizeof line, file)) {
-        number++;
-        ht_principal_t principal;
-        if (!ht_principal_parse (line, &principal, error, sizeof error)) {
-            if (!*error)
-                continue;
-            fprintf (stderr, "hetaoctl: %s line %d: %s\n", s_principals, number, error);
-            fclose (file);
-            free (*list);
-            return false;
-        }
-        *list = realloc (*list, (*count + 1) * sizeof **list);
-        (*list) [(*count)++] = principal;
-    }
-    fclose (file);
     return true;
 }
 
