@@ -295,10 +295,16 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
         int count = (self->n_idle > 0 && !stopping)? 2: 1;
         if (zmq_poll (items, count, 100) < 0)
             continue;               //  EINTR: a signal; checked at the top
+        //  Under load, take everything that is waiting in one wake-up: each
+        //  poll is a system call and often a context switch.
         if (items [0].revents & ZMQ_POLLIN)
-            s_from_worker (self);
+            do
+                s_from_worker (self);
+            while (zsock_events (self->backend) & ZMQ_POLLIN);
         if (count == 2 && items [1].revents & ZMQ_POLLIN)
-            s_from_client (self);
+            do
+                s_from_client (self);
+            while (self->n_idle > 0 && (zsock_events (self->frontend) & ZMQ_POLLIN));
     }
 }
 
