@@ -154,6 +154,21 @@ class Security(unittest.TestCase):
         outsider.close()
         insider.close()
 
+    def test_clients_without_a_registered_key_receive_no_events(self):
+        plain = self.svc.subscribe(keys=None)
+        stranger = self.svc.subscribe(keys=Keys(self.svc.keydir, "stranger-subscriber"))
+        insider = self.svc.subscribe(keys=self.keys["event_subscriber"])
+        try:
+            time.sleep(0.5)
+            decode(self.svc.call("registry.RegisterOrganization", org_request(9250), key=new_key()),
+                   registry_pb2.OrganizationReply)
+            self.assertTrue(insider.poll(5000), "the event subscriber received nothing")
+            self.assertFalse(plain.poll(1000), "a client without CURVE received an event")
+            self.assertFalse(stranger.poll(500), "an unregistered key received an event")
+        finally:
+            for sock in (plain, stranger, insider):
+                sock.close()
+
     # --- audit ----------------------------------------------------------------
 
     def test_every_mutation_is_audited_with_principal_and_outcome(self):
