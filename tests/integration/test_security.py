@@ -210,9 +210,9 @@ class Security(unittest.TestCase):
 
     def test_hostile_strings_are_refused_or_stored_literally(self):
         def raw_register(name_bytes):
-            placeholder = "X" * len(name_bytes)
-            payload = org_request(9500, name_en=placeholder).SerializeToString()
-            return payload.replace(placeholder.encode(), name_bytes)
+            stand_in = "X" * len(name_bytes)
+            payload = org_request(9500, name_en=stand_in).SerializeToString()
+            return payload.replace(stand_in.encode(), name_bytes)
         for bad in (b"Hetao\x00Lab", b"Hetao \xff\xfe Lab", b"\xc0\xafslash"):
             reply = self.svc.call("registry.RegisterOrganization", raw_register(bad), key=new_key())
             self.assertEqual(reply.status, Status.INVALID_ARGUMENT, repr(bad))

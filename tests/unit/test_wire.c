@@ -7,14 +7,14 @@
 
 //  Packs `message` with `name_en` replaced byte for byte by `bytes`.
 static size_t
-s_pack_with_name (const char *placeholder, const char *bytes, size_t length, uint8_t *out)
+s_pack_with_name (const char *stand_in, const char *bytes, size_t length, uint8_t *out)
 {
     Hetao__V1__RegisterOrganizationRequest request = HETAO__V1__REGISTER_ORGANIZATION_REQUEST__INIT;
-    request.name_en = (char *) placeholder;
+    request.name_en = (char *) stand_in;
     request.name_zh = "河套";
     size_t size = hetao__v1__register_organization_request__pack (&request, out);
     for (size_t i = 0; i + length <= size; i++)
-        if (!memcmp (out + i, placeholder, length)) {
+        if (!memcmp (out + i, stand_in, length)) {
             memcpy (out + i, bytes, length);
             break;
         }
