@@ -304,6 +304,10 @@ s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
 {
     const char *state = ht_db_sqlstate (result);
     if (ht_db_lost (call->worker->db)) {
+        //  Run the call again on a new connection. Safe even when the commit
+        //  may have gone through: the next attempt starts by inserting the
+        //  same idempotency key, and so finds and returns the stored reply.
+        call->retry = true;
         if (committing)
             ht_call_fail (call, HT_UNAVAILABLE, NULL,
                           "the database connection was lost while committing; the outcome is "

@@ -24,6 +24,7 @@ struct _ht_db_t {
     int64_t backoff_us;
     int pending;                //  statements sent in the current pipeline
     unsigned generation;        //  counts successful connects
+    bool ready;                 //  connected and statements prepared
     char error [512];
 };
 
@@ -62,12 +63,20 @@ s_fail (ht_db_t *self, const char *what)
     char *newline = strchr (self->error, '\n');
     if (newline)
         *newline = 0;
+    bool was_ready = self->conn && self->ready;
     if (self->conn) {
         PQfinish (self->conn);
         self->conn = NULL;
     }
-    self->retry_at_us = ht_mono_us () + self->backoff_us;
-    self->backoff_us = self->backoff_us * 2 > S_BACKOFF_MAX_US? S_BACKOFF_MAX_US: self->backoff_us * 2;
+    self->ready = false;
+    if (was_ready)
+        //  A working connection broke (a server restart, a cut): try again
+        //  at once; back off only when connecting itself fails.
+        self->retry_at_us = ht_mono_us ();
+    else {
+        self->retry_at_us = ht_mono_us () + self->backoff_us;
+        self->backoff_us = self->backoff_us * 2 > S_BACKOFF_MAX_US? S_BACKOFF_MAX_US: self->backoff_us * 2;
+    }
 }
 
 //  Server notices (e.g. "relation already exists, skipping") go to the log
@@ -114,6 +123,7 @@ s_connect (ht_db_t *self)
     self->backoff_us = S_BACKOFF_MIN_US;
     self->error [0] = 0;
     self->generation++;
+    self->ready = true;
     return true;
 }
 
