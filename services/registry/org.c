@@ -201,13 +201,19 @@ s_check_name (ht_call_t *call, const char *field, const char *name)
         ht_call_check_text (call, field, name, 1, NAME_MAX_CHARS);
 }
 
-static void
-s_check_version (ht_call_t *call, bool present, int64_t expected, const Hetao__V1__Organization *org)
+//  Loads the organization `id` locked for a change; NULL when the call
+//  failed, it does not exist, or it is not at `expected` (when given).
+static Hetao__V1__Organization *
+s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
 {
-    if (present && expected != org->version)
+    Hetao__V1__Organization *org = s_load (call, id, "org_get_for_update");
+    if (org && has_expected && expected != org->version) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
                       "the organization is at version %lld, not %lld: read it again and retry",
                       (long long) org->version, (long long) expected);
+        return NULL;
+    }
+    return org;
 }
 
 //  ---------------------------------------------------------------------------
@@ -334,10 +340,10 @@ org_update (ht_call_t *call, const ProtobufCMessage *message)
     if (ht_call_failed (call))
         return;
 
-    Hetao__V1__Organization *org = s_load (call, request->id, "org_get_for_update");
+    Hetao__V1__Organization *org = s_lock (call, request->id, request->has_expected_version,
+                                           request->expected_version);
     if (!org)
         return;
-    s_check_version (call, request->has_expected_version, request->expected_version, org);
     if (org->status == HETAO__V1__ORGANIZATION_STATUS__ORGANIZATION_STATUS_WITHDRAWN)
         ht_call_fail (call, HT_FAILED_PRECONDITION, "id", "the organization is withdrawn and can no "
                       "longer change");
@@ -374,10 +380,10 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
     if (ht_call_failed (call))
         return;
 
-    Hetao__V1__Organization *org = s_load (call, request->id, "org_get_for_update");
+    Hetao__V1__Organization *org = s_lock (call, request->id, request->has_expected_version,
+                                           request->expected_version);
     if (!org)
         return;
-    s_check_version (call, request->has_expected_version, request->expected_version, org);
     const char *from = s_key (call, &hetao__v1__organization_status__descriptor, org->status);
     const char *to = s_key (call, &hetao__v1__organization_status__descriptor, request->status);
     switch (org_status_transition (org->status, request->status)) {
