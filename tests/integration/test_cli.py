@@ -415,6 +415,31 @@ class EventTail(CliTest):
 
 
 
+class ClientRetries(CliTest):
+    """The client library's deadline and Lazy-Pirate retries, through hetaoctl."""
+
+    def test_a_call_made_while_the_service_restarts_succeeds_within_its_deadline(self):
+        self.svc.stop()
+        command = [HETAOCTL, "--cert", self.svc.admin.public_file,
+                   "--registry-server-key", self.svc.server.public_file,
+                   "--registry-endpoint", self.svc.endpoint, "--timeout", "15000", "--json",
+                   "org", "register", "--name", "Retried Lab", "--kind", "enterprise",
+                   "--region", "overseas", "--reg-id", "RETRY-%d" % os.getpid()]
+        call = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
+        try:
+            time.sleep(1.5)
+            self.assertIsNone(call.poll(), "hetaoctl gave up while the service was down")
+            self.svc.proc = subprocess.Popen(self.svc.cmd, stdout=self.svc.log, stderr=self.svc.log)
+            out, err = call.communicate(timeout=20)
+        finally:
+            if call.poll() is None:
+                call.kill()
+        self.assertEqual(call.returncode, 0, err)
+        self.assertEqual(json.loads(out)["name_en"], "Retried Lab")
+        rows = self.svc.db.query("SELECT count(*) FROM organization WHERE name_en = 'Retried Lab'")[0][0]
+        self.assertEqual(rows, 1, "the retried registration was stored %d times" % rows)
+
+
 class KeysPrincipalsAudit(CliTest):
     """hetaoctl keys gen, principal add|list|revoke, audit."""
 
