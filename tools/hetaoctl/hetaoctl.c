@@ -933,8 +933,8 @@ static const struct {
 static void
 s_help (void)
 {
-    ht_config_usage ("Usage: hetaoctl [global options] COMMAND [options]\n\n"
-                     "Commands (COMMAND --help for their options):", (const ht_option_t []) { { NULL } });
+    printf ("Usage: hetaoctl [global options] COMMAND [options]\n\n"
+            "Commands (COMMAND --help for their options):\n");
     for (int i = 0; s_commands [i].noun; i++)
         printf ("  %-9s %-11s %s\n", s_commands [i].noun, s_commands [i].verb? s_commands [i].verb: "",
                 s_commands [i].summary);
