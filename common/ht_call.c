@@ -322,12 +322,13 @@ s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
         return;
     }
     const char *constraint = ht_db_constraint (result);
-    const ht_constraint_t *meaning = call->worker->shared->service->constraints;
-    for (; meaning && meaning->constraint; meaning++)
-        if (!strcmp (meaning->constraint, constraint)) {
-            ht_call_fail (call, meaning->status, meaning->field, "%s", meaning->message);
-            return;
-        }
+    const ht_constraint_t *const *table = call->worker->shared->service->constraints;
+    for (; table && *table; table++)
+        for (const ht_constraint_t *meaning = *table; meaning->constraint; meaning++)
+            if (!strcmp (meaning->constraint, constraint)) {
+                ht_call_fail (call, meaning->status, meaning->field, "%s", meaning->message);
+                return;
+            }
     ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1, call->principal.name };
     ht_log_at (HT_LOG_ERROR, &about, "database error %s: %s", state,
                PQresultErrorMessage (result));

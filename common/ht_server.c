@@ -116,7 +116,14 @@ s_worker_actor (zsock_t *pipe, void *args)
     worker_slot_t *slot = args;
     ht_worker_t *worker = &slot->worker;
     const ht_shared_t *shared = worker->shared;
-    const ht_query_t *const tables [] = { ht__runtime_queries, shared->service->queries, NULL };
+    //  The runtime's statements, then every table of the service's.
+    const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2] = { ht__runtime_queries };
+    size_t count = 1;
+    for (const ht_query_t *const *table = shared->service->queries; table && *table; table++) {
+        assert (count < HT_QUERY_TABLES_MAX + 1);
+        tables [count++] = *table;
+    }
+    tables [count] = NULL;
     char name [64];
     snprintf (name, sizeof name, "hetao-%s", shared->service->name);
     worker->db = ht_db_new (shared->settings->db, name, tables);

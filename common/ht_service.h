@@ -11,12 +11,17 @@
 #include "ht_call.h"
 #include "ht_db.h"
 
+//  At most this many query tables per service.
+#define HT_QUERY_TABLES_MAX 32
+
 typedef struct {
     const char *name;                       //  "registry": log field, method prefix, database role
     const ht_route_t *routes;               //  ends with { NULL }
-    const ht_query_t *queries;              //  ends with { NULL }
+    const ht_query_t *const *queries;       //  one table per domain file, each ending with
+                                            //  { NULL }; the list ends with NULL
     const ht_migration_t *migrations;       //  ends with { 0, NULL }
-    const ht_constraint_t *constraints;     //  ends with { NULL }
+    const ht_constraint_t *const *constraints;  //  one table per domain file, each ending
+                                            //  with { NULL }; the list ends with NULL
     const char *const *streams;             //  event streams it owns; ends with NULL
     int default_port;                       //  requests; events on default_port + 1
 } ht_service_t;

@@ -31,14 +31,18 @@ static const ht_route_t s_routes [] = {
 
 static const char *const s_streams [] = { "registry", NULL };
 
+//  Each domain file's statements and constraint meanings.
+static const ht_query_t *const s_queries [] = { org_queries, NULL };
+static const ht_constraint_t *const s_constraints [] = { org_constraints, NULL };
+
 extern const ht_migration_t registry_migrations [];
 
 const ht_service_t registry_service = {
     .name = "registry",
     .routes = s_routes,
-    .queries = org_queries,
+    .queries = s_queries,
     .migrations = registry_migrations,
-    .constraints = org_constraints,
+    .constraints = s_constraints,
     .streams = s_streams,
     .default_port = 7101,
 };
