@@ -95,6 +95,8 @@ const ht_query_t ht__runtime_queries [] = {
     { "ht_idem_lookup",
       "SELECT method, request_hash = sha256($2::bytea), reply"
       " FROM ht_idempotency WHERE key = $1" },
+    { "ht_lock",
+      "SELECT pg_advisory_xact_lock (hashtextextended ($1, 0))" },
     { "ht_outbox_insert",
       "INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
       " VALUES ($1, $2, $3, $4, $5::bytea)" },
@@ -433,6 +435,15 @@ ht_call_query (ht_call_t *call, const char *name, int count, const char *const *
     ht_db_send (call->worker->db, name, count, values, NULL, NULL);
     steps [n++] = STEP_QUERY;
     return s_flush (call, steps, n);
+}
+
+bool
+ht_call_lock (ht_call_t *call, const char *kind, const char *id)
+{
+    assert (call->route->mutates);
+    char key [128];
+    snprintf (key, sizeof key, "%s:%s", kind, id);
+    return ht_call_query (call, "ht_lock", HT_ARGS (key)) != NULL;
 }
 
 void

@@ -86,6 +86,13 @@ bool ht_call_failed (ht_call_t *call);
 //  Returns NULL when the call has failed (the reason is already set).
 PGresult *ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values);
 
+//  Takes the ordering lock of one entity (`kind` "organization", `id` its
+//  UUID) until the method's transaction ends. A mutating handler takes it
+//  before it reads the entity for a change, so that two changes of one
+//  entity commit, and are numbered in the event stream, one after the other.
+//  Mutating methods only. Returns false when the call has failed.
+bool ht_call_lock (ht_call_t *call, const char *kind, const char *id);
+
 //  Queues the prepared statement `name` to run in the method's transaction
 //  just before it commits (values are copied). Mutating methods only.
 void ht_call_write (ht_call_t *call, const char *name, int count, const char *const *values);

@@ -206,6 +206,8 @@ s_check_name (ht_call_t *call, const char *field, const char *name)
 static Hetao__V1__Organization *
 s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
 {
+    if (!ht_call_lock (call, "organization", id))
+        return NULL;
     Hetao__V1__Organization *org = s_load (call, id, "org_get_for_update");
     if (org && has_expected && expected != org->version) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
