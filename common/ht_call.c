@@ -63,6 +63,7 @@ struct _ht_call_t {
     bool own_only;                  //  admitted by the route's own_roles only
     Hetao__V1__Request *request;
     ProtobufCMessage *payload;
+    int64_t now_us;                 //  the call's one "now", 0 until asked
 
     //  Outcome
     ht_status_t status;
@@ -435,6 +436,14 @@ ht_call_query (ht_call_t *call, const char *name, int count, const char *const *
     ht_db_send (call->worker->db, name, count, values, NULL, NULL);
     steps [n++] = STEP_QUERY;
     return s_flush (call, steps, n);
+}
+
+int64_t
+ht_call_now_us (ht_call_t *call)
+{
+    if (!call->now_us)
+        call->now_us = ht_now_us ();
+    return call->now_us;
 }
 
 bool

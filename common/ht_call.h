@@ -86,6 +86,10 @@ bool ht_call_failed (ht_call_t *call);
 //  Returns NULL when the call has failed (the reason is already set).
 PGresult *ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values);
 
+//  The time of this call in microseconds since the epoch: the same value every
+//  time it is asked within one call. Handlers stamp created_at/updated_at with it.
+int64_t ht_call_now_us (ht_call_t *call);
+
 //  Takes the ordering lock of one entity (`kind` "organization", `id` its
 //  UUID) until the method's transaction ends. A mutating handler takes it
 //  before it reads the entity for a change, so that two changes of one

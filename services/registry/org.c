@@ -255,7 +255,7 @@ org_register (ht_call_t *call, const ProtobufCMessage *message)
 
     char id [37];
     ht_uuid_v7 (id);
-    int64_t now = ht_now_us ();
+    int64_t now = ht_call_now_us (call);
     Hetao__V1__Organization org = HETAO__V1__ORGANIZATION__INIT;
     org.id = id;
     org.has_kind = org.has_region = org.has_registration_type = true;
@@ -306,7 +306,7 @@ s_store (ht_call_t *call, Hetao__V1__Organization *org, const char *event,
          Hetao__V1__OrganizationStatus previous)
 {
     org->version++;
-    org->updated_at_us = ht_now_us ();
+    org->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "org_store", HT_ARGS (
         org->id,
         s_key (call, &hetao__v1__organization_kind__descriptor, org->kind),
