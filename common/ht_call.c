@@ -16,6 +16,7 @@
     is the one reported.
 */
 
+#include "ht_enum.h"
 #include "ht_internal.h"
 #include "ht_log.h"
 #include "ht_text.h"
@@ -227,6 +228,61 @@ const char *
 ht_call_int (ht_call_t *call, int64_t value)
 {
     return ht_arena_printf (call->arena, "%lld", (long long) value);
+}
+
+bool
+ht_call_check_version (ht_call_t *call, const char *what, bool has_expected, int64_t expected,
+                       int64_t version)
+{
+    if (!has_expected || expected == version)
+        return true;
+    ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
+                  "the %s is at version %lld, not %lld: read it again and retry",
+                  what, (long long) version, (long long) expected);
+    return false;
+}
+
+const char *
+ht_call_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
+{
+    char key [64];
+    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (call->arena, key): NULL;
+}
+
+const char *
+ht_call_contains (ht_call_t *call, const char *text)
+{
+    char *pattern = ht_arena_alloc (call->arena, strlen (text) * 2 + 3);
+    char *p = pattern;
+    *p++ = '%';
+    for (; *text; text++) {
+        if (*text == '%' || *text == '_' || *text == '\\')
+            *p++ = '\\';
+        *p++ = *text;
+    }
+    *p++ = '%';
+    *p = 0;
+    return pattern;
+}
+
+#define S_PAGE_DEFAULT  50
+#define S_PAGE_MAX      500
+
+uint32_t
+ht_call_check_page (ht_call_t *call, bool has_size, uint32_t size, const char *token)
+{
+    uint32_t page_size = has_size? size: S_PAGE_DEFAULT;
+    bool ok = true;
+    if (page_size < 1 || page_size > S_PAGE_MAX) {
+        ht_call_violation (call, "page_size", "must be 1 to %d", S_PAGE_MAX);
+        ok = false;
+    }
+    if (token && !ht_uuid_valid (token)) {
+        ht_call_violation (call, "page_token", "is not a token this service issued: pass "
+                           "next_page_token of the previous page unchanged");
+        ok = false;
+    }
+    return ok? page_size: 0;
 }
 
 //  ---------------------------------------------------------------------------

@@ -127,7 +127,28 @@ bool ht_call_check_enum (ht_call_t *call, const char *field, bool present, int v
 //  A UUID in canonical text form.
 bool ht_call_check_uuid (ht_call_t *call, const char *field, const char *value);
 
+//  True when `has_expected` is false or `expected` is the entity's current
+//  `version`; otherwise fails the call with FAILED_PRECONDITION naming
+//  `expected_version` (`what`: "organization", "park", ...) and returns false.
+bool ht_call_check_version (ht_call_t *call, const char *what, bool has_expected, int64_t expected,
+                            int64_t version);
+
 //  Decimal text of a 64-bit integer, in the call's arena.
 const char *ht_call_int (ht_call_t *call, int64_t value);
+
+//  The lower-case key of the enum `value` ("research_institute", what the
+//  database stores), in the call's arena; NULL when it is not a value of `type`
+//  or is its UNSPECIFIED value.
+const char *ht_call_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value);
+
+//  `text` as an ILIKE pattern that matches it anywhere, literally (`%`, `_`
+//  and `\` escaped), in the call's arena.
+const char *ht_call_contains (ht_call_t *call, const char *text);
+
+//  The page size of a list request (`has_size`/`size`, default 50, 1 to 500)
+//  after checking it and `token` (a UUID this service issued, or NULL);
+//  records a violation of `page_size` or `page_token` and returns 0 when
+//  either is wrong.
+uint32_t ht_call_check_page (ht_call_t *call, bool has_size, uint32_t size, const char *token);
 
 #endif

@@ -16,8 +16,6 @@
 #define NAME_MAX_CHARS    200
 #define REASON_MAX_CHARS  500
 #define SECTORS_MAX       10
-#define PAGE_DEFAULT      50
-#define PAGE_MAX          500
 
 //  Columns every query returns, in this order (see s_org_from_row).
 #define ORG_COLUMNS \
@@ -43,6 +41,8 @@ const ht_query_t org_queries [] = {
       " sectors = string_to_array($5, ','), major_platform = $6::boolean, status = $7,"
       " status_reason = $8, version = $9::bigint, updated_at = " US_TO_TIMESTAMP (10)
       " WHERE id = $1::uuid" },
+    { "org_reference",
+      "SELECT status FROM organization WHERE id = $1::uuid FOR SHARE" },
     { "org_list",
       "SELECT " ORG_COLUMNS " FROM organization"
       " WHERE ($1::text IS NULL OR kind = $1)"
@@ -65,14 +65,6 @@ const ht_constraint_t org_constraints [] = {
 
 //  ---------------------------------------------------------------------------
 //  Between wire, text and rows
-
-//  The enum key of `value`, in the call's arena ("research_institute").
-static const char *
-s_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
-{
-    char key [64];
-    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (ht_call_arena (call), key): NULL;
-}
 
 static int
 s_value (const ProtobufCEnumDescriptor *type, const char *key)
@@ -98,12 +90,6 @@ s_sectors_text (ht_call_t *call, const Hetao__V1__Sector *sectors, size_t count)
     return text;
 }
 
-static char *
-s_nullable (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? NULL: PQgetvalue (result, row, column);
-}
-
 static Hetao__V1__Organization *
 s_org_from_row (ht_call_t *call, const PGresult *result, int row)
 {
@@ -113,8 +99,8 @@ s_org_from_row (ht_call_t *call, const PGresult *result, int row)
     org->id = PQgetvalue (result, row, 0);
     org->has_kind = true;
     org->kind = s_value (&hetao__v1__organization_kind__descriptor, PQgetvalue (result, row, 1));
-    org->name_zh = s_nullable (result, row, 2);
-    org->name_en = s_nullable (result, row, 3);
+    org->name_zh = ht_db_value (result, row, 2);
+    org->name_en = ht_db_value (result, row, 3);
     org->has_region = true;
     org->region = s_value (&hetao__v1__region__descriptor, PQgetvalue (result, row, 4));
     org->has_registration_type = true;
@@ -128,7 +114,7 @@ s_org_from_row (ht_call_t *call, const PGresult *result, int row)
     org->major_platform = !strcmp (PQgetvalue (result, row, 8), "t");
     org->has_status = true;
     org->status = s_value (&hetao__v1__organization_status__descriptor, PQgetvalue (result, row, 9));
-    org->status_reason = s_nullable (result, row, 10);
+    org->status_reason = ht_db_value (result, row, 10);
     org->has_version = org->has_created_at_us = org->has_updated_at_us = true;
     org->version = strtoll (PQgetvalue (result, row, 11), NULL, 10);
     org->created_at_us = strtoll (PQgetvalue (result, row, 12), NULL, 10);
@@ -209,12 +195,8 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "organization", id))
         return NULL;
     Hetao__V1__Organization *org = s_load (call, id, "org_get_for_update");
-    if (org && has_expected && expected != org->version) {
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
-                      "the organization is at version %lld, not %lld: read it again and retry",
-                      (long long) org->version, (long long) expected);
+    if (org && !ht_call_check_version (call, "organization", has_expected, expected, org->version))
         return NULL;
-    }
     return org;
 }
 
@@ -246,9 +228,9 @@ org_register (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__Region issuer = org_registration_region (request->registration_type);
     if (type_ok && region_ok && issuer && issuer != request->region)
         ht_call_violation (call, "region", "a %s identifier is issued in %s; region must be %s",
-                           s_key (call, &hetao__v1__registration_type__descriptor, request->registration_type),
-                           s_key (call, &hetao__v1__region__descriptor, issuer),
-                           s_key (call, &hetao__v1__region__descriptor, issuer));
+                           ht_call_key (call, &hetao__v1__registration_type__descriptor, request->registration_type),
+                           ht_call_key (call, &hetao__v1__region__descriptor, issuer),
+                           ht_call_key (call, &hetao__v1__region__descriptor, issuer));
     s_check_sectors (call, "sectors", request->sectors, request->n_sectors);
     if (ht_call_failed (call))
         return;
@@ -277,10 +259,10 @@ org_register (ht_call_t *call, const ProtobufCMessage *message)
 
     ht_call_write (call, "org_insert", HT_ARGS (
         id,
-        s_key (call, &hetao__v1__organization_kind__descriptor, org.kind),
+        ht_call_key (call, &hetao__v1__organization_kind__descriptor, org.kind),
         org.name_zh, org.name_en,
-        s_key (call, &hetao__v1__region__descriptor, org.region),
-        s_key (call, &hetao__v1__registration_type__descriptor, org.registration_type),
+        ht_call_key (call, &hetao__v1__region__descriptor, org.region),
+        ht_call_key (call, &hetao__v1__registration_type__descriptor, org.registration_type),
         org.registration_id,
         s_sectors_text (call, org.sectors, org.n_sectors),
         org.major_platform? "true": "false",
@@ -309,11 +291,11 @@ s_store (ht_call_t *call, Hetao__V1__Organization *org, const char *event,
     org->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "org_store", HT_ARGS (
         org->id,
-        s_key (call, &hetao__v1__organization_kind__descriptor, org->kind),
+        ht_call_key (call, &hetao__v1__organization_kind__descriptor, org->kind),
         org->name_zh, org->name_en,
         s_sectors_text (call, org->sectors, org->n_sectors),
         org->major_platform? "true": "false",
-        s_key (call, &hetao__v1__organization_status__descriptor, org->status),
+        ht_call_key (call, &hetao__v1__organization_status__descriptor, org->status),
         org->status_reason,
         ht_call_int (call, org->version),
         ht_call_int (call, org->updated_at_us)));
@@ -386,8 +368,8 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                            request->expected_version);
     if (!org)
         return;
-    const char *from = s_key (call, &hetao__v1__organization_status__descriptor, org->status);
-    const char *to = s_key (call, &hetao__v1__organization_status__descriptor, request->status);
+    const char *from = ht_call_key (call, &hetao__v1__organization_status__descriptor, org->status);
+    const char *to = ht_call_key (call, &hetao__v1__organization_status__descriptor, request->status);
     switch (org_status_transition (org->status, request->status)) {
         case ORG_TRANSITION_OK:
             break;
@@ -407,23 +389,6 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
     s_store (call, org, "registry.organization.status_changed", previous);
 }
 
-//  `text` as an ILIKE pattern that matches it anywhere, literally.
-static const char *
-s_contains_pattern (ht_call_t *call, const char *text)
-{
-    char *pattern = ht_arena_alloc (ht_call_arena (call), strlen (text) * 2 + 3);
-    char *p = pattern;
-    *p++ = '%';
-    for (; *text; text++) {
-        if (*text == '%' || *text == '_' || *text == '\\')
-            *p++ = '\\';
-        *p++ = *text;
-    }
-    *p++ = '%';
-    *p = 0;
-    return pattern;
-}
-
 void
 org_list (ht_call_t *call, const ProtobufCMessage *message)
 {
@@ -440,22 +405,18 @@ org_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_text (call, "name_contains", request->name_contains, 1, NAME_MAX_CHARS);
     if (request->registration_id)
         ht_call_check_text (call, "registration_id", request->registration_id, 1, 64);
-    uint32_t page_size = request->has_page_size? request->page_size: PAGE_DEFAULT;
-    if (page_size < 1 || page_size > PAGE_MAX)
-        ht_call_violation (call, "page_size", "must be 1 to %d", PAGE_MAX);
-    if (request->page_token && !ht_uuid_valid (request->page_token))
-        ht_call_violation (call, "page_token", "is not a token this service issued: pass "
-                           "next_page_token of the previous page unchanged");
+    uint32_t page_size = ht_call_check_page (call, request->has_page_size, request->page_size,
+                                             request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "org_list", HT_ARGS (
-        request->has_kind? s_key (call, &hetao__v1__organization_kind__descriptor, request->kind): NULL,
-        request->has_region? s_key (call, &hetao__v1__region__descriptor, request->region): NULL,
-        request->has_status? s_key (call, &hetao__v1__organization_status__descriptor, request->status): NULL,
-        request->has_sector? s_key (call, &hetao__v1__sector__descriptor, request->sector): NULL,
+        request->has_kind? ht_call_key (call, &hetao__v1__organization_kind__descriptor, request->kind): NULL,
+        request->has_region? ht_call_key (call, &hetao__v1__region__descriptor, request->region): NULL,
+        request->has_status? ht_call_key (call, &hetao__v1__organization_status__descriptor, request->status): NULL,
+        request->has_sector? ht_call_key (call, &hetao__v1__sector__descriptor, request->sector): NULL,
         request->has_major_platform? (request->major_platform? "true": "false"): NULL,
-        request->name_contains? s_contains_pattern (call, request->name_contains): NULL,
+        request->name_contains? ht_call_contains (call, request->name_contains): NULL,
         request->registration_id,
         request->page_token,
         ht_call_int (call, page_size + 1)));
@@ -472,4 +433,21 @@ org_list (ht_call_t *call, const ProtobufCMessage *message)
     if (more)
         reply.next_page_token = reply.organizations [rows - 1]->id;
     ht_call_reply (call, &reply.base);
+}
+
+bool
+org_check_reference (ht_call_t *call, const char *field, const char *id)
+{
+    PGresult *result = ht_call_query (call, "org_reference", HT_ARGS (id));
+    if (!result)
+        return false;
+    if (PQntuples (result) == 0) {
+        ht_call_fail (call, HT_NOT_FOUND, field, "no organization has id %s", id);
+        return false;
+    }
+    if (!strcmp (PQgetvalue (result, 0, 0), "withdrawn")) {
+        ht_call_fail (call, HT_FAILED_PRECONDITION, field, "organization %s is withdrawn", id);
+        return false;
+    }
+    return true;
 }

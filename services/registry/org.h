@@ -15,4 +15,10 @@ ht_handler_fn org_update;
 ht_handler_fn org_set_status;
 ht_handler_fn org_list;
 
+//  True when the organization `id` is registered and not withdrawn, and
+//  keeps it so (FOR SHARE) until the call's transaction ends: a record that
+//  names it cannot slip past a concurrent withdrawal. Otherwise fails the
+//  call with NOT_FOUND or FAILED_PRECONDITION naming `field`.
+bool org_check_reference (ht_call_t *call, const char *field, const char *id);
+
 #endif
