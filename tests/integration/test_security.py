@@ -97,8 +97,28 @@ class Security(unittest.TestCase):
 
     # --- roles ----------------------------------------------------------------
 
+    def space_for(self, org_id):
+        """A park operated by `org_id`, a unit in it and an allocation to `org_id`, made once."""
+        made = type(self).__dict__.get("space_made") or {}
+        if org_id not in made:
+            def ok(method, request, reply_type):
+                return decode(self.svc.call("registry." + method, request, key=new_key()), reply_type)
+            park = ok("RegisterPark", registry_pb2.RegisterParkRequest(
+                name_en="Role matrix park", operator_organization_id=org_id, area_m2="1000"),
+                registry_pb2.ParkReply).park
+            unit = ok("AddUnit", registry_pb2.AddUnitRequest(
+                park_id=park.id, code="RM-1", area_m2="1000", use=registry_pb2.UNIT_USE_OFFICE),
+                registry_pb2.UnitReply).unit
+            allocation = ok("AddAllocation", registry_pb2.AddAllocationRequest(
+                unit_id=unit.id, organization_id=org_id, area_m2="1", from_date="2027-01-01",
+                until_date="2027-02-01"), registry_pb2.AllocationReply).allocation
+            made[org_id] = (park.id, unit.id, allocation.id)
+            type(self).space_made = made
+        return made[org_id]
+
     def payload_for(self, method, org_id):
         n = int(time.monotonic() * 1000) % 10_000_000 + 20000
+        park, unit, allocation = self.space_for(org_id)
         return {
             "system.Health": system_pb2.HealthRequest(),
             "system.ReadEvents": system_pb2.ReadEventsRequest(stream="registry"),
@@ -109,6 +129,29 @@ class Security(unittest.TestCase):
             "registry.SetOrganizationStatus": registry_pb2.SetOrganizationStatusRequest(
                 id=org_id, status=registry_pb2.ORGANIZATION_STATUS_SUSPENDED, reason="role matrix test"),
             "registry.ListOrganizations": registry_pb2.ListOrganizationsRequest(),
+            # parks, units, allocations
+            "registry.RegisterPark": registry_pb2.RegisterParkRequest(
+                name_en="Park %d" % n, operator_organization_id=org_id, area_m2="10"),
+            "registry.GetPark": registry_pb2.GetParkRequest(id=park),
+            "registry.UpdatePark": registry_pb2.UpdateParkRequest(id=park, name_en="Park %d" % n),
+            "registry.SetParkStatus": registry_pb2.SetParkStatusRequest(
+                id=park, status=registry_pb2.PARK_STATUS_OPERATING, operating_since="2024-01-01"),
+            "registry.ListParks": registry_pb2.ListParksRequest(),
+            "registry.ParkOccupancy": registry_pb2.ParkOccupancyRequest(park_id=park),
+            "registry.AddUnit": registry_pb2.AddUnitRequest(
+                park_id=park, code="U%d" % n, area_m2="1", use=registry_pb2.UNIT_USE_OFFICE),
+            "registry.GetUnit": registry_pb2.GetUnitRequest(id=unit),
+            "registry.UpdateUnit": registry_pb2.UpdateUnitRequest(id=unit, building="B%d" % n),
+            "registry.SetUnitStatus": registry_pb2.SetUnitStatusRequest(
+                id=unit, status=registry_pb2.UNIT_STATUS_UNAVAILABLE, reason="role matrix test"),
+            "registry.ListUnits": registry_pb2.ListUnitsRequest(park_id=park),
+            "registry.AddAllocation": registry_pb2.AddAllocationRequest(
+                unit_id=unit, organization_id=org_id, area_m2="1", from_date="2028-01-01",
+                until_date="2028-01-02"),
+            "registry.GetAllocation": registry_pb2.GetAllocationRequest(id=allocation),
+            "registry.EndAllocation": registry_pb2.EndAllocationRequest(id=allocation, until_date="2027-01-15"),
+            "registry.ExtendAllocation": registry_pb2.ExtendAllocationRequest(id=allocation, until_date="2027-03-01"),
+            "registry.ListAllocations": registry_pb2.ListAllocationsRequest(organization_id=org_id),
         }[method]
 
     def test_every_method_with_every_role_matches_the_documented_table(self):
