@@ -445,6 +445,19 @@ class PersonOutput(CliTest):
         for text in (local.stdout, utc.stdout):
             self.assertNotIn(str(raw["created_at_us"]), text, "never bare microseconds")
 
+    def test_audit_table_prints_when_in_iso_8601_never_microseconds(self):
+        self.register_api(45)
+        records = self.json_objects(self.ctl("--json", "audit"))
+        self.assertTrue(records, "the registration is audited")
+        result = self.ctl("audit")
+        self.assertExit(result, 0)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "AT_US", "PRINCIPAL_NAME", "METHOD", "OUTCOME"])
+        rows = {line.split()[0]: line.split() for line in lines[1:]}
+        for record in records:
+            self.assertEqual(rows[str(record["id"])][1], iso(record["at_us"], SHANGHAI))
+            self.assertNotIn(str(record["at_us"]), result.stdout)
+
     def test_o_wide_shows_every_column_and_columns_chooses_them(self):
         org = self.register_api(44, name_en="Wide Lab")
         wide = self.ctl("-o", "wide", "org", "list", "--registration-id", uscc(44))

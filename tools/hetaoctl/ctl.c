@@ -578,13 +578,15 @@ static const struct {
     { NULL }
 };
 
-//  The formatter of an integer field by its name's suffix; NULL when none.
+//  The formatter of an integer field by its name's suffix ("created_at_us"),
+//  or the suffix alone without its "_" ("at_us"); NULL when none.
 static void (*s_formatter (const ProtobufCFieldDescriptor *field)) (FILE *, int64_t)
 {
     size_t length = strlen (field->name);
     for (int i = 0; s_formats [i].suffix; i++) {
-        size_t suffix = strlen (s_formats [i].suffix);
-        if (length > suffix && !strcmp (field->name + length - suffix, s_formats [i].suffix))
+        const char *suffix = s_formats [i].suffix;
+        if ((length > strlen (suffix) && !strcmp (field->name + length - strlen (suffix), suffix))
+        ||  !strcmp (field->name, suffix + 1))
             return s_formats [i].format;
     }
     return NULL;
