@@ -20,10 +20,14 @@ extern const ctl_command_t events_commands [];
 extern const ctl_command_t health_commands [];
 extern const ctl_command_t audit_commands [];
 extern const ctl_command_t keys_commands [];
+extern const ctl_command_t park_commands [];
+extern const ctl_command_t unit_commands [];
+extern const ctl_command_t allocation_commands [];
 
 //  Every noun group's commands, in the order --help lists them.
 static const ctl_command_t *const s_tables [] = {
     org_commands,
+    park_commands, unit_commands, allocation_commands,
     events_commands,
     health_commands,
     audit_commands,
