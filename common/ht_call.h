@@ -151,4 +151,34 @@ const char *ht_call_contains (ht_call_t *call, const char *text);
 //  either is wrong.
 uint32_t ht_call_check_page (ht_call_t *call, bool has_size, uint32_t size, const char *token);
 
+//  How many rows of a list query's `result` (asked for page_size + 1 rows)
+//  make the page; *more is set when another page follows.
+int ht_call_page_rows (const PGresult *result, uint32_t page_size, bool *more);
+
+//  Replies to a list: a message of `reply_type` whose first field (repeated)
+//  holds the page's rows of `result` (asked for page_size + 1 rows; each row
+//  made by ht_row_message) and whose `next_page_token`, when another page
+//  follows, is the first column (the id) of the page's last row.
+void ht_call_reply_page (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
+                         const PGresult *result, uint32_t page_size);
+
+//  Runs the statement `query` with the one parameter `id` and returns its
+//  result when it has a row; otherwise NULL, with the call NOT_FOUND naming
+//  `field`: "no <what> has id <id>".
+PGresult *ht_call_find (ht_call_t *call, const char *query, const char *id, const char *field,
+                        const char *what);
+
+//  True when a <what> in status `from` may move to `to` (`allowed`, from the
+//  entity's transition table). Otherwise fails the call with
+//  FAILED_PRECONDITION naming `status`, in the words of the enum `type`'s
+//  keys ("the unit is already retired", "a park that is closed cannot
+//  become operating"), and returns false.
+bool ht_call_check_move (ht_call_t *call, const char *what, const ProtobufCEnumDescriptor *type,
+                         int from, int to, bool allowed);
+
+//  Replies with a message of `reply_type` whose first field is `entity`
+//  (ParkReply { park }).
+void ht_call_reply_entity (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
+                           const ProtobufCMessage *entity);
+
 #endif

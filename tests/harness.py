@@ -271,6 +271,22 @@ def read_events(service, stream="registry", after=0, limit=1000):
         after = page.events[-1].sequence
 
 
+def numbered_events(service, stream="registry", seconds=20.0):
+    """Every event of `stream` once the relay has numbered every outbox row of
+    it; fails unless their sequences are exactly 1..n."""
+    total = service.db.query("SELECT count(*) FROM ht_outbox WHERE stream = %s", (stream,))[0][0]
+    deadline = time.monotonic() + seconds
+    events = read_events(service, stream)
+    while len(events) < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+        events = read_events(service, stream)
+    if len(events) != total:
+        raise AssertionError("expected %d numbered events, read %d" % (total, len(events)))
+    if [e.sequence for e in events] != list(range(1, total + 1)):
+        raise AssertionError("sequences have a gap: %s" % [e.sequence for e in events])
+    return events
+
+
 def health(service, timeout=5.0):
     """The service's HealthReply; fails the test unless system.Health answers OK."""
     return decode(service.call("system.Health", system_pb2.HealthRequest(), timeout=timeout),

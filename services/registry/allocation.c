@@ -20,12 +20,13 @@
 #include "org.h"
 #include "park.h"
 #include "space_rules.h"
+#include "ht_row.h"
 #include "ht_text.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-//  Columns every allocation query returns, in this order (see s_from_row).
+//  Columns every allocation query returns: the fields of Allocation in order (ht_row).
 #define ALLOCATION_COLUMNS \
     "a.id, a.unit_id, u.park_id, a.organization_id, a.area_m2::text, lower (a.period)::text," \
     " upper (a.period)::text, a.version, " HT_SQL_US ("a.created_at") ", " HT_SQL_US ("a.updated_at")
@@ -77,28 +78,8 @@ const ht_constraint_t allocation_constraints [] = {
 static Hetao__V1__Allocation *
 s_from_row (ht_call_t *call, const PGresult *result, int row)
 {
-    Hetao__V1__Allocation *allocation = ht_arena_alloc (ht_call_arena (call), sizeof *allocation);
-    hetao__v1__allocation__init (allocation);
-    allocation->id = PQgetvalue (result, row, 0);
-    allocation->unit_id = PQgetvalue (result, row, 1);
-    allocation->park_id = PQgetvalue (result, row, 2);
-    allocation->organization_id = PQgetvalue (result, row, 3);
-    allocation->area_m2 = PQgetvalue (result, row, 4);
-    allocation->from_date = PQgetvalue (result, row, 5);
-    allocation->until_date = ht_db_value (result, row, 6);
-    allocation->has_version = allocation->has_created_at_us = allocation->has_updated_at_us = true;
-    allocation->version = ht_db_int (result, row, 7);
-    allocation->created_at_us = ht_db_int (result, row, 8);
-    allocation->updated_at_us = ht_db_int (result, row, 9);
-    return allocation;
-}
-
-static void
-s_reply (ht_call_t *call, Hetao__V1__Allocation *allocation)
-{
-    Hetao__V1__AllocationReply reply = HETAO__V1__ALLOCATION_REPLY__INIT;
-    reply.allocation = allocation;
-    ht_call_reply (call, &reply.base);
+    return (Hetao__V1__Allocation *) ht_row_message (ht_call_arena (call), &hetao__v1__allocation__descriptor,
+                                                     result, row);
 }
 
 static void
@@ -109,20 +90,14 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Allocation *allocation,
     event.allocation = allocation;
     event.previous_until_date = (char *) previous_until;
     ht_call_emit (call, type, allocation->id, &event.base);
-    s_reply (call, allocation);
+    ht_call_reply_entity (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
 }
 
 static Hetao__V1__Allocation *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no allocation has id %s", id);
-        return NULL;
-    }
-    return s_from_row (call, result, 0);
+    PGresult *result = ht_call_find (call, query, id, "id", "allocation");
+    return result? s_from_row (call, result, 0): NULL;
 }
 
 //  Loads the allocation `id` locked for a change at `expected` version.
@@ -147,13 +122,9 @@ static bool
 s_unit_has_room (ht_call_t *call, const char *field, const char *unit_id, int64_t centi,
                  const char *from, const char *until, const char *except, char **park_id)
 {
-    PGresult *result = ht_call_query (call, "allocation_unit_lock", HT_ARGS (unit_id));
+    PGresult *result = ht_call_find (call, "allocation_unit_lock", unit_id, field, "unit");
     if (!result)
         return false;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no unit has id %s", unit_id);
-        return false;
-    }
     const char *code = PQgetvalue (result, 0, 0);
     int64_t unit_centi = ht_db_int (result, 0, 1);
     *park_id = PQgetvalue (result, 0, 4);
@@ -238,7 +209,7 @@ allocation_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Allocation *allocation = s_load (call, request->id, "allocation_get");
     if (allocation && ht_call_acts_for (call, "id", allocation->organization_id))
-        s_reply (call, allocation);
+        ht_call_reply_entity (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
 }
 
 //  Writes the allocation's new until date (NULL: open-ended) with the next version.
@@ -338,15 +309,5 @@ allocation_list (ht_call_t *call, const ProtobufCMessage *message)
         request->page_token, ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
-    Hetao__V1__ListAllocationsReply reply = HETAO__V1__LIST_ALLOCATIONS_REPLY__INIT;
-    reply.allocations = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
-    for (int row = 0; row < rows; row++)
-        reply.allocations [reply.n_allocations++] = s_from_row (call, result, row);
-    if (more)
-        reply.next_page_token = reply.allocations [rows - 1]->id;
-    ht_call_reply (call, &reply.base);
+    ht_call_reply_page (call, &hetao__v1__list_allocations_reply__descriptor, result, page_size);
 }

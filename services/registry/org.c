@@ -148,14 +148,8 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Organization *org,
 static Hetao__V1__Organization *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no organization has id %s", id);
-        return NULL;
-    }
-    return s_org_from_row (call, result, 0);
+    PGresult *result = ht_call_find (call, query, id, "id", "organization");
+    return result? s_org_from_row (call, result, 0): NULL;
 }
 
 //  ---------------------------------------------------------------------------
@@ -368,20 +362,9 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                            request->expected_version);
     if (!org)
         return;
-    const char *from = ht_call_key (call, &hetao__v1__organization_status__descriptor, org->status);
-    const char *to = ht_call_key (call, &hetao__v1__organization_status__descriptor, request->status);
-    switch (org_status_transition (org->status, request->status)) {
-        case ORG_TRANSITION_OK:
-            break;
-        case ORG_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the organization is already %s", to);
-            return;
-        case ORG_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status",
-                          "an organization that is %s cannot become %s", from, to);
-            return;
-    }
-    if (ht_call_failed (call))
+    if (!ht_call_check_move (call, "organization", &hetao__v1__organization_status__descriptor, org->status,
+                             request->status,
+                             org_status_transition (org->status, request->status) == ORG_TRANSITION_OK))
         return;
     Hetao__V1__OrganizationStatus previous = org->status;
     org->status = request->status;
@@ -422,10 +405,8 @@ org_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
+    bool more;
+    int rows = ht_call_page_rows (result, page_size, &more);
     Hetao__V1__ListOrganizationsReply reply = HETAO__V1__LIST_ORGANIZATIONS_REPLY__INIT;
     reply.organizations = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)

@@ -9,7 +9,7 @@
 #include "park.h"
 #include "org.h"
 #include "space_rules.h"
-#include "ht_enum.h"
+#include "ht_row.h"
 #include "ht_text.h"
 
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #define NAME_MAX_CHARS    200
 #define REASON_MAX_CHARS  500
 
-//  Columns every park query returns, in this order (see s_park_from_row).
+//  Columns every park query returns: the fields of Park in order (ht_row).
 #define PARK_COLUMNS \
     "id, name_zh, name_en, operator_organization_id, area_m2::text, operating_since::text," \
     " status, status_reason, version, " HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
@@ -130,41 +130,10 @@ park_check_date (ht_call_t *call, const char *field, const char *text)
 //  ---------------------------------------------------------------------------
 //  Between wire and rows
 
-static int
-s_value (const ProtobufCEnumDescriptor *type, const char *key)
-{
-    int value = 0;
-    ht_enum_value (type, key, &value);
-    return value;
-}
-
 static Hetao__V1__Park *
 s_park_from_row (ht_call_t *call, const PGresult *result, int row)
 {
-    Hetao__V1__Park *park = ht_arena_alloc (ht_call_arena (call), sizeof *park);
-    hetao__v1__park__init (park);
-    park->id = PQgetvalue (result, row, 0);
-    park->name_zh = ht_db_value (result, row, 1);
-    park->name_en = ht_db_value (result, row, 2);
-    park->operator_organization_id = PQgetvalue (result, row, 3);
-    park->area_m2 = PQgetvalue (result, row, 4);
-    park->operating_since = ht_db_value (result, row, 5);
-    park->has_status = true;
-    park->status = s_value (&hetao__v1__park_status__descriptor, PQgetvalue (result, row, 6));
-    park->status_reason = ht_db_value (result, row, 7);
-    park->has_version = park->has_created_at_us = park->has_updated_at_us = true;
-    park->version = ht_db_int (result, row, 8);
-    park->created_at_us = ht_db_int (result, row, 9);
-    park->updated_at_us = ht_db_int (result, row, 10);
-    return park;
-}
-
-static void
-s_reply (ht_call_t *call, Hetao__V1__Park *park)
-{
-    Hetao__V1__ParkReply reply = HETAO__V1__PARK_REPLY__INIT;
-    reply.park = park;
-    ht_call_reply (call, &reply.base);
+    return (Hetao__V1__Park *) ht_row_message (ht_call_arena (call), &hetao__v1__park__descriptor, result, row);
 }
 
 static void
@@ -177,20 +146,14 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Park *park, Hetao__V1__Par
         event.previous_status = previous;
     }
     ht_call_emit (call, type, park->id, &event.base);
-    s_reply (call, park);
+    ht_call_reply_entity (call, &hetao__v1__park_reply__descriptor, &park->base);
 }
 
 Hetao__V1__Park *
 park_load (ht_call_t *call, const char *field, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no park has id %s", id);
-        return NULL;
-    }
-    return s_park_from_row (call, result, 0);
+    PGresult *result = ht_call_find (call, query, id, field, "park");
+    return result? s_park_from_row (call, result, 0): NULL;
 }
 
 //  Loads the park `id` locked for a change at `expected` version (when given).
@@ -279,7 +242,7 @@ park_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Park *park = park_load (call, "id", request->id, "park_get");
     if (park)
-        s_reply (call, park);
+        ht_call_reply_entity (call, &hetao__v1__park_reply__descriptor, &park->base);
 }
 
 void
@@ -375,19 +338,9 @@ park_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                     request->expected_version);
     if (!park)
         return;
-    const char *from = ht_call_key (call, &hetao__v1__park_status__descriptor, park->status);
-    const char *to = ht_call_key (call, &hetao__v1__park_status__descriptor, request->status);
-    switch (space_park_transition (park->status, request->status)) {
-        case SPACE_TRANSITION_OK:
-            break;
-        case SPACE_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the park is already %s", to);
-            return;
-        case SPACE_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status",
-                          "a park that is %s cannot become %s", from, to);
-            return;
-    }
+    if (!ht_call_check_move (call, "park", &hetao__v1__park_status__descriptor, park->status, request->status,
+                             space_park_transition (park->status, request->status) == SPACE_TRANSITION_OK))
+        return;
     Hetao__V1__ParkStatus previous = park->status;
     park->status = request->status;
     park->status_reason = request->reason && *request->reason? request->reason: NULL;
@@ -419,17 +372,7 @@ park_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
-    Hetao__V1__ListParksReply reply = HETAO__V1__LIST_PARKS_REPLY__INIT;
-    reply.parks = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
-    for (int row = 0; row < rows; row++)
-        reply.parks [reply.n_parks++] = s_park_from_row (call, result, row);
-    if (more)
-        reply.next_page_token = reply.parks [rows - 1]->id;
-    ht_call_reply (call, &reply.base);
+    ht_call_reply_page (call, &hetao__v1__list_parks_reply__descriptor, result, page_size);
 }
 
 //  ---------------------------------------------------------------------------
@@ -457,52 +400,16 @@ park_occupancy (ht_call_t *call, const ProtobufCMessage *message)
     PGresult *result = ht_call_query (call, "park_occupancy_parks", HT_ARGS (request->park_id, at));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    reply.parks = ht_arena_alloc (arena, sizeof (void *) * (size_t) (rows + 1));
-    for (int row = 0; row < rows; row++) {
-        Hetao__V1__ParkSpace *space = ht_arena_alloc (arena, sizeof *space);
-        hetao__v1__park_space__init (space);
-        space->park_id = PQgetvalue (result, row, 0);
-        space->name_zh = ht_db_value (result, row, 1);
-        space->name_en = ht_db_value (result, row, 2);
-        space->area_m2 = PQgetvalue (result, row, 3);
-        space->prepared_m2 = PQgetvalue (result, row, 4);
-        space->allocated_m2 = PQgetvalue (result, row, 5);
-        space->free_m2 = PQgetvalue (result, row, 6);
-        space->allocated_percent = ht_db_value (result, row, 7);
-        reply.parks [reply.n_parks++] = space;
-    }
+    ht_row_messages (arena, &reply.base, "parks", result, PQntuples (result));
     if (request->park_id) {
         result = ht_call_query (call, "park_occupancy_units", HT_ARGS (request->park_id, at));
         if (!result)
             return;
-        rows = PQntuples (result);
-        reply.units = ht_arena_alloc (arena, sizeof (void *) * (size_t) (rows + 1));
-        for (int row = 0; row < rows; row++) {
-            Hetao__V1__UnitSpace *space = ht_arena_alloc (arena, sizeof *space);
-            hetao__v1__unit_space__init (space);
-            space->unit_id = PQgetvalue (result, row, 0);
-            space->park_id = PQgetvalue (result, row, 1);
-            space->code = PQgetvalue (result, row, 2);
-            space->area_m2 = PQgetvalue (result, row, 3);
-            space->allocated_m2 = PQgetvalue (result, row, 4);
-            space->free_m2 = PQgetvalue (result, row, 5);
-            reply.units [reply.n_units++] = space;
-        }
+        ht_row_messages (arena, &reply.base, "units", result, PQntuples (result));
     }
     result = ht_call_query (call, "park_occupancy_organizations", HT_ARGS (request->park_id, at));
     if (!result)
         return;
-    rows = PQntuples (result);
-    reply.organizations = ht_arena_alloc (arena, sizeof (void *) * (size_t) (rows + 1));
-    for (int row = 0; row < rows; row++) {
-        Hetao__V1__OrganizationSpace *space = ht_arena_alloc (arena, sizeof *space);
-        hetao__v1__organization_space__init (space);
-        space->organization_id = PQgetvalue (result, row, 0);
-        space->allocated_m2 = PQgetvalue (result, row, 1);
-        space->has_allocations = true;
-        space->allocations = (uint32_t) ht_db_int (result, row, 2);
-        reply.organizations [reply.n_organizations++] = space;
-    }
+    ht_row_messages (arena, &reply.base, "organizations", result, PQntuples (result));
     ht_call_reply (call, &reply.base);
 }

@@ -12,7 +12,7 @@
 #include "unit.h"
 #include "park.h"
 #include "space_rules.h"
-#include "ht_enum.h"
+#include "ht_row.h"
 #include "ht_text.h"
 
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #define PLACE_MAX_CHARS   100
 #define REASON_MAX_CHARS  500
 
-//  Columns every unit query returns, in this order (see s_unit_from_row).
+//  Columns every unit query returns: the fields of Unit in order (ht_row).
 #define UNIT_COLUMNS \
     "id, park_id, code, building, floor, area_m2::text, use, status, status_reason, version, " \
     HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
@@ -73,42 +73,10 @@ const ht_constraint_t unit_constraints [] = {
 //  ---------------------------------------------------------------------------
 //  Between wire and rows
 
-static int
-s_value (const ProtobufCEnumDescriptor *type, const char *key)
-{
-    int value = 0;
-    ht_enum_value (type, key, &value);
-    return value;
-}
-
 static Hetao__V1__Unit *
 s_unit_from_row (ht_call_t *call, const PGresult *result, int row)
 {
-    Hetao__V1__Unit *unit = ht_arena_alloc (ht_call_arena (call), sizeof *unit);
-    hetao__v1__unit__init (unit);
-    unit->id = PQgetvalue (result, row, 0);
-    unit->park_id = PQgetvalue (result, row, 1);
-    unit->code = PQgetvalue (result, row, 2);
-    unit->building = ht_db_value (result, row, 3);
-    unit->floor = ht_db_value (result, row, 4);
-    unit->area_m2 = PQgetvalue (result, row, 5);
-    unit->has_use = unit->has_status = true;
-    unit->use = s_value (&hetao__v1__unit_use__descriptor, PQgetvalue (result, row, 6));
-    unit->status = s_value (&hetao__v1__unit_status__descriptor, PQgetvalue (result, row, 7));
-    unit->status_reason = ht_db_value (result, row, 8);
-    unit->has_version = unit->has_created_at_us = unit->has_updated_at_us = true;
-    unit->version = ht_db_int (result, row, 9);
-    unit->created_at_us = ht_db_int (result, row, 10);
-    unit->updated_at_us = ht_db_int (result, row, 11);
-    return unit;
-}
-
-static void
-s_reply (ht_call_t *call, Hetao__V1__Unit *unit)
-{
-    Hetao__V1__UnitReply reply = HETAO__V1__UNIT_REPLY__INIT;
-    reply.unit = unit;
-    ht_call_reply (call, &reply.base);
+    return (Hetao__V1__Unit *) ht_row_message (ht_call_arena (call), &hetao__v1__unit__descriptor, result, row);
 }
 
 static void
@@ -121,20 +89,14 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Unit *unit, Hetao__V1__Uni
         event.previous_status = previous;
     }
     ht_call_emit (call, type, unit->id, &event.base);
-    s_reply (call, unit);
+    ht_call_reply_entity (call, &hetao__v1__unit_reply__descriptor, &unit->base);
 }
 
 static Hetao__V1__Unit *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no unit has id %s", id);
-        return NULL;
-    }
-    return s_unit_from_row (call, result, 0);
+    PGresult *result = ht_call_find (call, query, id, "id", "unit");
+    return result? s_unit_from_row (call, result, 0): NULL;
 }
 
 //  Loads the unit `id` locked for a change at `expected` version (when given).
@@ -264,7 +226,7 @@ unit_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Unit *unit = s_load (call, request->id, "unit_get");
     if (unit)
-        s_reply (call, unit);
+        ht_call_reply_entity (call, &hetao__v1__unit_reply__descriptor, &unit->base);
 }
 
 void
@@ -344,19 +306,9 @@ unit_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                     request->expected_version);
     if (!unit)
         return;
-    const char *from = ht_call_key (call, &hetao__v1__unit_status__descriptor, unit->status);
-    const char *to = ht_call_key (call, &hetao__v1__unit_status__descriptor, request->status);
-    switch (space_unit_transition (unit->status, request->status)) {
-        case SPACE_TRANSITION_OK:
-            break;
-        case SPACE_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the unit is already %s", to);
-            return;
-        case SPACE_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status",
-                          "a unit that is %s cannot become %s", from, to);
-            return;
-    }
+    if (!ht_call_check_move (call, "unit", &hetao__v1__unit_status__descriptor, unit->status, request->status,
+                             space_unit_transition (unit->status, request->status) == SPACE_TRANSITION_OK))
+        return;
     if (request->status == HETAO__V1__UNIT_STATUS__UNIT_STATUS_RETIRED) {
         char today [16];
         space_date_from_us (ht_call_now_us (call), today, sizeof today);
@@ -399,15 +351,5 @@ unit_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
-    Hetao__V1__ListUnitsReply reply = HETAO__V1__LIST_UNITS_REPLY__INIT;
-    reply.units = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
-    for (int row = 0; row < rows; row++)
-        reply.units [reply.n_units++] = s_unit_from_row (call, result, row);
-    if (more)
-        reply.next_page_token = reply.units [rows - 1]->id;
-    ht_call_reply (call, &reply.base);
+    ht_call_reply_page (call, &hetao__v1__list_units_reply__descriptor, result, page_size);
 }

@@ -5,10 +5,9 @@ outbox and the idempotency records exactly as they were; the racing tests
 check the invariants in the database and the registry stream gap-free.
 """
 import threading
-import time
 import unittest
 
-from harness import ServiceTest, Status, decode, new_key, org_request, read_events, registry_pb2
+from harness import ServiceTest, Status, decode, new_key, numbered_events, registry_pb2
 
 R = registry_pb2
 PLANNED, OPERATING, CLOSED = R.PARK_STATUS_PLANNED, R.PARK_STATUS_OPERATING, R.PARK_STATUS_CLOSED
@@ -86,16 +85,8 @@ class SpaceTest(ServiceTest):
         return reply
 
     def events(self):
-        """Every registry event, once the relay has numbered every outbox row; checks no gap."""
-        total = self.svc.db.query("SELECT count(*) FROM ht_outbox")[0][0]
-        deadline = time.monotonic() + 20
-        events = read_events(self.svc)
-        while len(events) < total and time.monotonic() < deadline:
-            time.sleep(0.05)
-            events = read_events(self.svc)
-        self.assertEqual(len(events), total, "expected %d numbered events, read %d" % (total, len(events)))
-        self.assertEqual([e.sequence for e in events], list(range(1, total + 1)), "sequences have a gap")
-        return events
+        """Every registry event, once all are numbered; fails on a gap."""
+        return numbered_events(self.svc)
 
     def last_event(self, entity_id, payload_type):
         events = [e for e in self.events() if e.aggregate_id == entity_id]
