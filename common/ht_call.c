@@ -232,6 +232,12 @@ ht_call_int (ht_call_t *call, int64_t value)
 }
 
 bool
+ht_call_check_reason (ht_call_t *call, bool needed, const char *reason)
+{
+    return needed || reason? ht_call_check_text (call, "reason", reason, needed? 1: 0, 500): true;
+}
+
+bool
 ht_call_check_version (ht_call_t *call, const char *what, bool has_expected, int64_t expected,
                        int64_t version)
 {
@@ -333,9 +339,8 @@ ht_call_check_move (ht_call_t *call, const char *what, const ProtobufCEnumDescri
     if (from == to)
         ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the %s is already %s", what, to_key);
     else
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "a%s %s that is %s cannot become %s",
-                      strchr ("aeiou", what [0])? "n": "", what, from_key? from_key: "unknown",
-                      to_key? to_key: "unspecified");
+        ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the %s is %s and cannot become %s",
+                      what, from_key? from_key: "unknown", to_key? to_key: "unspecified");
     return false;
 }
 

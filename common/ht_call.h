@@ -124,6 +124,10 @@ bool ht_call_check_text (ht_call_t *call, const char *field, const char *value,
 bool ht_call_check_enum (ht_call_t *call, const char *field, bool present, int value,
                          const ProtobufCEnumDescriptor *type);
 
+//  The `reason` of a status change: 1 to 500 characters when `needed`, else
+//  absent or at most 500.
+bool ht_call_check_reason (ht_call_t *call, bool needed, const char *reason);
+
 //  A UUID in canonical text form.
 bool ht_call_check_uuid (ht_call_t *call, const char *field, const char *value);
 
@@ -171,7 +175,7 @@ PGresult *ht_call_find (ht_call_t *call, const char *query, const char *id, cons
 //  True when a <what> in status `from` may move to `to` (`allowed`, from the
 //  entity's transition table). Otherwise fails the call with
 //  FAILED_PRECONDITION naming `status`, in the words of the enum `type`'s
-//  keys ("the unit is already retired", "a park that is closed cannot
+//  keys ("the unit is already retired", "the park is closed and cannot
 //  become operating"), and returns false.
 bool ht_call_check_move (ht_call_t *call, const char *what, const ProtobufCEnumDescriptor *type,
                          int from, int to, bool allowed);

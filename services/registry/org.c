@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define NAME_MAX_CHARS    200
-#define REASON_MAX_CHARS  500
 #define SECTORS_MAX       10
 
 //  Columns every query returns, in this order (see s_org_from_row).
@@ -350,11 +349,7 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_check_uuid (call, "id", request->id);
     ht_call_check_enum (call, "status", request->has_status, request->status,
                         &hetao__v1__organization_status__descriptor);
-    if (org_status_needs_reason (request->status))
-        ht_call_check_text (call, "reason", request->reason, 1, REASON_MAX_CHARS);
-    else
-    if (request->reason)
-        ht_call_check_text (call, "reason", request->reason, 0, REASON_MAX_CHARS);
+    ht_call_check_reason (call, org_status_needs_reason (request->status), request->reason);
     if (ht_call_failed (call))
         return;
 

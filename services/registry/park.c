@@ -16,7 +16,6 @@
 #include <string.h>
 
 #define NAME_MAX_CHARS    200
-#define REASON_MAX_CHARS  500
 
 //  Columns every park query returns: the fields of Park in order (ht_row).
 #define PARK_COLUMNS \
@@ -321,11 +320,7 @@ park_set_status (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_check_uuid (call, "id", request->id);
     ht_call_check_enum (call, "status", request->has_status, request->status,
                         &hetao__v1__park_status__descriptor);
-    if (space_park_status_needs_reason (request->status))
-        ht_call_check_text (call, "reason", request->reason, 1, REASON_MAX_CHARS);
-    else
-    if (request->reason)
-        ht_call_check_text (call, "reason", request->reason, 0, REASON_MAX_CHARS);
+    ht_call_check_reason (call, space_park_status_needs_reason (request->status), request->reason);
     if (request->status == HETAO__V1__PARK_STATUS__PARK_STATUS_OPERATING)
         park_check_date (call, "operating_since", request->operating_since);
     else

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #define PLACE_MAX_CHARS   100
-#define REASON_MAX_CHARS  500
 
 //  Columns every unit query returns: the fields of Unit in order (ht_row).
 #define UNIT_COLUMNS \
@@ -294,11 +293,7 @@ unit_set_status (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_check_uuid (call, "id", request->id);
     ht_call_check_enum (call, "status", request->has_status, request->status,
                         &hetao__v1__unit_status__descriptor);
-    if (space_unit_status_needs_reason (request->status))
-        ht_call_check_text (call, "reason", request->reason, 1, REASON_MAX_CHARS);
-    else
-    if (request->reason)
-        ht_call_check_text (call, "reason", request->reason, 0, REASON_MAX_CHARS);
+    ht_call_check_reason (call, space_unit_status_needs_reason (request->status), request->reason);
     if (ht_call_failed (call))
         return;
 

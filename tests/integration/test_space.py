@@ -563,6 +563,36 @@ class Races(SpaceTest):
         self.assertEqual(peaks, "900.00")
         self.events()
 
+    def test_an_allocation_racing_the_withdrawal_of_its_organization_never_commits_after_it(self):
+        # Allocations read the organization FOR SHARE; the withdrawal locks it
+        # FOR UPDATE. So in commit order (outbox ids) no allocation of the
+        # organization comes after its withdrawal, and every one refused names it.
+        unit = self.new_unit(area="1000")
+        org = self.new_org()
+
+        def send(i):
+            if i == 8:
+                return self.call("SetOrganizationStatus", R.SetOrganizationStatusRequest(
+                    id=org, status=R.ORGANIZATION_STATUS_WITHDRAWN, reason="left the park"), timeout=60)
+            return self.allocate(unit.id, org, "10", "2027-01-01", "2028-01-01", timeout=60)
+        replies = self.race(send)
+        self.assertEqual(replies[8].status, Status.OK, replies[8].message)
+        for i, reply in enumerate(replies):
+            if i != 8 and reply.status != Status.OK:
+                self.assertStatus(reply, Status.FAILED_PRECONDITION, "organization_id")
+        granted = {decode(r, R.AllocationReply).allocation.id for i, r in enumerate(replies)
+                   if i != 8 and r.status == Status.OK}
+        order = [(t, a) for t, a in self.svc.db.query(
+            "SELECT type, aggregate_id FROM ht_outbox WHERE type LIKE 'registry.allocation.%%'"
+            " OR (type = 'registry.organization.status_changed' AND aggregate_id = %s) ORDER BY id", (org,))]
+        withdrawn = order.index(("registry.organization.status_changed", org))
+        self.assertEqual({a for t, a in order[:withdrawn]} & granted, granted)
+        self.assertEqual([a for t, a in order[withdrawn + 1:] if a in granted], [],
+                         "an allocation of the organization committed after its withdrawal")
+        self.assertEqual(self.svc.db.query("SELECT count(*) FROM allocation WHERE organization_id = %s",
+                                           (org,))[0][0], len(granted))
+        self.events()
+
     def test_16_racing_clients_never_add_units_beyond_the_park(self):
         park = self.new_park(area="1000")
         replies = self.race(lambda i: self.add_unit(park.id, "100", code="R-%02d" % i, timeout=60))
