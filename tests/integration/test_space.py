@@ -416,6 +416,20 @@ class Allocations(SpaceTest):
             id=allocation.id, until_date="2029-06-01", expected_version=2)), Status.FAILED_PRECONDITION,
             "expected_version")
 
+    def test_a_repeated_allocation_with_the_same_key_is_stored_once(self):
+        unit = self.new_unit(area="10")
+        org = self.new_org()
+        request = R.AddAllocationRequest(unit_id=unit.id, organization_id=org, area_m2="6", from_date="2027-01-01")
+        key = new_key()
+        first = self.svc.call("registry.AddAllocation", request, key=key)
+        again = self.svc.call("registry.AddAllocation", request, key=key)
+        self.assertTrue(again.replayed)
+        self.assertEqual(decode(again, R.AllocationReply), decode(first, R.AllocationReply))
+        self.assertEqual(self.svc.db.query("SELECT count(*) FROM allocation WHERE unit_id = %s", (unit.id,))[0][0], 1)
+        added = [e for e in self.events() if e.type == "registry.allocation.added"
+                 and e.aggregate_id == decode(first, R.AllocationReply).allocation.id]
+        self.assertEqual(len(added), 1)
+
     def test_the_database_itself_refuses_an_overbooking_allocation(self):
         unit = self.new_unit(area="10")
         org = self.new_org()
