@@ -183,6 +183,18 @@ s_store (ht_call_t *call, Hetao__V1__Park *park, const char *event, Hetao__V1__P
     s_emit (call, event, park, previous);
 }
 
+//  A park has been operating since a date that has come: today's in the
+//  park's time zone at the latest.
+static void
+s_check_opened (ht_call_t *call, const char *date)
+{
+    char today [16];
+    space_date_from_us (ht_call_now_us (call), today, sizeof today);
+    if (park_check_date (call, "operating_since", date) && strcmp (date, today) > 0)
+        ht_call_violation (call, "operating_since", "%s is after today (%s in Asia/Shanghai): a "
+                           "park that has not opened yet is planned", date, today);
+}
+
 static void
 s_check_name (ht_call_t *call, const char *field, const char *name)
 {
@@ -205,7 +217,7 @@ park_register (ht_call_t *call, const ProtobufCMessage *message)
     int64_t centi;
     const char *area = park_check_area (call, "area_m2", request->area_m2, &centi);
     if (request->operating_since)
-        park_check_date (call, "operating_since", request->operating_since);
+        s_check_opened (call, request->operating_since);
     if (ht_call_failed (call)
     ||  !org_check_reference (call, "operator_organization_id", request->operator_organization_id))
         return;
@@ -259,7 +271,7 @@ park_update (ht_call_t *call, const ProtobufCMessage *message)
     const char *area = request->area_m2? park_check_area (call, "area_m2", request->area_m2, &centi)
                                        : NULL;
     if (request->operating_since)
-        park_check_date (call, "operating_since", request->operating_since);
+        s_check_opened (call, request->operating_since);
     if (!request->name_zh && !request->name_en && !request->operator_organization_id
     &&  !request->area_m2 && !request->operating_since)
         ht_call_violation (call, "id", "the update changes nothing: set name_zh, name_en, "
@@ -322,7 +334,7 @@ park_set_status (ht_call_t *call, const ProtobufCMessage *message)
                         &hetao__v1__park_status__descriptor);
     ht_call_check_reason (call, space_park_status_needs_reason (request->status), request->reason);
     if (request->status == HETAO__V1__PARK_STATUS__PARK_STATUS_OPERATING)
-        park_check_date (call, "operating_since", request->operating_since);
+        s_check_opened (call, request->operating_since);
     else
     if (request->operating_since)
         ht_call_violation (call, "operating_since", "is given only when the park starts operating");

@@ -134,7 +134,7 @@ class Parks(SpaceTest):
             operator_organization_id=org, area_m2="10")), Status.INVALID_ARGUMENT, "name_en")
         self.assertRefusedChangesNothing(lambda: self.call("RegisterPark", R.RegisterParkRequest(
             name_en="x" * 201, operator_organization_id=org, area_m2="10")), Status.INVALID_ARGUMENT, "name_en")
-        for date in ("2023-02-29", "2023-6-1", "yesterday"):
+        for date in ("2023-02-29", "2023-6-1", "yesterday", "2999-01-01"):
             self.assertRefusedChangesNothing(lambda: self.call("RegisterPark", R.RegisterParkRequest(
                 name_en="Dated", operator_organization_id=org, area_m2="10", operating_since=date)),
                 Status.INVALID_ARGUMENT, "operating_since")
@@ -185,7 +185,7 @@ class Parks(SpaceTest):
             id=park.id, status=CLOSED, reason="merged into Park 2")), R.ParkReply).park
         self.assertEqual((closed.status, closed.status_reason), (CLOSED, "merged into Park 2"))
         self.assertRefusedChangesNothing(lambda: self.call("SetParkStatus", R.SetParkStatusRequest(
-            id=park.id, status=OPERATING, operating_since="2027-01-01")), Status.FAILED_PRECONDITION, "status")
+            id=park.id, status=OPERATING, operating_since="2026-01-01")), Status.FAILED_PRECONDITION, "status")
         self.assertRefusedChangesNothing(lambda: self.call("UpdatePark", R.UpdateParkRequest(
             id=park.id, name_en="Reopened")), Status.FAILED_PRECONDITION, "id")
         self.assertRefusedChangesNothing(lambda: self.add_unit(park.id, "10"), Status.FAILED_PRECONDITION, "park_id")
