@@ -66,6 +66,28 @@ ht_row_uuid (ht_call_t *call, const char *id)
     return lower;
 }
 
+PGresult *
+ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id)
+{
+    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
+    if (result && PQntuples (result) == 0) {
+        ht_call_fail (call, HT_NOT_FOUND, "id", "no %s has id %s", noun, id);
+        return NULL;
+    }
+    return result;
+}
+
+bool
+ht_row_check_version (ht_call_t *call, const char *noun, int64_t version, bool has_expected, int64_t expected)
+{
+    if (!has_expected || expected == version)
+        return true;
+    ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
+                  "the %s is at version %lld, not %lld: read it again and retry",
+                  noun, (long long) version, (long long) expected);
+    return false;
+}
+
 uint32_t
 ht_row_page_size (ht_call_t *call, bool has_page_size, uint32_t page_size, const char *page_token)
 {

@@ -45,6 +45,17 @@ const char *ht_row_contains (ht_call_t *call, const char *text);
 //  replies, events and later reads spell an id the same way. In the call's arena.
 const char *ht_row_uuid (ht_call_t *call, const char *id);
 
+//  Runs `query` with the parameter `id` and returns its result when it found
+//  a row; otherwise fails the call with NOT_FOUND naming "id" ("no <noun>
+//  has id ...") and returns NULL (also when the call had failed).
+PGresult *ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id);
+
+//  For a conditional change: true when `has_expected` is false or `version`
+//  is `expected`; otherwise fails the call with FAILED_PRECONDITION naming
+//  expected_version.
+bool ht_row_check_version (ht_call_t *call, const char *noun, int64_t version,
+                           bool has_expected, int64_t expected);
+
 //  Checks a list request's page_size and page_token (next_page_token of an
 //  earlier page: the last id). Returns the page size, or 0 after recording a
 //  violation naming the field.

@@ -286,14 +286,8 @@ s_acts_for_participant (ht_call_t *call, const char *field, const Hetao__V1__Pro
 static Hetao__V1__Project *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no project has id %s", id);
-        return NULL;
-    }
-    return s_project_from_row (call, result, 0);
+    PGresult *result = ht_row_find (call, query, "project", id);
+    return result? s_project_from_row (call, result, 0): NULL;
 }
 
 //  Loads the project `id` locked for a change by a caller that may act for
@@ -305,14 +299,9 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "project", id))
         return NULL;
     Hetao__V1__Project *project = s_load (call, id, "project_get_for_update");
-    if (!project || !ht_call_acts_for (call, "id", project->lead_organization_id))
+    if (!project || !ht_call_acts_for (call, "id", project->lead_organization_id)
+    ||  !ht_row_check_version (call, "project", project->version, has_expected, expected))
         return NULL;
-    if (has_expected && expected != project->version) {
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
-                      "the project is at version %lld, not %lld: read it again and retry",
-                      (long long) project->version, (long long) expected);
-        return NULL;
-    }
     return project;
 }
 
@@ -492,19 +481,9 @@ project_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                           request->expected_version);
     if (!project)
         return;
-    const char *from = ht_row_key (call, &hetao__v1__project_status__descriptor, project->status);
-    const char *to = ht_row_key (call, &hetao__v1__project_status__descriptor, request->status);
-    switch (project_status_transition (project->status, request->status)) {
-        case PROJECT_TRANSITION_OK:
-            break;
-        case PROJECT_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the project is already %s", to);
-            return;
-        case PROJECT_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status",
-                          "a project that is %s cannot become %s", from, to);
-            return;
-    }
+    if (!ht_lifecycle_check (call, &hetao__v1__project_status__descriptor, "project", project_transitions,
+                             project_transitions_count, project->status, request->status))
+        return;
     Hetao__V1__ProjectStatus previous = project->status;
     project->status = request->status;
     project->status_reason = request->reason && *request->reason? request->reason: NULL;

@@ -42,25 +42,13 @@ project_date_check (const char *text, char *error, size_t size)
 #define TERMINATED HETAO__V1__PROJECT_STATUS__PROJECT_STATUS_TERMINATED
 
 //  Every allowed move; anything else is refused. COMPLETED and TERMINATED are final.
-static const struct {
-    Hetao__V1__ProjectStatus from, to;
-} s_transitions [] = {
+const ht_transition_t project_transitions [] = {
     { PROPOSED, ACTIVE },
     { PROPOSED, TERMINATED },
     { ACTIVE,   COMPLETED },
     { ACTIVE,   TERMINATED },
 };
-
-project_transition_t
-project_status_transition (Hetao__V1__ProjectStatus from, Hetao__V1__ProjectStatus to)
-{
-    if (from == to)
-        return PROJECT_TRANSITION_SAME;
-    for (size_t i = 0; i < sizeof s_transitions / sizeof s_transitions [0]; i++)
-        if (s_transitions [i].from == from && s_transitions [i].to == to)
-            return PROJECT_TRANSITION_OK;
-    return PROJECT_TRANSITION_FORBIDDEN;
-}
+const size_t project_transitions_count = sizeof project_transitions / sizeof project_transitions [0];
 
 bool
 project_status_needs_reason (Hetao__V1__ProjectStatus to)

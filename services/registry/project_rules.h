@@ -9,21 +9,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ht_lifecycle.h"
 #include "hetao/v1/registry.pb-c.h"
 
 //  True when `text` is a calendar date "YYYY-MM-DD" (years 1000 to 9999,
 //  leap years counted). Otherwise writes what is wrong into `error`.
 bool project_date_check (const char *text, char *error, size_t error_size);
 
-typedef enum {
-    PROJECT_TRANSITION_OK,
-    PROJECT_TRANSITION_SAME,        //  already in that status
-    PROJECT_TRANSITION_FORBIDDEN    //  not an allowed move (e.g. out of COMPLETED)
-} project_transition_t;
-
-//  Whether a project in status `from` may move to `to`.
-project_transition_t project_status_transition (Hetao__V1__ProjectStatus from,
-                                                Hetao__V1__ProjectStatus to);
+//  The project lifecycle: every allowed move between ProjectStatus values.
+extern const ht_transition_t project_transitions [];
+extern const size_t project_transitions_count;
 
 //  True when moving to `to` needs a reason (TERMINATED).
 bool project_status_needs_reason (Hetao__V1__ProjectStatus to);

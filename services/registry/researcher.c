@@ -123,14 +123,8 @@ s_check_orcid (ht_call_t *call, const char *orcid)
 static Hetao__V1__Researcher *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no researcher has id %s", id);
-        return NULL;
-    }
-    return s_researcher_from_row (call, result, 0);
+    PGresult *result = ht_row_find (call, query, "researcher", id);
+    return result? s_researcher_from_row (call, result, 0): NULL;
 }
 
 //  Loads the researcher `id` locked for a change; NULL when the call failed,
@@ -141,12 +135,8 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "researcher", id))
         return NULL;
     Hetao__V1__Researcher *researcher = s_load (call, id, "researcher_get_for_update");
-    if (researcher && has_expected && expected != researcher->version) {
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
-                      "the researcher is at version %lld, not %lld: read it again and retry",
-                      (long long) researcher->version, (long long) expected);
+    if (researcher && !ht_row_check_version (call, "researcher", researcher->version, has_expected, expected))
         return NULL;
-    }
     return researcher;
 }
 
@@ -276,17 +266,10 @@ researcher_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                                 request->expected_version);
     if (!researcher)
         return;
-    const char *to = ht_row_key (call, &hetao__v1__researcher_status__descriptor, request->status);
-    switch (researcher_status_transition (researcher->status, request->status)) {
-        case RESEARCHER_TRANSITION_OK:
-            break;
-        case RESEARCHER_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the researcher is already %s", to);
-            return;
-        case RESEARCHER_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "a researcher cannot become %s", to);
-            return;
-    }
+    if (!ht_lifecycle_check (call, &hetao__v1__researcher_status__descriptor, "researcher",
+                             researcher_transitions, researcher_transitions_count,
+                             researcher->status, request->status))
+        return;
     Hetao__V1__ResearcherStatus previous = researcher->status;
     researcher->status = request->status;
     researcher->status_reason = request->reason;

@@ -59,13 +59,9 @@ researcher_orcid_check (const char *text, char canonical [20], char *error, size
 #define ACTIVE   HETAO__V1__RESEARCHER_STATUS__RESEARCHER_STATUS_ACTIVE
 #define INACTIVE HETAO__V1__RESEARCHER_STATUS__RESEARCHER_STATUS_INACTIVE
 
-researcher_transition_t
-researcher_status_transition (Hetao__V1__ResearcherStatus from, Hetao__V1__ResearcherStatus to)
-{
-    if (from == to)
-        return RESEARCHER_TRANSITION_SAME;
-    //  Either way, as often as needed: a researcher leaves and comes back.
-    if ((from == ACTIVE && to == INACTIVE) || (from == INACTIVE && to == ACTIVE))
-        return RESEARCHER_TRANSITION_OK;
-    return RESEARCHER_TRANSITION_FORBIDDEN;
-}
+//  Either way, as often as needed: a researcher leaves and comes back.
+const ht_transition_t researcher_transitions [] = {
+    { ACTIVE,   INACTIVE },
+    { INACTIVE, ACTIVE },
+};
+const size_t researcher_transitions_count = sizeof researcher_transitions / sizeof researcher_transitions [0];

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ht_lifecycle.h"
 #include "hetao/v1/registry.pb-c.h"
 
 //  Checks `text` as an ORCID iD: 16 characters, 15 digits and a check
@@ -18,14 +19,8 @@
 //  failure writes into `error` what is wrong, for a person.
 bool researcher_orcid_check (const char *text, char canonical [20], char *error, size_t error_size);
 
-typedef enum {
-    RESEARCHER_TRANSITION_OK,
-    RESEARCHER_TRANSITION_SAME,     //  already in that status
-    RESEARCHER_TRANSITION_FORBIDDEN
-} researcher_transition_t;
-
-//  Whether a researcher in status `from` may move to `to`.
-researcher_transition_t researcher_status_transition (Hetao__V1__ResearcherStatus from,
-                                                      Hetao__V1__ResearcherStatus to);
+//  The researcher lifecycle: every allowed move between ResearcherStatus values.
+extern const ht_transition_t researcher_transitions [];
+extern const size_t researcher_transitions_count;
 
 #endif
