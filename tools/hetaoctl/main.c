@@ -16,6 +16,8 @@
 #include <string.h>
 
 extern const ctl_command_t org_commands [];
+extern const ctl_command_t project_commands [];
+extern const ctl_command_t researcher_commands [];
 extern const ctl_command_t events_commands [];
 extern const ctl_command_t health_commands [];
 extern const ctl_command_t audit_commands [];
@@ -24,6 +26,8 @@ extern const ctl_command_t keys_commands [];
 //  Every noun group's commands, in the order --help lists them.
 static const ctl_command_t *const s_tables [] = {
     org_commands,
+    project_commands,
+    researcher_commands,
     events_commands,
     health_commands,
     audit_commands,
