@@ -15,25 +15,22 @@
 #include <czmq.h>
 #include <string.h>
 
-extern const ctl_command_t org_commands [];
-extern const ctl_command_t project_commands [];
-extern const ctl_command_t researcher_commands [];
-extern const ctl_command_t events_commands [];
-extern const ctl_command_t health_commands [];
-extern const ctl_command_t audit_commands [];
-extern const ctl_command_t keys_commands [];
+//  Every noun group, in the order --help lists them: a group's file exports
+//  `const ctl_command_t <noun>_commands []`, and a line here lists it.
+#define CTL_GROUPS(GROUP) \
+    GROUP (org)           \
+    GROUP (project)       \
+    GROUP (researcher)    \
+    GROUP (events)        \
+    GROUP (health)        \
+    GROUP (audit)         \
+    GROUP (keys)          \
+    /* end of the groups */
 
-//  Every noun group's commands, in the order --help lists them.
-static const ctl_command_t *const s_tables [] = {
-    org_commands,
-    project_commands,
-    researcher_commands,
-    events_commands,
-    health_commands,
-    audit_commands,
-    keys_commands,
-    NULL
-};
+#define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
+#define CTL_LIST(noun) noun##_commands,
+CTL_GROUPS (CTL_DECLARE)
+static const ctl_command_t *const s_tables [] = { CTL_GROUPS (CTL_LIST) NULL };
 
 static void
 s_help (void)
