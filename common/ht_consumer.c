@@ -34,6 +34,7 @@
 #define S_BACKOFF_MIN_US  200000    //  after a failure, try again after 0.2 s,
 #define S_BACKOFF_MAX_US  5000000   //  doubling up to 5 s
 #define S_MAX_EVENT_BYTES (16 * 1024 * 1024)
+#define HT_CONSUMER_TABLES_MAX 8
 
 static const ht_query_t s_consumer_queries [] = {
     { "ht_checkpoint_ensure",
@@ -362,7 +363,12 @@ s_consumer_actor (zsock_t *pipe, void *args)
 {
     ht_consumer_t *self = args;
     const ht_consumer_spec_t *spec = self->spec;
-    const ht_query_t *const tables [] = { s_consumer_queries, spec->queries, NULL };
+    const ht_query_t *tables [HT_CONSUMER_TABLES_MAX + 2] = { s_consumer_queries };
+    size_t n_tables = 1;
+    for (const ht_query_t *const *table = spec->queries; table && *table; table++) {
+        assert (n_tables < HT_CONSUMER_TABLES_MAX + 1);
+        tables [n_tables++] = *table;
+    }
     ht_client_options_t options = {
         .deadline_ms = self->config.deadline_ms, .attempts = 2,
         .cert = self->config.cert, .server_key = self->config.server_key

@@ -60,9 +60,10 @@ typedef struct {
     const char *topic;                  //  subscription prefix; NULL: "<stream>."
     const ht_source_t *source;          //  where the stream comes from
     ht_consumer_apply_fn *apply;
-    const ht_query_t *queries;          //  the apply side's statements, ending with { NULL };
-                                        //  prepared on the consumer's connection and on every
-                                        //  worker's (for lookups); may be NULL
+    const ht_query_t *const *queries;   //  the apply side's statements: tables ending with
+                                        //  { NULL }, the list ending with NULL; prepared on the
+                                        //  consumer's connection and on every worker's (for
+                                        //  lookups); may be NULL
     const char *component;              //  migration component of the apply side's tables, or NULL
     const ht_migration_t *migrations;   //  its migrations, ending with { 0, NULL }
 } ht_consumer_spec_t;

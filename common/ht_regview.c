@@ -55,8 +55,6 @@ const ht_query_t ht_regview_queries [] = {
     { NULL, NULL }
 };
 
-extern const ht_migration_t regview_migrations [];
-
 //  ---------------------------------------------------------------------------
 //  Applying registry events
 
@@ -169,8 +167,8 @@ s_project_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         && ht_consumer_tx_query (tx, "regview_participants_store", HT_ARGS (project->id, ids, roles));
 }
 
-static bool
-s_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+bool
+ht_regview_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 {
     const char *type = event->type? event->type: "";
     if (!strncmp (type, "registry.organization.", 22))
@@ -180,12 +178,13 @@ s_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     return true;                    //  other registry entities: not kept here
 }
 
+static const ht_query_t *const s_tables [] = { ht_regview_queries, NULL };
 const ht_consumer_spec_t ht_regview_consumer = {
     .stream = "registry",
     .topic = "registry.",
     .source = &ht_source_registry,
-    .apply = s_apply,
-    .queries = ht_regview_queries,
+    .apply = ht_regview_apply,
+    .queries = s_tables,
     .component = "regview",
     .migrations = regview_migrations,
 };

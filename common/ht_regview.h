@@ -35,6 +35,12 @@ extern const ht_consumer_spec_t ht_regview_consumer;
 //  that lists ht_regview_consumer).
 extern const ht_query_t ht_regview_queries [];
 
+//  Its apply function, for a service that keeps the projection as part of
+//  a consumer of its own (with ht_regview_queries among its statements and
+//  the "regview" migrations, regview_migrations, as its component).
+bool ht_regview_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event);
+extern const ht_migration_t regview_migrations [];
+
 //  An organization as the projection knows it. Strings live in the call's arena.
 typedef struct {
     const char *id;

@@ -139,9 +139,9 @@ s_worker_actor (zsock_t *pipe, void *args)
     }
     //  Handlers look up what the service's consumers keep (ht_regview).
     for (const ht_consumer_spec_t *const *spec = shared->service->consumers; spec && *spec; spec++)
-        if ((*spec)->queries) {
+        for (const ht_query_t *const *table = (*spec)->queries; table && *table; table++) {
             assert (count < HT_QUERY_TABLES_MAX + 1);
-            tables [count++] = (*spec)->queries;
+            tables [count++] = *table;
         }
     tables [count] = NULL;
     char name [64];

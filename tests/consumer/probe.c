@@ -101,14 +101,43 @@ static const ht_route_t s_routes [] = {
     { NULL }
 };
 
+//  ---------------------------------------------------------------------------
+//  The consumer: the projection, plus a row per application so that the
+//  tests can count how often each event was applied.
+
+static const ht_query_t s_probe_queries [] = {
+    { "probe_applied",
+      "INSERT INTO probe_applied (seq, type) VALUES ($1::bigint, $2)" },
+    { NULL, NULL }
+};
+
+static bool
+s_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    return ht_regview_apply (tx, event)
+        && ht_consumer_tx_query (tx, "probe_applied", HT_ARGS (
+               ht_consumer_tx_int (tx, (int64_t) event->sequence), event->type)) != NULL;
+}
+
+static const ht_query_t *const s_consumer_queries [] = { ht_regview_queries, s_probe_queries, NULL };
+
+static const ht_consumer_spec_t s_consumer = {
+    .stream = "registry",
+    .source = &ht_source_registry,
+    .apply = s_apply,
+    .queries = s_consumer_queries,
+    .component = "regview",
+    .migrations = regview_migrations,
+};
+
 static const char *const s_streams [] = { NULL };
-static const ht_migration_t s_migrations [] = { { 0, NULL, NULL } };
-static const ht_consumer_spec_t *const s_consumers [] = { &ht_regview_consumer, NULL };
+extern const ht_migration_t probe_migrations [];
+static const ht_consumer_spec_t *const s_consumers [] = { &s_consumer, NULL };
 
 static const ht_service_t s_probe = {
     .name = "regview-probe",
     .routes = s_routes,
-    .migrations = s_migrations,
+    .migrations = probe_migrations,
     .streams = s_streams,
     .default_port = 7901,
     .consumers = s_consumers,
