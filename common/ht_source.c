@@ -153,7 +153,13 @@ ht_call_ask (ht_call_t *call, const char *source, const char *method,
     if (message)
         *message = NULL;
     const ht_source_settings_t *self = ht__source_find (settings, source);
-    assert (self);                  //  a source no consumer of the service names
+    if (!self) {
+        //  A source no consumer of the service names has no settings.
+        ht_error ("ht_call_ask: this service has no source '%s' (list a consumer of it)", source);
+        if (message)
+            *message = ht_arena_printf (arena, "this service is not configured to ask %s", source);
+        return HT_UNAVAILABLE;
+    }
     int index = (int) (self - settings->sources);
     ht_client_t *client = worker->clients [index];
     if (!client) {
