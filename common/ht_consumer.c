@@ -34,7 +34,7 @@
 #define S_BACKOFF_MIN_US  200000    //  after a failure, try again after 0.2 s,
 #define S_BACKOFF_MAX_US  5000000   //  doubling up to 5 s
 #define S_MAX_EVENT_BYTES (16 * 1024 * 1024)
-#define HT_CONSUMER_TABLES_MAX 8
+#define S_MAX_TABLES      8         //  query tables of one consumer
 
 static const ht_query_t s_consumer_queries [] = {
     { "ht_checkpoint_ensure",
@@ -282,6 +282,13 @@ s_read_back (state_t *state)
             return;
         }
         size_t count = page->n_events;
+        if (page->has_last_sequence && page->last_sequence < state->last)
+            //  Nothing will ever arrive above our checkpoint: the source's
+            //  database was replaced, or we are pointed at another source.
+            ht_error ("consumer %s: %s has committed up to %llu but this service applied up to %llu; "
+                      "is it the same %s?", state->stream, state->self->config.endpoint,
+                      (unsigned long long) page->last_sequence, (unsigned long long) state->last,
+                      state->self->spec->source->name);
         bool ok = s_apply_batch (state, page->events, count);
         ht_arena_reset (state->arena);
         if (!ok)
@@ -363,10 +370,10 @@ s_consumer_actor (zsock_t *pipe, void *args)
 {
     ht_consumer_t *self = args;
     const ht_consumer_spec_t *spec = self->spec;
-    const ht_query_t *tables [HT_CONSUMER_TABLES_MAX + 2] = { s_consumer_queries };
+    const ht_query_t *tables [S_MAX_TABLES + 2] = { s_consumer_queries };
     size_t n_tables = 1;
     for (const ht_query_t *const *table = spec->queries; table && *table; table++) {
-        assert (n_tables < HT_CONSUMER_TABLES_MAX + 1);
+        assert (n_tables < S_MAX_TABLES + 1);
         tables [n_tables++] = *table;
     }
     ht_client_options_t options = {

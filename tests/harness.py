@@ -469,3 +469,45 @@ class EntityTest(ServiceTest):
     def assertSameMessage(self, got, expected):
         self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
                          "messages differ:\n%s\nvs\n%s" % (got, expected))
+
+
+class FollowingServiceTest(ServiceTest):
+    """A test case with a registry and a service that follows it (e.g. funding),
+    each with its own database, per test class: `svc` is the following service,
+    `registry` the registry; the following service's key is admitted at the
+    registry with SERVICE_ROLES, and it gets the registry's endpoints and key.
+
+    In a subclass set `service` ("funding") and, if needed, `args` (the
+    following service's extra flags) and `registry_args`.
+    """
+
+    service = None
+    registry_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = Service("registry", workers=2, args=cls.registry_args)
+        try:
+            cls.svc = Service(cls.service, workers=cls.workers, args=cls.args,
+                              sources={"registry": cls.registry})
+        except Exception:
+            cls.registry.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+        cls.registry.close()
+
+    def register(self, n, **overrides):
+        """Registers organization n at the registry; returns the reply."""
+        return self.registry.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
+
+    def register_organization(self, n, **overrides):
+        """Registers organization n at the registry; returns the Organization."""
+        return decode(self.register(n, **overrides), registry_pb2.OrganizationReply).organization
+
+    def caught_up(self, events=0, seconds=30):
+        """Waits until the following service has applied the registry's stream
+        (at least `events` events of it); returns the last sequence."""
+        return wait_caught_up(self.svc, self.registry, "registry", events=events, seconds=seconds)

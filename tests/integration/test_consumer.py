@@ -12,8 +12,8 @@ import threading
 import unittest
 import uuid
 
-from harness import (Service, Status, checkpoint, decode, free_port, last_sequence, new_key, org_request,
-                     registry_pb2, wait_caught_up, wait_for)
+from harness import (FollowingServiceTest, Service, Status, checkpoint, decode, free_port, last_sequence,
+                     new_key, org_request, registry_pb2, wait_caught_up, wait_for)
 
 QUIET = ("--registry-poll-ms", "600000")     # no read-back for quiet: only live events and gaps
 
@@ -314,6 +314,21 @@ class RegistryProjects(ConsumerTest):
         wait_caught_up(self.probe, self.registry, events=1)
         reply = self.probe.call("probe.GetProject", registry_pb2.GetProjectRequest(id=str(uuid.uuid4())))
         self.assertStatus(reply, Status.NOT_FOUND, "id")
+
+
+class Harness(FollowingServiceTest):
+    """The harness's case for following services (funding and customs use it)."""
+
+    service = "regview-probe"
+
+    def test_the_following_service_is_a_principal_of_the_registry_and_follows_it(self):
+        org = self.register_organization(7)
+        self.assertGreaterEqual(self.caught_up(events=1), 1)
+        self.assertIn([self.svc.server.public.decode(), "regview-probe", "-",
+                       "reporting_reader,event_subscriber", "active"], self.registry.principals)
+        found = decode(self.svc.call("probe.GetOrganization", registry_pb2.GetOrganizationRequest(id=org.id)),
+                       registry_pb2.OrganizationReply).organization
+        self.assertEqual(found.name_en, org.name_en)
 
 
 class Asking(unittest.TestCase):
