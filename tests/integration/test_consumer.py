@@ -257,6 +257,22 @@ class Projects(ConsumerTest):
             "SELECT organization_id::text, role FROM regview_participant WHERE project_id = %s", (project_id,)),
             [(lead.id, "lead")])
 
+    def test_participants_are_kept_once_each_lead_first_and_unreadable_ones_left_out(self):
+        lead, partner = register(self.registry, 1), register(self.registry, 2)
+        project = registry_pb2.Project(
+            id=str(uuid.uuid4()), lead_organization_id=lead.id, status=registry_pb2.PROJECT_STATUS_PROPOSED,
+            version=1, participants=[
+                registry_pb2.ProjectParticipant(organization_id=partner.id, role=registry_pb2.PARTICIPANT_ROLE_PARTNER),
+                registry_pb2.ProjectParticipant(organization_id=lead.id, role=registry_pb2.PARTICIPANT_ROLE_LEAD),
+                registry_pb2.ProjectParticipant(organization_id="not-a-uuid", role=registry_pb2.PARTICIPANT_ROLE_FUNDER),
+                registry_pb2.ProjectParticipant(organization_id=partner.id, role=registry_pb2.PARTICIPANT_ROLE_FUNDER)])
+        self.emit_project(project)
+        wait_caught_up(self.probe, self.registry, events=3)
+        self.assertAppliedOnce(3)
+        self.assertEqual(self.probe.db.query(
+            "SELECT organization_id::text, role FROM regview_participant WHERE project_id = %s ORDER BY position",
+            (project.id,)), [(lead.id, "lead"), (partner.id, "partner")])
+
     def test_a_project_event_without_a_project_is_skipped_and_the_stream_goes_on(self):
         self.emit_project(registry_pb2.Project(id="not-a-uuid", version=1))
         org = register(self.registry, 3)
