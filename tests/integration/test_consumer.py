@@ -114,6 +114,19 @@ class Following(ConsumerTest):
         self.assertStatus(reply, Status.NOT_FOUND, "id")
         self.assertStatus(self.probe_get("not-a-uuid"), Status.INVALID_ARGUMENT, "id")
 
+    def test_consumer_database_connection_cut_mid_stream_reconnects_without_applying_twice(self):
+        cuts = 0
+        for n in range(30):
+            register(self.registry, n)
+            if n % 10 == 5:
+                cuts += self.probe.db.query(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = 'hetao-regview-probe-consumer'")[0][0]
+        self.assertGreater(cuts, 0, "no consumer connection was cut")
+        wait_caught_up(self.probe, self.registry, events=30)
+        self.assertAppliedOnce(30)
+        self.assertProjectionEqualsRegistry()
+
     def test_consumer_killed_mid_stream_catches_up_on_restart_without_applying_twice(self):
         stop = threading.Event()
         registered = []
