@@ -7,12 +7,14 @@ event it applies (so a double application shows), and answers lookups
 through ht_regview (probe.GetOrganization, probe.UseOrganization,
 probe.GetProject).
 """
+import os
 import signal
+import subprocess
 import threading
 import unittest
 import uuid
 
-from harness import (FollowingServiceTest, Service, Status, checkpoint, decode, free_port, last_sequence,
+from harness import (BUILD, FollowingServiceTest, Service, Status, checkpoint, decode, free_port, last_sequence,
                      new_key, org_request, registry_pb2, wait_caught_up, wait_for)
 
 QUIET = ("--registry-poll-ms", "600000")     # no read-back for quiet: only live events and gaps
@@ -358,6 +360,29 @@ class Harness(FollowingServiceTest):
         found = decode(self.svc.call("probe.GetOrganization", registry_pb2.GetOrganizationRequest(id=org.id)),
                        registry_pb2.OrganizationReply).organization
         self.assertEqual(found.name_en, org.name_en)
+
+
+class ServiceOptions(unittest.TestCase):
+    """A service's own settings (ht_service_t.options) sit beside the common ones."""
+
+    def test_a_service_setting_is_shown_by_help_and_used(self):
+        shown = subprocess.run([os.path.join(BUILD, "bin", "hetao-regview-probe"), "--help"],
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(shown.returncode, 0)
+        for flag in ("--probe-field", "HETAO_PROBE_FIELD", "--registry-server-key", "--test-drop-live", "--workers"):
+            self.assertIn(flag, shown.stdout)
+        registry = Service("registry", workers=2)
+        try:
+            probe = Service("regview-probe", workers=2, sources={"registry": registry},
+                            args=("--probe-field", "organization_id"))
+            try:
+                reply = probe.call("probe.GetOrganization", registry_pb2.GetOrganizationRequest(id=str(uuid.uuid4())))
+                self.assertEqual(Status.Name(reply.status), "NOT_FOUND", reply.message)
+                self.assertEqual([v.field for v in reply.violations], ["organization_id"])
+            finally:
+                probe.close()
+        finally:
+            registry.close()
 
 
 class Asking(unittest.TestCase):
