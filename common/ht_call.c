@@ -16,10 +16,8 @@
     is the one reported.
 */
 
-#include "ht_enum.h"
 #include "ht_internal.h"
 #include "ht_log.h"
-#include "ht_row.h"
 #include "ht_text.h"
 #include "ht_wire.h"
 
@@ -229,130 +227,6 @@ const char *
 ht_call_int (ht_call_t *call, int64_t value)
 {
     return ht_arena_printf (call->arena, "%lld", (long long) value);
-}
-
-bool
-ht_call_check_reason (ht_call_t *call, bool needed, const char *reason)
-{
-    return needed || reason? ht_call_check_text (call, "reason", reason, needed? 1: 0, 500): true;
-}
-
-bool
-ht_call_check_version (ht_call_t *call, const char *what, bool has_expected, int64_t expected,
-                       int64_t version)
-{
-    if (!has_expected || expected == version)
-        return true;
-    ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version",
-                  "the %s is at version %lld, not %lld: read it again and retry",
-                  what, (long long) version, (long long) expected);
-    return false;
-}
-
-const char *
-ht_call_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
-{
-    char key [64];
-    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (call->arena, key): NULL;
-}
-
-const char *
-ht_call_contains (ht_call_t *call, const char *text)
-{
-    char *pattern = ht_arena_alloc (call->arena, strlen (text) * 2 + 3);
-    char *p = pattern;
-    *p++ = '%';
-    for (; *text; text++) {
-        if (*text == '%' || *text == '_' || *text == '\\')
-            *p++ = '\\';
-        *p++ = *text;
-    }
-    *p++ = '%';
-    *p = 0;
-    return pattern;
-}
-
-#define S_PAGE_DEFAULT  50
-#define S_PAGE_MAX      500
-
-uint32_t
-ht_call_check_page (ht_call_t *call, bool has_size, uint32_t size, const char *token)
-{
-    uint32_t page_size = has_size? size: S_PAGE_DEFAULT;
-    bool ok = true;
-    if (page_size < 1 || page_size > S_PAGE_MAX) {
-        ht_call_violation (call, "page_size", "must be 1 to %d", S_PAGE_MAX);
-        ok = false;
-    }
-    if (token && !ht_uuid_valid (token)) {
-        ht_call_violation (call, "page_token", "is not a token this service issued: pass "
-                           "next_page_token of the previous page unchanged");
-        ok = false;
-    }
-    return ok? page_size: 0;
-}
-
-int
-ht_call_page_rows (const PGresult *result, uint32_t page_size, bool *more)
-{
-    int rows = PQntuples (result);
-    *more = rows > (int) page_size;
-    return *more? (int) page_size: rows;
-}
-
-void
-ht_call_reply_page (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
-                    const PGresult *result, uint32_t page_size)
-{
-    bool more;
-    int rows = ht_call_page_rows (result, page_size, &more);
-    ProtobufCMessage *reply = ht_arena_alloc (call->arena, reply_type->sizeof_message);
-    reply_type->message_init (reply);
-    ht_row_messages (call->arena, reply, reply_type->fields [0].name, result, rows);
-    const ProtobufCFieldDescriptor *token =
-        protobuf_c_message_descriptor_get_field_by_name (reply_type, "next_page_token");
-    assert (token && token->type == PROTOBUF_C_TYPE_STRING);
-    if (more)
-        *(const char **) ((char *) reply + token->offset) = PQgetvalue (result, rows - 1, 0);
-    ht_call_reply (call, reply);
-}
-
-PGresult *
-ht_call_find (ht_call_t *call, const char *query, const char *id, const char *field, const char *what)
-{
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (result && PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no %s has id %s", what, id);
-        return NULL;
-    }
-    return result;
-}
-
-bool
-ht_call_check_move (ht_call_t *call, const char *what, const ProtobufCEnumDescriptor *type,
-                    int from, int to, bool allowed)
-{
-    if (allowed && from != to)
-        return true;
-    const char *from_key = ht_call_key (call, type, from);
-    const char *to_key = ht_call_key (call, type, to);
-    if (from == to)
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the %s is already %s", what, to_key);
-    else
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the %s is %s and cannot become %s",
-                      what, from_key? from_key: "unknown", to_key? to_key: "unspecified");
-    return false;
-}
-
-void
-ht_call_reply_entity (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
-                      const ProtobufCMessage *entity)
-{
-    assert (reply_type->n_fields >= 1 && reply_type->fields [0].type == PROTOBUF_C_TYPE_MESSAGE);
-    ProtobufCMessage *reply = ht_arena_alloc (call->arena, reply_type->sizeof_message);
-    reply_type->message_init (reply);
-    *(const ProtobufCMessage **) ((char *) reply + reply_type->fields [0].offset) = entity;
-    ht_call_reply (call, reply);
 }
 
 //  ---------------------------------------------------------------------------

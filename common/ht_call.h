@@ -124,65 +124,25 @@ bool ht_call_check_text (ht_call_t *call, const char *field, const char *value,
 bool ht_call_check_enum (ht_call_t *call, const char *field, bool present, int value,
                          const ProtobufCEnumDescriptor *type);
 
-//  The `reason` of a status change: 1 to 500 characters when `needed`, else
-//  absent or at most 500.
-bool ht_call_check_reason (ht_call_t *call, bool needed, const char *reason);
-
 //  A UUID in canonical text form.
 bool ht_call_check_uuid (ht_call_t *call, const char *field, const char *value);
-
-//  True when `has_expected` is false or `expected` is the entity's current
-//  `version`; otherwise fails the call with FAILED_PRECONDITION naming
-//  `expected_version` (`what`: "organization", "park", ...) and returns false.
-bool ht_call_check_version (ht_call_t *call, const char *what, bool has_expected, int64_t expected,
-                            int64_t version);
 
 //  Decimal text of a 64-bit integer, in the call's arena.
 const char *ht_call_int (ht_call_t *call, int64_t value);
 
-//  The lower-case key of the enum `value` ("research_institute", what the
-//  database stores), in the call's arena; NULL when it is not a value of `type`
-//  or is its UNSPECIFIED value.
-const char *ht_call_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value);
+//  ---------------------------------------------------------------------------
+//  Asking another service (common/ht_source.c)
 
-//  `text` as an ILIKE pattern that matches it anywhere, literally (`%`, `_`
-//  and `\` escaped), in the call's arena.
-const char *ht_call_contains (ht_call_t *call, const char *text);
-
-//  The page size of a list request (`has_size`/`size`, default 50, 1 to 500)
-//  after checking it and `token` (a UUID this service issued, or NULL);
-//  records a violation of `page_size` or `page_token` and returns 0 when
-//  either is wrong.
-uint32_t ht_call_check_page (ht_call_t *call, bool has_size, uint32_t size, const char *token);
-
-//  How many rows of a list query's `result` (asked for page_size + 1 rows)
-//  make the page; *more is set when another page follows.
-int ht_call_page_rows (const PGresult *result, uint32_t page_size, bool *more);
-
-//  Replies to a list: a message of `reply_type` whose first field (repeated)
-//  holds the page's rows of `result` (asked for page_size + 1 rows; each row
-//  made by ht_row_message) and whose `next_page_token`, when another page
-//  follows, is the first column (the id) of the page's last row.
-void ht_call_reply_page (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
-                         const PGresult *result, uint32_t page_size);
-
-//  Runs the statement `query` with the one parameter `id` and returns its
-//  result when it has a row; otherwise NULL, with the call NOT_FOUND naming
-//  `field`: "no <what> has id <id>".
-PGresult *ht_call_find (ht_call_t *call, const char *query, const char *id, const char *field,
-                        const char *what);
-
-//  True when a <what> in status `from` may move to `to` (`allowed`, from the
-//  entity's transition table). Otherwise fails the call with
-//  FAILED_PRECONDITION naming `status`, in the words of the enum `type`'s
-//  keys ("the unit is already retired", "the park is closed and cannot
-//  become operating"), and returns false.
-bool ht_call_check_move (ht_call_t *call, const char *what, const ProtobufCEnumDescriptor *type,
-                         int from, int to, bool allowed);
-
-//  Replies with a message of `reply_type` whose first field is `entity`
-//  (ParkReply { park }).
-void ht_call_reply_entity (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
-                           const ProtobufCMessage *entity);
+//  Calls `method` of the source service `source` (one the service follows,
+//  e.g. "registry": see ht_consumer.h) with `request`, as this service's own
+//  principal, within the source's --<source>-deadline-ms. Returns the reply's
+//  status: HT_OK with `*reply` unpacked as `reply_type` into the call's arena;
+//  the source's own refusal (e.g. HT_NOT_FOUND); or HT_UNAVAILABLE when the
+//  source cannot be reached or did not answer in time. `*message` (may be
+//  NULL) gets the reply's message, in the arena. Does not fail the call.
+ht_status_t ht_call_ask (ht_call_t *call, const char *source, const char *method,
+                         const ProtobufCMessage *request,
+                         const ProtobufCMessageDescriptor *reply_type,
+                         ProtobufCMessage **reply, const char **message);
 
 #endif

@@ -293,18 +293,6 @@ ht_db_ok (const PGresult *result)
     return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
 }
 
-char *
-ht_db_value (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? NULL: PQgetvalue (result, row, column);
-}
-
-int64_t
-ht_db_int (const PGresult *result, int row, int column)
-{
-    return strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
-
 //  ---------------------------------------------------------------------------
 //  Migrations
 

@@ -12,7 +12,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <libpq-fe.h>
 
 typedef struct {
@@ -84,17 +83,6 @@ const char *ht_db_constraint (const PGresult *result);
 
 //  True for a result that carries rows or a completed command.
 bool ht_db_ok (const PGresult *result);
-
-//  The text of a column, or NULL when it is SQL NULL; owned by the result.
-char *ht_db_value (const PGresult *result, int row, int column);
-
-//  A bigint column (0 when NULL).
-int64_t ht_db_int (const PGresult *result, int row, int column);
-
-//  SQL text for statement tables: parameter $n, microseconds since the
-//  epoch, as a timestamptz; and a timestamptz column as such microseconds.
-#define HT_SQL_TIMESTAMP(n) "('epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond')"
-#define HT_SQL_US(column)   "(extract(epoch FROM " column ") * 1000000)::bigint"
 
 //  Applies, in version order, every migration of `component` not yet
 //  recorded in ht_migration, each in its own transaction, all under one

@@ -36,7 +36,7 @@ const ht_query_t allocation_queries [] = {
       "INSERT INTO allocation (id, unit_id, organization_id, area_m2, period, version,"
       " created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::numeric, daterange ($5::date, $6::date, '[)'), 1, "
-      HT_SQL_TIMESTAMP (7) ", " HT_SQL_TIMESTAMP (7) ")" },
+      HT_SQL_FROM_US (7) ", " HT_SQL_FROM_US (7) ")" },
     { "allocation_get",
       "SELECT " ALLOCATION_COLUMNS " FROM allocation a JOIN unit u ON u.id = a.unit_id"
       " WHERE a.id = $1::uuid" },
@@ -54,7 +54,7 @@ const ht_query_t allocation_queries [] = {
       " * 100)::bigint" },
     { "allocation_store",
       "UPDATE allocation SET period = daterange (lower (period), $2::date, '[)'),"
-      " version = $3::bigint, updated_at = " HT_SQL_TIMESTAMP (4) " WHERE id = $1::uuid" },
+      " version = $3::bigint, updated_at = " HT_SQL_FROM_US (4) " WHERE id = $1::uuid" },
     { "allocation_list",
       "SELECT " ALLOCATION_COLUMNS " FROM allocation a JOIN unit u ON u.id = a.unit_id"
       " WHERE ($1::uuid IS NULL OR a.unit_id = $1::uuid)"
@@ -90,13 +90,13 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Allocation *allocation,
     event.allocation = allocation;
     event.previous_until_date = (char *) previous_until;
     ht_call_emit (call, type, allocation->id, &event.base);
-    ht_call_reply_entity (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
+    ht_row_reply (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
 }
 
 static Hetao__V1__Allocation *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_find (call, query, id, "id", "allocation");
+    PGresult *result = ht_row_find (call, query, "allocation", id);
     return result? s_from_row (call, result, 0): NULL;
 }
 
@@ -108,7 +108,7 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
         return NULL;
     Hetao__V1__Allocation *allocation = s_load (call, id, "allocation_get_for_update");
     if (allocation
-    &&  !ht_call_check_version (call, "allocation", has_expected, expected, allocation->version))
+    &&  !ht_row_check_version (call, "allocation", allocation->version, has_expected, expected))
         return NULL;
     return allocation;
 }
@@ -122,11 +122,11 @@ static bool
 s_unit_has_room (ht_call_t *call, const char *field, const char *unit_id, int64_t centi,
                  const char *from, const char *until, const char *except, char **park_id)
 {
-    PGresult *result = ht_call_find (call, "allocation_unit_lock", unit_id, field, "unit");
+    PGresult *result = ht_row_find_field (call, "allocation_unit_lock", "unit", unit_id, field);
     if (!result)
         return false;
     const char *code = PQgetvalue (result, 0, 0);
-    int64_t unit_centi = ht_db_int (result, 0, 1);
+    int64_t unit_centi = ht_row_int (result, 0, 1);
     *park_id = PQgetvalue (result, 0, 4);
     if (strcmp (PQgetvalue (result, 0, 2), "available")) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, field, "unit %s is %s", code,
@@ -140,7 +140,7 @@ s_unit_has_room (ht_call_t *call, const char *field, const char *unit_id, int64_
     result = ht_call_query (call, "allocation_peak_centi", HT_ARGS (unit_id, from, until, except));
     if (!result)
         return false;
-    int64_t peak = ht_db_int (result, 0, 0);
+    int64_t peak = ht_row_int (result, 0, 0);
     if (peak + centi > unit_centi) {
         char room [24], area [24], wanted [24];
         space_area_format (unit_centi - peak, room, sizeof room);
@@ -152,6 +152,14 @@ s_unit_has_room (ht_call_t *call, const char *field, const char *unit_id, int64_
         return false;
     }
     return true;
+}
+
+//  The organization `id` that `field` names is registered and not withdrawn,
+//  and stays so until the call commits (org_refer).
+static bool
+s_refer (ht_call_t *call, const char *field, const char *id)
+{
+    return org_refer (call, 1, &id, &field);
 }
 
 //  ---------------------------------------------------------------------------
@@ -178,7 +186,7 @@ allocation_add (ht_call_t *call, const ProtobufCMessage *message)
     if (!ht_call_lock (call, "unit", request->unit_id)
     ||  !s_unit_has_room (call, "unit_id", request->unit_id, centi, request->from_date,
                           request->until_date, NULL, &park_id)
-    ||  !org_check_reference (call, "organization_id", request->organization_id))
+    ||  !s_refer (call, "organization_id", request->organization_id))
         return;
 
     char id [37];
@@ -186,9 +194,9 @@ allocation_add (ht_call_t *call, const ProtobufCMessage *message)
     int64_t now = ht_call_now_us (call);
     Hetao__V1__Allocation allocation = HETAO__V1__ALLOCATION__INIT;
     allocation.id = id;
-    allocation.unit_id = request->unit_id;
+    allocation.unit_id = (char *) ht_row_uuid (call, request->unit_id);
     allocation.park_id = park_id;
-    allocation.organization_id = request->organization_id;
+    allocation.organization_id = (char *) ht_row_uuid (call, request->organization_id);
     allocation.area_m2 = (char *) area;
     allocation.from_date = request->from_date;
     allocation.until_date = request->until_date;
@@ -209,7 +217,7 @@ allocation_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Allocation *allocation = s_load (call, request->id, "allocation_get");
     if (allocation && ht_call_acts_for (call, "id", allocation->organization_id))
-        ht_call_reply_entity (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
+        ht_row_reply (call, &hetao__v1__allocation_reply__descriptor, &allocation->base);
 }
 
 //  Writes the allocation's new until date (NULL: open-ended) with the next version.
@@ -299,7 +307,7 @@ allocation_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_uuid (call, "organization_id", request->organization_id);
     if (request->at)
         park_check_date (call, "at", request->at);
-    uint32_t page_size = ht_call_check_page (call, request->has_page_size, request->page_size,
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
                                              request->page_token);
     if (ht_call_failed (call))
         return;
@@ -309,5 +317,5 @@ allocation_list (ht_call_t *call, const ProtobufCMessage *message)
         request->page_token, ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    ht_call_reply_page (call, &hetao__v1__list_allocations_reply__descriptor, result, page_size);
+    ht_row_reply_page (call, &hetao__v1__list_allocations_reply__descriptor, result, page_size);
 }

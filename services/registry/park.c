@@ -32,7 +32,7 @@ const ht_query_t park_queries [] = {
       "INSERT INTO park (id, name_zh, name_en, operator_organization_id, area_m2, operating_since,"
       " status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2, $3, $4::uuid, $5::numeric, $6::date, $7, 1, "
-      HT_SQL_TIMESTAMP (8) ", " HT_SQL_TIMESTAMP (8) ")" },
+      HT_SQL_FROM_US (8) ", " HT_SQL_FROM_US (8) ")" },
     { "park_get",
       "SELECT " PARK_COLUMNS " FROM park WHERE id = $1::uuid" },
     { "park_get_for_update",
@@ -44,7 +44,7 @@ const ht_query_t park_queries [] = {
     { "park_store",
       "UPDATE park SET name_zh = $2, name_en = $3, operator_organization_id = $4::uuid,"
       " area_m2 = $5::numeric, operating_since = $6::date, status = $7, status_reason = $8,"
-      " version = $9::bigint, updated_at = " HT_SQL_TIMESTAMP (10)
+      " version = $9::bigint, updated_at = " HT_SQL_FROM_US (10)
       " WHERE id = $1::uuid" },
     { "park_list",
       "SELECT " PARK_COLUMNS " FROM park"
@@ -119,7 +119,7 @@ park_check_date (ht_call_t *call, const char *field, const char *text)
         ht_call_violation (call, field, "is required");
         return false;
     }
-    if (!space_date_check (text, error, sizeof error)) {
+    if (!ht_date_check (text, error, sizeof error)) {
         ht_call_violation (call, field, "%s", error);
         return false;
     }
@@ -145,13 +145,13 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Park *park, Hetao__V1__Par
         event.previous_status = previous;
     }
     ht_call_emit (call, type, park->id, &event.base);
-    ht_call_reply_entity (call, &hetao__v1__park_reply__descriptor, &park->base);
+    ht_row_reply (call, &hetao__v1__park_reply__descriptor, &park->base);
 }
 
 Hetao__V1__Park *
 park_load (ht_call_t *call, const char *field, const char *id, const char *query)
 {
-    PGresult *result = ht_call_find (call, query, id, field, "park");
+    PGresult *result = ht_row_find_field (call, query, "park", id, field);
     return result? s_park_from_row (call, result, 0): NULL;
 }
 
@@ -162,7 +162,7 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "park", id))
         return NULL;
     Hetao__V1__Park *park = park_load (call, "id", id, "park_get_for_update");
-    if (park && !ht_call_check_version (call, "park", has_expected, expected, park->version))
+    if (park && !ht_row_check_version (call, "park", park->version, has_expected, expected))
         return NULL;
     return park;
 }
@@ -176,7 +176,7 @@ s_store (ht_call_t *call, Hetao__V1__Park *park, const char *event, Hetao__V1__P
     ht_call_write (call, "park_store", HT_ARGS (
         park->id, park->name_zh, park->name_en, park->operator_organization_id, park->area_m2,
         park->operating_since,
-        ht_call_key (call, &hetao__v1__park_status__descriptor, park->status),
+        ht_row_key (call, &hetao__v1__park_status__descriptor, park->status),
         park->status_reason,
         ht_call_int (call, park->version),
         ht_call_int (call, park->updated_at_us)));
@@ -202,6 +202,14 @@ s_check_name (ht_call_t *call, const char *field, const char *name)
         ht_call_check_text (call, field, name, 1, NAME_MAX_CHARS);
 }
 
+//  The organization `id` that `field` names is registered and not withdrawn,
+//  and stays so until the call commits (org_refer).
+static bool
+s_refer (ht_call_t *call, const char *field, const char *id)
+{
+    return org_refer (call, 1, &id, &field);
+}
+
 //  ---------------------------------------------------------------------------
 //  Methods
 
@@ -219,7 +227,7 @@ park_register (ht_call_t *call, const ProtobufCMessage *message)
     if (request->operating_since)
         s_check_opened (call, request->operating_since);
     if (ht_call_failed (call)
-    ||  !org_check_reference (call, "operator_organization_id", request->operator_organization_id))
+    ||  !s_refer (call, "operator_organization_id", request->operator_organization_id))
         return;
 
     char id [37];
@@ -229,7 +237,7 @@ park_register (ht_call_t *call, const ProtobufCMessage *message)
     park.id = id;
     park.name_zh = request->name_zh;
     park.name_en = request->name_en;
-    park.operator_organization_id = request->operator_organization_id;
+    park.operator_organization_id = (char *) ht_row_uuid (call, request->operator_organization_id);
     park.area_m2 = (char *) area;
     park.operating_since = request->operating_since;
     park.has_status = true;
@@ -240,7 +248,7 @@ park_register (ht_call_t *call, const ProtobufCMessage *message)
     park.created_at_us = park.updated_at_us = now;
     ht_call_write (call, "park_insert", HT_ARGS (
         id, park.name_zh, park.name_en, park.operator_organization_id, park.area_m2,
-        park.operating_since, ht_call_key (call, &hetao__v1__park_status__descriptor, park.status),
+        park.operating_since, ht_row_key (call, &hetao__v1__park_status__descriptor, park.status),
         ht_call_int (call, now)));
     s_emit (call, "registry.park.registered", &park, 0);
 }
@@ -253,7 +261,7 @@ park_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Park *park = park_load (call, "id", request->id, "park_get");
     if (park)
-        ht_call_reply_entity (call, &hetao__v1__park_reply__descriptor, &park->base);
+        ht_row_reply (call, &hetao__v1__park_reply__descriptor, &park->base);
 }
 
 void
@@ -293,7 +301,7 @@ park_update (ht_call_t *call, const ProtobufCMessage *message)
         return;
     }
     if (request->operator_organization_id
-    &&  !org_check_reference (call, "operator_organization_id", request->operator_organization_id))
+    &&  !s_refer (call, "operator_organization_id", request->operator_organization_id))
         return;
     if (area) {
         //  The park row is locked, and every unit that grows locks it too:
@@ -301,7 +309,7 @@ park_update (ht_call_t *call, const ProtobufCMessage *message)
         PGresult *result = ht_call_query (call, "park_units_centi", HT_ARGS (park->id));
         if (!result)
             return;
-        int64_t units = ht_db_int (result, 0, 0);
+        int64_t units = ht_row_int (result, 0, 0);
         if (units > centi) {
             char total [24];
             space_area_format (units, total, sizeof total);
@@ -318,7 +326,7 @@ park_update (ht_call_t *call, const ProtobufCMessage *message)
     if (!park->name_zh && !park->name_en)
         ht_call_violation (call, "name_en", "a park needs a Chinese or an English name");
     if (request->operator_organization_id)
-        park->operator_organization_id = request->operator_organization_id;
+        park->operator_organization_id = (char *) ht_row_uuid (call, request->operator_organization_id);
     if (request->operating_since)
         park->operating_since = request->operating_since;
     if (!ht_call_failed (call))
@@ -332,7 +340,7 @@ park_set_status (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_check_uuid (call, "id", request->id);
     ht_call_check_enum (call, "status", request->has_status, request->status,
                         &hetao__v1__park_status__descriptor);
-    ht_call_check_reason (call, space_park_status_needs_reason (request->status), request->reason);
+    ht_row_check_reason (call, space_park_status_needs_reason (request->status), request->reason);
     if (request->status == HETAO__V1__PARK_STATUS__PARK_STATUS_OPERATING)
         s_check_opened (call, request->operating_since);
     else
@@ -345,8 +353,8 @@ park_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                     request->expected_version);
     if (!park)
         return;
-    if (!ht_call_check_move (call, "park", &hetao__v1__park_status__descriptor, park->status, request->status,
-                             space_park_transition (park->status, request->status) == SPACE_TRANSITION_OK))
+    if (!ht_lifecycle_check (call, &hetao__v1__park_status__descriptor, "park", space_park_transitions,
+                             space_park_transitions_count, park->status, request->status))
         return;
     Hetao__V1__ParkStatus previous = park->status;
     park->status = request->status;
@@ -366,20 +374,20 @@ park_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_uuid (call, "operator_organization_id", request->operator_organization_id);
     if (request->name_contains)
         ht_call_check_text (call, "name_contains", request->name_contains, 1, NAME_MAX_CHARS);
-    uint32_t page_size = ht_call_check_page (call, request->has_page_size, request->page_size,
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
                                              request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "park_list", HT_ARGS (
-        request->has_status? ht_call_key (call, &hetao__v1__park_status__descriptor, request->status): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__park_status__descriptor, request->status): NULL,
         request->operator_organization_id,
-        request->name_contains? ht_call_contains (call, request->name_contains): NULL,
+        request->name_contains? ht_row_contains (call, request->name_contains): NULL,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    ht_call_reply_page (call, &hetao__v1__list_parks_reply__descriptor, result, page_size);
+    ht_row_reply_page (call, &hetao__v1__list_parks_reply__descriptor, result, page_size);
 }
 
 //  ---------------------------------------------------------------------------

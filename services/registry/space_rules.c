@@ -57,43 +57,6 @@ space_area_format (int64_t centi, char *out, size_t size)
     snprintf (out, size, "%lld.%02lld", (long long) (centi / 100), (long long) (centi % 100));
 }
 
-static bool
-s_leap (int year)
-{
-    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-static int
-s_days_in_month (int year, int month)
-{
-    static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return month == 2 && s_leap (year)? 29: days [month - 1];
-}
-
-bool
-space_date_check (const char *text, char *error, size_t error_size)
-{
-    bool shape = strlen (text) == 10 && text [4] == '-' && text [7] == '-';
-    for (int i = 0; shape && i < 10; i++)
-        if (i != 4 && i != 7)
-            shape = isdigit ((unsigned char) text [i]);
-    if (!shape) {
-        snprintf (error, error_size, "must be a date written YYYY-MM-DD");
-        return false;
-    }
-    int year, month, day;
-    sscanf (text, "%4d-%2d-%2d", &year, &month, &day);
-    if (year < 1900) {
-        snprintf (error, error_size, "year %d is before 1900", year);
-        return false;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > s_days_in_month (year, month)) {
-        snprintf (error, error_size, "%s is not a day of the calendar", text);
-        return false;
-    }
-    return true;
-}
-
 void
 space_date_from_us (int64_t us, char *out, size_t size)
 {
@@ -129,55 +92,30 @@ space_code_check (const char *text, char *error, size_t error_size)
 //  ---------------------------------------------------------------------------
 //  Lifecycles: every allowed move (from, to); anything else is refused.
 
-typedef struct {
-    int from, to;
-} s_move_t;
-
-static space_transition_t
-s_transition (const s_move_t *moves, size_t count, int from, int to)
-{
-    if (from == to)
-        return SPACE_TRANSITION_SAME;
-    for (size_t i = 0; i < count; i++)
-        if (moves [i].from == from && moves [i].to == to)
-            return SPACE_TRANSITION_OK;
-    return SPACE_TRANSITION_FORBIDDEN;
-}
-
 #define PLANNED     HETAO__V1__PARK_STATUS__PARK_STATUS_PLANNED
 #define OPERATING   HETAO__V1__PARK_STATUS__PARK_STATUS_OPERATING
 #define CLOSED      HETAO__V1__PARK_STATUS__PARK_STATUS_CLOSED
 
 //  CLOSED is final.
-static const s_move_t s_park_moves [] = {
+const ht_transition_t space_park_transitions [] = {
     { PLANNED,   OPERATING },
     { PLANNED,   CLOSED },
     { OPERATING, CLOSED },
 };
+const size_t space_park_transitions_count = sizeof space_park_transitions / sizeof space_park_transitions [0];
 
 #define AVAILABLE   HETAO__V1__UNIT_STATUS__UNIT_STATUS_AVAILABLE
 #define UNAVAILABLE HETAO__V1__UNIT_STATUS__UNIT_STATUS_UNAVAILABLE
 #define RETIRED     HETAO__V1__UNIT_STATUS__UNIT_STATUS_RETIRED
 
 //  RETIRED is final.
-static const s_move_t s_unit_moves [] = {
+const ht_transition_t space_unit_transitions [] = {
     { AVAILABLE,   UNAVAILABLE },
     { UNAVAILABLE, AVAILABLE },
     { AVAILABLE,   RETIRED },
     { UNAVAILABLE, RETIRED },
 };
-
-space_transition_t
-space_park_transition (Hetao__V1__ParkStatus from, Hetao__V1__ParkStatus to)
-{
-    return s_transition (s_park_moves, sizeof s_park_moves / sizeof s_park_moves [0], from, to);
-}
-
-space_transition_t
-space_unit_transition (Hetao__V1__UnitStatus from, Hetao__V1__UnitStatus to)
-{
-    return s_transition (s_unit_moves, sizeof s_unit_moves / sizeof s_unit_moves [0], from, to);
-}
+const size_t space_unit_transitions_count = sizeof space_unit_transitions / sizeof space_unit_transitions [0];
 
 bool
 space_park_status_needs_reason (Hetao__V1__ParkStatus to)

@@ -1,9 +1,9 @@
 /*  space_rules - the registry's rules for parks, units and allocations that
     need no database
 
-    Areas as exact decimals, calendar dates, unit codes, and the status
-    transition tables of parks and units. Pure functions; unit-tested in
-    tests/unit/test_space_rules.c.
+    Areas as exact decimals, the park's calendar day, unit codes, and the
+    status transition tables of parks and units. Pure functions; unit-tested
+    in tests/unit/test_space_rules.c. Dates are checked by ht_date_check.
 */
 #ifndef SPACE_RULES_H_INCLUDED
 #define SPACE_RULES_H_INCLUDED
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ht_lifecycle.h"
 #include "hetao/v1/registry.pb-c.h"
 
 //  The largest area numeric(12,2) holds: 9,999,999,999.99 m2, in hundredths.
@@ -27,10 +28,6 @@ bool space_area_parse (const char *text, int64_t *centi, char *error, size_t err
 //  into `out` (at least 24 bytes).
 void space_area_format (int64_t centi, char *out, size_t size);
 
-//  True when `text` is a calendar date "YYYY-MM-DD" of the years 1900 to
-//  9999 that exists (leap years included); otherwise writes why into `error`.
-bool space_date_check (const char *text, char *error, size_t error_size);
-
 //  Writes the calendar date in the park's time zone (Asia/Shanghai, UTC+8
 //  all year) at `us` microseconds since the epoch as "YYYY-MM-DD" into `out`
 //  (at least 11 bytes).
@@ -40,17 +37,13 @@ void space_date_from_us (int64_t us, char *out, size_t size);
 //  starting with a letter or digit; otherwise writes why into `error`.
 bool space_code_check (const char *text, char *error, size_t error_size);
 
-typedef enum {
-    SPACE_TRANSITION_OK,
-    SPACE_TRANSITION_SAME,          //  already in that status
-    SPACE_TRANSITION_FORBIDDEN      //  not an allowed move (e.g. out of CLOSED)
-} space_transition_t;
+//  The park lifecycle: every allowed move between ParkStatus values.
+extern const ht_transition_t space_park_transitions [];
+extern const size_t space_park_transitions_count;
 
-//  Whether a park in status `from` may move to `to`.
-space_transition_t space_park_transition (Hetao__V1__ParkStatus from, Hetao__V1__ParkStatus to);
-
-//  Whether a unit in status `from` may move to `to`.
-space_transition_t space_unit_transition (Hetao__V1__UnitStatus from, Hetao__V1__UnitStatus to);
+//  The unit lifecycle: every allowed move between UnitStatus values.
+extern const ht_transition_t space_unit_transitions [];
+extern const size_t space_unit_transitions_count;
 
 //  True when moving a park to `to` needs a reason.
 bool space_park_status_needs_reason (Hetao__V1__ParkStatus to);

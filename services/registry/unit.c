@@ -30,14 +30,14 @@ const ht_query_t unit_queries [] = {
       "INSERT INTO unit (id, park_id, code, building, floor, area_m2, use, status, version,"
       " created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::numeric, $7, 'available', 1, "
-      HT_SQL_TIMESTAMP (8) ", " HT_SQL_TIMESTAMP (8) ")" },
+      HT_SQL_FROM_US (8) ", " HT_SQL_FROM_US (8) ")" },
     { "unit_get",
       "SELECT " UNIT_COLUMNS " FROM unit WHERE id = $1::uuid" },
     { "unit_get_for_update",
       "SELECT " UNIT_COLUMNS " FROM unit WHERE id = $1::uuid FOR UPDATE" },
     { "unit_store",
       "UPDATE unit SET code = $2, building = $3, floor = $4, area_m2 = $5::numeric, use = $6,"
-      " status = $7, status_reason = $8, version = $9::bigint, updated_at = " HT_SQL_TIMESTAMP (10)
+      " status = $7, status_reason = $8, version = $9::bigint, updated_at = " HT_SQL_FROM_US (10)
       " WHERE id = $1::uuid" },
     //  Hundredths of a square metre of park $1 taken by its other units
     //  (but $2); run after the park row is locked, so in a new snapshot.
@@ -88,13 +88,13 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Unit *unit, Hetao__V1__Uni
         event.previous_status = previous;
     }
     ht_call_emit (call, type, unit->id, &event.base);
-    ht_call_reply_entity (call, &hetao__v1__unit_reply__descriptor, &unit->base);
+    ht_row_reply (call, &hetao__v1__unit_reply__descriptor, &unit->base);
 }
 
 static Hetao__V1__Unit *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = ht_call_find (call, query, id, "id", "unit");
+    PGresult *result = ht_row_find (call, query, "unit", id);
     return result? s_unit_from_row (call, result, 0): NULL;
 }
 
@@ -105,7 +105,7 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "unit", id))
         return NULL;
     Hetao__V1__Unit *unit = s_load (call, id, "unit_get_for_update");
-    if (unit && !ht_call_check_version (call, "unit", has_expected, expected, unit->version))
+    if (unit && !ht_row_check_version (call, "unit", unit->version, has_expected, expected))
         return NULL;
     return unit;
 }
@@ -117,8 +117,8 @@ s_store (ht_call_t *call, Hetao__V1__Unit *unit, const char *event, Hetao__V1__U
     unit->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "unit_store", HT_ARGS (
         unit->id, unit->code, unit->building, unit->floor, unit->area_m2,
-        ht_call_key (call, &hetao__v1__unit_use__descriptor, unit->use),
-        ht_call_key (call, &hetao__v1__unit_status__descriptor, unit->status),
+        ht_row_key (call, &hetao__v1__unit_use__descriptor, unit->use),
+        ht_row_key (call, &hetao__v1__unit_status__descriptor, unit->status),
         unit->status_reason,
         ht_call_int (call, unit->version),
         ht_call_int (call, unit->updated_at_us)));
@@ -163,7 +163,7 @@ s_fits_park (ht_call_t *call, const char *park_id, const char *unit_id, int64_t 
     PGresult *result = ht_call_query (call, "unit_others_centi", HT_ARGS (park_id, unit_id));
     if (!result)
         return false;
-    int64_t park_centi = 0, others = ht_db_int (result, 0, 0);
+    int64_t park_centi = 0, others = ht_row_int (result, 0, 0);
     char error [200];
     space_area_parse (park->area_m2, &park_centi, error, sizeof error);
     if (others + centi > park_centi) {
@@ -199,7 +199,7 @@ unit_add (ht_call_t *call, const ProtobufCMessage *message)
     int64_t now = ht_call_now_us (call);
     Hetao__V1__Unit unit = HETAO__V1__UNIT__INIT;
     unit.id = id;
-    unit.park_id = request->park_id;
+    unit.park_id = (char *) ht_row_uuid (call, request->park_id);
     unit.code = request->code;
     unit.building = request->building && *request->building? request->building: NULL;
     unit.floor = request->floor && *request->floor? request->floor: NULL;
@@ -212,7 +212,7 @@ unit_add (ht_call_t *call, const ProtobufCMessage *message)
     unit.created_at_us = unit.updated_at_us = now;
     ht_call_write (call, "unit_insert", HT_ARGS (
         id, unit.park_id, unit.code, unit.building, unit.floor, unit.area_m2,
-        ht_call_key (call, &hetao__v1__unit_use__descriptor, unit.use),
+        ht_row_key (call, &hetao__v1__unit_use__descriptor, unit.use),
         ht_call_int (call, now)));
     s_emit (call, "registry.unit.added", &unit, 0);
 }
@@ -225,7 +225,7 @@ unit_get (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__Unit *unit = s_load (call, request->id, "unit_get");
     if (unit)
-        ht_call_reply_entity (call, &hetao__v1__unit_reply__descriptor, &unit->base);
+        ht_row_reply (call, &hetao__v1__unit_reply__descriptor, &unit->base);
 }
 
 void
@@ -263,7 +263,7 @@ unit_update (ht_call_t *call, const ProtobufCMessage *message)
         PGresult *result = ht_call_query (call, "unit_peak_centi", HT_ARGS (unit->id));
         if (!result)
             return;
-        int64_t peak = ht_db_int (result, 0, 0);
+        int64_t peak = ht_row_int (result, 0, 0);
         if (peak > centi) {
             char text [24];
             space_area_format (peak, text, sizeof text);
@@ -293,7 +293,7 @@ unit_set_status (ht_call_t *call, const ProtobufCMessage *message)
     ht_call_check_uuid (call, "id", request->id);
     ht_call_check_enum (call, "status", request->has_status, request->status,
                         &hetao__v1__unit_status__descriptor);
-    ht_call_check_reason (call, space_unit_status_needs_reason (request->status), request->reason);
+    ht_row_check_reason (call, space_unit_status_needs_reason (request->status), request->reason);
     if (ht_call_failed (call))
         return;
 
@@ -301,8 +301,8 @@ unit_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                     request->expected_version);
     if (!unit)
         return;
-    if (!ht_call_check_move (call, "unit", &hetao__v1__unit_status__descriptor, unit->status, request->status,
-                             space_unit_transition (unit->status, request->status) == SPACE_TRANSITION_OK))
+    if (!ht_lifecycle_check (call, &hetao__v1__unit_status__descriptor, "unit", space_unit_transitions,
+                             space_unit_transitions_count, unit->status, request->status))
         return;
     if (request->status == HETAO__V1__UNIT_STATUS__UNIT_STATUS_RETIRED) {
         char today [16];
@@ -310,7 +310,7 @@ unit_set_status (ht_call_t *call, const ProtobufCMessage *message)
         PGresult *result = ht_call_query (call, "unit_allocations_not_ended", HT_ARGS (unit->id, today));
         if (!result)
             return;
-        int64_t open = ht_db_int (result, 0, 0);
+        int64_t open = ht_row_int (result, 0, 0);
         if (open > 0) {
             ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the unit has %lld allocation(s) "
                           "that have not ended; end them first", (long long) open);
@@ -333,18 +333,18 @@ unit_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_enum (call, "use", true, request->use, &hetao__v1__unit_use__descriptor);
     if (request->has_status)
         ht_call_check_enum (call, "status", true, request->status, &hetao__v1__unit_status__descriptor);
-    uint32_t page_size = ht_call_check_page (call, request->has_page_size, request->page_size,
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
                                              request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "unit_list", HT_ARGS (
         request->park_id,
-        request->has_use? ht_call_key (call, &hetao__v1__unit_use__descriptor, request->use): NULL,
-        request->has_status? ht_call_key (call, &hetao__v1__unit_status__descriptor, request->status): NULL,
+        request->has_use? ht_row_key (call, &hetao__v1__unit_use__descriptor, request->use): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__unit_status__descriptor, request->status): NULL,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    ht_call_reply_page (call, &hetao__v1__list_units_reply__descriptor, result, page_size);
+    ht_row_reply_page (call, &hetao__v1__list_units_reply__descriptor, result, page_size);
 }

@@ -7,17 +7,18 @@ check the invariants in the database and the registry stream gap-free.
 import threading
 import unittest
 
-from harness import ServiceTest, Status, decode, new_key, numbered_events, registry_pb2
+from harness import EntityTest, Status, decode, new_key, registry_pb2
 
 R = registry_pb2
 PLANNED, OPERATING, CLOSED = R.PARK_STATUS_PLANNED, R.PARK_STATUS_OPERATING, R.PARK_STATUS_CLOSED
 AVAILABLE, UNAVAILABLE, RETIRED = R.UNIT_STATUS_AVAILABLE, R.UNIT_STATUS_UNAVAILABLE, R.UNIT_STATUS_RETIRED
 
 
-class SpaceTest(ServiceTest):
+class SpaceTest(EntityTest):
     """Helpers shared by the test classes of this file (one service per class)."""
 
     workers = 4
+    tables = ("park", "unit", "allocation")
     counter = 0
 
     @classmethod
@@ -64,36 +65,6 @@ class SpaceTest(ServiceTest):
         if at:
             request.at = at
         return decode(self.call("ParkOccupancy", request, mutating=False), R.ParkOccupancyReply)
-
-    # -- database ------------------------------------------------------------
-
-    def snapshot(self):
-        db = self.svc.db
-        return {
-            "park": db.query("SELECT * FROM park ORDER BY id"),
-            "unit": db.query("SELECT * FROM unit ORDER BY id"),
-            "allocation": db.query("SELECT * FROM allocation ORDER BY id"),
-            "ht_outbox rows": db.query("SELECT count(*) FROM ht_outbox")[0][0],
-            "ht_idempotency rows": db.query("SELECT count(*) FROM ht_idempotency")[0][0],
-        }
-
-    def assertRefusedChangesNothing(self, send, status, field=None):
-        before = self.snapshot()
-        reply = send()
-        self.assertStatus(reply, status, field)
-        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
-        return reply
-
-    def events(self):
-        """Every registry event, once all are numbered; fails on a gap."""
-        return numbered_events(self.svc)
-
-    def last_event(self, entity_id, payload_type):
-        events = [e for e in self.events() if e.aggregate_id == entity_id]
-        self.assertTrue(events, "no event about %s" % entity_id)
-        payload = payload_type()
-        payload.ParseFromString(events[-1].payload)
-        return events[-1], payload
 
 
 # ---------------------------------------------------------------------------

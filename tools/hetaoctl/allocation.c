@@ -94,6 +94,7 @@ static int
 s_allocation_list (int argc, char **argv)
 {
     Hetao__V1__ListAllocationsRequest request = HETAO__V1__LIST_ALLOCATIONS_REQUEST__INIT;
+    const char *token = NULL;
     protobuf_c_boolean all = false;
     const ctl_option_t options [] = {
         { "unit", CTL_STRING, &request.unit_id, .help = "only allocations of this unit" },
@@ -103,15 +104,15 @@ s_allocation_list (int argc, char **argv)
         { "at", CTL_STRING, &request.at, .help = "only allocations that hold on this day, YYYY-MM-DD" },
         { "page-size", CTL_UINT32, &request.page_size, &request.has_page_size, .fallback = "50",
           .min = 1, .max = 500, .help = "allocations per page" },
-        { "page-token", CTL_STRING, &request.page_token, .help = "next_page_token of the previous page" },
+        { "page-token", CTL_STRING, &token, .help = "next_page_token of the previous page" },
         { "all", CTL_FLAG, &all, .help = "follow next_page_token to the last page" },
         { NULL }
     };
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl allocation list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_call_list (CTL_REGISTRY, "registry.ListAllocations", &request.base, &request.page_token, all,
-                          &hetao__v1__list_allocations_reply__descriptor, "allocations", ALLOCATION_COLUMNS);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListAllocations", &request.base, &hetao__v1__list_allocations_reply__descriptor,
+                           "allocations", ALLOCATION_COLUMNS, token, all);
 }
 
 const ctl_command_t allocation_commands [] = {

@@ -179,21 +179,18 @@ void ctl_list_end (ctl_list_t **self_p);
 //  does with `columns`. Returns 0, or CTL_EXIT_USAGE (reported) for bad --columns.
 int ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *columns);
 
-//  ---------------------------------------------------------------------------
-//  Calls that print what they return
+//  Lists with a List method whose request has `page_token` and whose reply
+//  (`reply_type`) has the repeated field `field` and `next_page_token`:
+//  calls `method` from page `token` (NULL: the first), every page when
+//  `all`, else one page and the next token on stderr; prints the rows as
+//  ctl_list does with `columns`. Returns 0 or the first error's exit code.
+int ctl_list_pages (ctl_service_t service, const char *method, ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *reply_type, const char *field, const char *columns,
+                    const char *token, bool all);
 
 //  Calls `method` and prints the message in the reply's field `field` (the
 //  entity: "park" of a ParkReply) with ctl_print. Returns the exit code.
 int ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
                     const ProtobufCMessageDescriptor *reply_type, const char *field);
-
-//  Calls the list `method` page by page and prints the rows of the reply's
-//  repeated field `field` as ctl_list does with `columns`. `page_token`
-//  points at the request's page_token (its value on entry is the first
-//  page's); with `all` every page follows, else the next page's token goes
-//  to stderr. Returns the exit code.
-int ctl_call_list (ctl_service_t service, const char *method, const ProtobufCMessage *request,
-                   char **page_token, bool all, const ProtobufCMessageDescriptor *reply_type,
-                   const char *field, const char *columns);
 
 #endif

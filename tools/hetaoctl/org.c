@@ -12,8 +12,7 @@
 static int
 s_org_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor,
-                           "organization");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor, "organization");
 }
 
 static int
@@ -139,9 +138,9 @@ s_org_list (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl org list [filters]");
     if (code)
         return code < 0? 0: code;
-    request.page_token = (char *) token;
-    return ctl_call_list (CTL_REGISTRY, "registry.ListOrganizations", &request.base, &request.page_token, all,
-                          &hetao__v1__list_organizations_reply__descriptor, "organizations", ORG_COLUMNS);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListOrganizations", &request.base,
+                           &hetao__v1__list_organizations_reply__descriptor, "organizations", ORG_COLUMNS,
+                           token, all);
 }
 
 const ctl_command_t org_commands [] = {

@@ -98,6 +98,7 @@ static int
 s_park_list (int argc, char **argv)
 {
     Hetao__V1__ListParksRequest request = HETAO__V1__LIST_PARKS_REQUEST__INIT;
+    const char *token = NULL;
     protobuf_c_boolean all = false;
     const ctl_option_t options [] = {
         { "status", CTL_ENUM, &request.status, &request.has_status, &hetao__v1__park_status__descriptor,
@@ -106,15 +107,15 @@ s_park_list (int argc, char **argv)
         { "name-contains", CTL_STRING, &request.name_contains, .help = "part of either name, any case" },
         { "page-size", CTL_UINT32, &request.page_size, &request.has_page_size, .fallback = "50",
           .min = 1, .max = 500, .help = "parks per page" },
-        { "page-token", CTL_STRING, &request.page_token, .help = "next_page_token of the previous page" },
+        { "page-token", CTL_STRING, &token, .help = "next_page_token of the previous page" },
         { "all", CTL_FLAG, &all, .help = "follow next_page_token to the last page" },
         { NULL }
     };
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl park list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_call_list (CTL_REGISTRY, "registry.ListParks", &request.base, &request.page_token, all,
-                          &hetao__v1__list_parks_reply__descriptor, "parks", PARK_COLUMNS);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListParks", &request.base, &hetao__v1__list_parks_reply__descriptor,
+                           "parks", PARK_COLUMNS, token, all);
 }
 
 //  --json: the reply as one object. For a person: the date, then a table

@@ -92,6 +92,7 @@ static int
 s_unit_list (int argc, char **argv)
 {
     Hetao__V1__ListUnitsRequest request = HETAO__V1__LIST_UNITS_REQUEST__INIT;
+    const char *token = NULL;
     protobuf_c_boolean all = false;
     const ctl_option_t options [] = {
         { "park", CTL_STRING, &request.park_id, .help = "only units of this park" },
@@ -100,15 +101,15 @@ s_unit_list (int argc, char **argv)
           .help = "only this status" },
         { "page-size", CTL_UINT32, &request.page_size, &request.has_page_size, .fallback = "50",
           .min = 1, .max = 500, .help = "units per page" },
-        { "page-token", CTL_STRING, &request.page_token, .help = "next_page_token of the previous page" },
+        { "page-token", CTL_STRING, &token, .help = "next_page_token of the previous page" },
         { "all", CTL_FLAG, &all, .help = "follow next_page_token to the last page" },
         { NULL }
     };
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl unit list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_call_list (CTL_REGISTRY, "registry.ListUnits", &request.base, &request.page_token, all,
-                          &hetao__v1__list_units_reply__descriptor, "units", UNIT_COLUMNS);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListUnits", &request.base, &hetao__v1__list_units_reply__descriptor,
+                           "units", UNIT_COLUMNS, token, all);
 }
 
 const ctl_command_t unit_commands [] = {
