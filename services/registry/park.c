@@ -37,8 +37,6 @@ const ht_query_t park_queries [] = {
       "SELECT " PARK_COLUMNS " FROM park WHERE id = $1::uuid" },
     { "park_get_for_update",
       "SELECT " PARK_COLUMNS " FROM park WHERE id = $1::uuid FOR UPDATE" },
-    { "park_get_for_share",
-      "SELECT " PARK_COLUMNS " FROM park WHERE id = $1::uuid FOR SHARE" },
     { "park_units_centi",
       "SELECT " UNITS_CENTI ("$1::uuid") },
     { "park_store",

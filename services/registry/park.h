@@ -17,7 +17,7 @@ ht_handler_fn park_list;
 ht_handler_fn park_occupancy;
 
 //  Loads the park `id` with the statement `query` ("park_get", or
-//  "park_get_for_update" / "park_get_for_share" to lock it); NULL when the
+//  "park_get_for_update" to lock it); NULL when the
 //  call failed or there is no such park (then NOT_FOUND naming `field`).
 Hetao__V1__Park *park_load (ht_call_t *call, const char *field, const char *id, const char *query);
 
