@@ -2,7 +2,6 @@
 access requests made through the real service, for the tests of facilities
 and access (test_facilities.py, test_security.py)."""
 import datetime
-import uuid
 
 from harness import decode, new_key, org_request, registry_pb2
 
@@ -20,13 +19,16 @@ def organization(svc, n, **overrides):
                   R.OrganizationReply).organization
 
 
-def researcher(svc, organization_id, region="hong_kong", status="active"):
-    """A researcher affiliated with `organization_id`, stored directly: the
-    researchers' own methods are another part of the registry."""
-    researcher_id = str(uuid.uuid4())
-    svc.db.query("INSERT INTO researcher (id, region, organization_id, status) VALUES (%s, %s, %s, %s)",
-                 (researcher_id, region, organization_id, status))
-    return researcher_id
+def researcher(svc, organization_id, region="hong_kong", status="active", name="Chan Tai Man"):
+    """The id of a new researcher affiliated with `organization_id`, living in `region` (a key)."""
+    person = decode(svc.call("registry.RegisterResearcher", R.RegisterResearcherRequest(
+        name=name, region=R.Region.Value("REGION_" + region.upper()), organization_id=organization_id),
+        key=new_key()), R.ResearcherReply).researcher
+    if status != "active":
+        decode(svc.call("registry.SetResearcherStatus", R.SetResearcherStatusRequest(
+            id=person.id, status=R.ResearcherStatus.Value("RESEARCHER_STATUS_" + status.upper()),
+            reason="left the park"), key=new_key()), R.ResearcherReply)
+    return person.id
 
 
 def facility(svc, operator_id, name="China Spallation Neutron Source"):

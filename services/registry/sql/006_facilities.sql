@@ -4,15 +4,6 @@
 -- overlapping, however many requests are scheduled at the same moment.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
--- The researchers' table belongs to 004_researchers.sql; this is its minimal
--- shape, for a database where that migration has not been applied yet.
-CREATE TABLE IF NOT EXISTS researcher (
-    id              uuid        PRIMARY KEY,
-    region          text        NOT NULL CHECK (region IN ('mainland', 'hong_kong', 'macao', 'overseas')),
-    organization_id uuid        NOT NULL REFERENCES organization (id),
-    status          text        NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive'))
-);
-
 CREATE TABLE facility (
     id                       uuid        PRIMARY KEY,
     name                     text        NOT NULL CHECK (name <> ''),
