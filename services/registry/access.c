@@ -13,7 +13,8 @@
 
 #include "access.h"
 #include "access_rules.h"
-#include "rows.h"
+#include "ht_row.h"
+#include "org.h"
 #include "ht_text.h"
 
 #include <inttypes.h>
@@ -30,13 +31,13 @@
 //  Columns every query of requests returns, in this order (see s_request_from_row).
 #define ACCESS_COLUMNS \
     "id, researcher_id, instrument_id, facility_id, organization_id, hours, approved_hours," \
-    " purpose, status, status_reason, " ROWS_TIMESTAMP_TO_US ("booked_from") ", " \
-    ROWS_TIMESTAMP_TO_US ("booked_until") ", version, " ROWS_TIMESTAMP_TO_US ("created_at") ", " \
-    ROWS_TIMESTAMP_TO_US ("updated_at")
+    " purpose, status, status_reason, " HT_SQL_US ("booked_from") ", " \
+    HT_SQL_US ("booked_until") ", version, " HT_SQL_US ("created_at") ", " \
+    HT_SQL_US ("updated_at")
 
 //  The booked range of a row, and the period of parameters $a, $b.
 #define BOOKED "tstzrange (booked_from, booked_until, '[)')"
-#define PERIOD(a, b) "tstzrange (" ROWS_US_TO_TIMESTAMP (a) ", " ROWS_US_TO_TIMESTAMP (b) ", '[)')"
+#define PERIOD(a, b) "tstzrange (" HT_SQL_FROM_US (a) ", " HT_SQL_FROM_US (b) ", '[)')"
 
 const ht_query_t access_queries [] = {
     //  FOR SHARE: the researcher cannot become inactive, nor the instrument
@@ -49,15 +50,15 @@ const ht_query_t access_queries [] = {
       "INSERT INTO access_request (id, researcher_id, instrument_id, facility_id, organization_id,"
       " hours, purpose, status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, $6::int, $7, 'draft', 1, "
-      ROWS_US_TO_TIMESTAMP (8) ", " ROWS_US_TO_TIMESTAMP (8) ")" },
+      HT_SQL_FROM_US (8) ", " HT_SQL_FROM_US (8) ")" },
     { "access_get",
       "SELECT " ACCESS_COLUMNS " FROM access_request WHERE id = $1::uuid" },
     { "access_get_for_update",
       "SELECT " ACCESS_COLUMNS " FROM access_request WHERE id = $1::uuid FOR UPDATE" },
     { "access_store",
       "UPDATE access_request SET approved_hours = $2::int, status = $3, status_reason = $4,"
-      " booked_from = " ROWS_US_TO_TIMESTAMP (5) ", booked_until = " ROWS_US_TO_TIMESTAMP (6) ","
-      " version = $7::bigint, updated_at = " ROWS_US_TO_TIMESTAMP (8) " WHERE id = $1::uuid" },
+      " booked_from = " HT_SQL_FROM_US (5) ", booked_until = " HT_SQL_FROM_US (6) ","
+      " version = $7::bigint, updated_at = " HT_SQL_FROM_US (8) " WHERE id = $1::uuid" },
     { "access_list",
       "SELECT " ACCESS_COLUMNS " FROM access_request"
       " WHERE ($1::uuid IS NULL OR organization_id = $1::uuid)"
@@ -73,7 +74,7 @@ const ht_query_t access_queries [] = {
       "SELECT " ACCESS_COLUMNS " FROM access_request"
       " WHERE instrument_id = $1::uuid AND status IN ('scheduled', 'completed')"
       "   AND " BOOKED " && " PERIOD (2, 3)
-      "   AND ($4::bigint IS NULL OR booked_from > " ROWS_US_TO_TIMESTAMP (4) ")"
+      "   AND ($4::bigint IS NULL OR booked_from > " HT_SQL_FROM_US (4) ")"
       " ORDER BY booked_from LIMIT $5::int" },
     //  Hours of each booking that fall inside the period [$1, $2).
     { "access_hours",
@@ -83,8 +84,8 @@ const ht_query_t access_queries [] = {
       "  count (*) FILTER (WHERE b.status = 'scheduled'),"
       "  count (*) FILTER (WHERE b.status = 'completed')"
       " FROM (SELECT researcher_id, status, extract (epoch FROM"
-      "         least (booked_until, " ROWS_US_TO_TIMESTAMP (2) ")"
-      "         - greatest (booked_from, " ROWS_US_TO_TIMESTAMP (1) ")) / 3600.0 AS hours"
+      "         least (booked_until, " HT_SQL_FROM_US (2) ")"
+      "         - greatest (booked_from, " HT_SQL_FROM_US (1) ")) / 3600.0 AS hours"
       "       FROM access_request"
       "       WHERE status IN ('scheduled', 'completed') AND " BOOKED " && " PERIOD (1, 2)
       "         AND ($4::uuid IS NULL OR facility_id = $4::uuid)"
@@ -115,20 +116,20 @@ s_request_from_row (ht_call_t *call, const PGresult *result, int row)
     access->facility_id = PQgetvalue (result, row, 3);
     access->organization_id = PQgetvalue (result, row, 4);
     access->has_hours = true;
-    access->hours = (int32_t) rows_int64 (result, row, 5);
+    access->hours = (int32_t) ht_row_int (result, row, 5);
     access->has_approved_hours = !PQgetisnull (result, row, 6);
-    access->approved_hours = (int32_t) rows_int64 (result, row, 6);
+    access->approved_hours = (int32_t) ht_row_int (result, row, 6);
     access->purpose = PQgetvalue (result, row, 7);
     access->has_status = true;
-    access->status = rows_value (&hetao__v1__access_request_status__descriptor, PQgetvalue (result, row, 8));
-    access->status_reason = rows_text (result, row, 9);
+    access->status = ht_row_enum (&hetao__v1__access_request_status__descriptor, PQgetvalue (result, row, 8));
+    access->status_reason = ht_row_text (result, row, 9);
     access->has_from_us = access->has_until_us = !PQgetisnull (result, row, 10);
-    access->from_us = rows_int64 (result, row, 10);
-    access->until_us = rows_int64 (result, row, 11);
+    access->from_us = ht_row_int (result, row, 10);
+    access->until_us = ht_row_int (result, row, 11);
     access->has_version = access->has_created_at_us = access->has_updated_at_us = true;
-    access->version = rows_int64 (result, row, 12);
-    access->created_at_us = rows_int64 (result, row, 13);
-    access->updated_at_us = rows_int64 (result, row, 14);
+    access->version = ht_row_int (result, row, 12);
+    access->created_at_us = ht_row_int (result, row, 13);
+    access->updated_at_us = ht_row_int (result, row, 14);
     return access;
 }
 
@@ -156,7 +157,7 @@ s_done (ht_call_t *call, Hetao__V1__AccessRequest *access, const char *event,
 static Hetao__V1__AccessRequest *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = rows_one (call, query, id, "id", "access request");
+    PGresult *result = ht_row_find_as (call, query, "id", "access request", id);
     if (!result)
         return NULL;
     Hetao__V1__AccessRequest *access = s_request_from_row (call, result, 0);
@@ -171,8 +172,7 @@ s_load (ht_call_t *call, const char *id, const char *query)
 static const char *
 s_researcher_organization (ht_call_t *call, const char *researcher_id)
 {
-    PGresult *result = rows_one (call, "access_researcher_for_share", researcher_id, "researcher_id",
-                                 "researcher");
+    PGresult *result = ht_row_find_as (call, "access_researcher_for_share", "researcher_id", "researcher", researcher_id);
     if (!result)
         return NULL;
     const char *organization = PQgetvalue (result, 0, 0);
@@ -183,7 +183,9 @@ s_researcher_organization (ht_call_t *call, const char *researcher_id)
                       researcher_id, PQgetvalue (result, 0, 1));
         return NULL;
     }
-    return rows_organization_usable (call, "researcher_id", organization)? organization: NULL;
+    //  The researcher's organization becomes the request's: it must still be in the park.
+    const char *field = "researcher_id";
+    return org_refer (call, 1, &organization, &field)? organization: NULL;
 }
 
 //  The facility of the instrument, when it exists and is active; NULL when
@@ -191,7 +193,7 @@ s_researcher_organization (ht_call_t *call, const char *researcher_id)
 static const char *
 s_instrument_facility (ht_call_t *call, const char *field, const char *instrument_id)
 {
-    PGresult *result = rows_one (call, "access_instrument_for_share", instrument_id, field, "instrument");
+    PGresult *result = ht_row_find_as (call, "access_instrument_for_share", field, "instrument", instrument_id);
     if (!result)
         return NULL;
     if (strcmp (PQgetvalue (result, 0, 1), "active")) {
@@ -226,8 +228,8 @@ access_create (ht_call_t *call, const ProtobufCMessage *message)
     int64_t now = ht_call_now_us (call);
     Hetao__V1__AccessRequest access = HETAO__V1__ACCESS_REQUEST__INIT;
     access.id = id;
-    access.researcher_id = request->researcher_id;
-    access.instrument_id = request->instrument_id;
+    access.researcher_id = (char *) ht_row_uuid (call, request->researcher_id);
+    access.instrument_id = (char *) ht_row_uuid (call, request->instrument_id);
     access.facility_id = (char *) facility;
     access.organization_id = (char *) organization;
     access.has_hours = true;
@@ -267,11 +269,11 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected, ac
     if (!ht_call_lock (call, "access_request", id))
         return NULL;
     Hetao__V1__AccessRequest *access = s_load (call, id, "access_get_for_update");
-    if (!access || !rows_check_version (call, "access request", access->version, has_expected, expected))
+    if (!access || !ht_row_check_version (call, "access request", access->version, has_expected, expected))
         return NULL;
     if (!access_transition (access->status, event)) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "id", "the access request is %s: it cannot be %s",
-                      rows_key (call, &hetao__v1__access_request_status__descriptor, access->status),
+                      ht_row_key (call, &hetao__v1__access_request_status__descriptor, access->status),
                       access_event_past (event));
         return NULL;
     }
@@ -290,7 +292,7 @@ s_store (ht_call_t *call, Hetao__V1__AccessRequest *access, access_event_t event
     ht_call_write (call, "access_store", HT_ARGS (
         access->id,
         access->has_approved_hours? ht_call_int (call, access->approved_hours): NULL,
-        rows_key (call, &hetao__v1__access_request_status__descriptor, access->status),
+        ht_row_key (call, &hetao__v1__access_request_status__descriptor, access->status),
         access->status_reason,
         access->has_from_us? ht_call_int (call, access->from_us): NULL,
         access->has_until_us? ht_call_int (call, access->until_us): NULL,
@@ -426,20 +428,20 @@ access_list (ht_call_t *call, const ProtobufCMessage *message)
     if (request->has_status)
         ht_call_check_enum (call, "status", true, request->status,
                             &hetao__v1__access_request_status__descriptor);
-    uint32_t page_size = rows_page_size (call, request->has_page_size, request->page_size);
-    rows_check_page_token (call, request->page_token);
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
+                                           request->page_token);
     if (ht_call_failed (call) || !ht_call_acts_for (call, "organization_id", request->organization_id))
         return;
 
     PGresult *result = ht_call_query (call, "access_list", HT_ARGS (
         request->organization_id, request->researcher_id, request->instrument_id, request->facility_id,
-        request->has_status? rows_key (call, &hetao__v1__access_request_status__descriptor, request->status): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__access_request_status__descriptor, request->status): NULL,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
     bool more;
-    int rows = rows_page_rows (result, page_size, &more);
+    int rows = ht_row_page_rows (result, page_size, &more);
     Hetao__V1__ListAccessRequestsReply reply = HETAO__V1__LIST_ACCESS_REQUESTS_REPLY__INIT;
     reply.access_requests = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)
@@ -469,7 +471,8 @@ access_bookings (ht_call_t *call, const ProtobufCMessage *message)
     const Hetao__V1__ListBookingsRequest *request = (const void *) message;
     ht_call_check_uuid (call, "instrument_id", request->instrument_id);
     s_check_period (call, request->has_from_us, request->from_us, request->has_until_us, request->until_us);
-    uint32_t page_size = rows_page_size (call, request->has_page_size, request->page_size);
+    //  The token is not an id here, so it is checked below rather than by ht_row_page_size.
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size, NULL);
     //  The token is the start of the last booking of the previous page.
     char *end = NULL;
     if (request->page_token) {
@@ -489,7 +492,7 @@ access_bookings (ht_call_t *call, const ProtobufCMessage *message)
     if (!result)
         return;
     bool more;
-    int rows = rows_page_rows (result, page_size, &more);
+    int rows = ht_row_page_rows (result, page_size, &more);
     ht_arena_t *arena = ht_call_arena (call);
     Hetao__V1__ListBookingsReply reply = HETAO__V1__LIST_BOOKINGS_REPLY__INIT;
     reply.bookings = ht_arena_alloc (arena, sizeof (void *) * (size_t) (rows + 1));
@@ -541,7 +544,7 @@ access_hours (ht_call_t *call, const ProtobufCMessage *message)
 
     PGresult *result = ht_call_query (call, "access_hours", HT_ARGS (
         ht_call_int (call, request->from_us), ht_call_int (call, request->until_us),
-        request->has_region? rows_key (call, &hetao__v1__region__descriptor, request->region): NULL,
+        request->has_region? ht_row_key (call, &hetao__v1__region__descriptor, request->region): NULL,
         request->facility_id, request->instrument_id));
     if (!result)
         return;
@@ -550,11 +553,11 @@ access_hours (ht_call_t *call, const ProtobufCMessage *message)
     reply.regions = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++) {
         Hetao__V1__RegionHours *hours = s_region_hours_new (call,
-            rows_value (&hetao__v1__region__descriptor, PQgetvalue (result, row, 0)));
+            ht_row_enum (&hetao__v1__region__descriptor, PQgetvalue (result, row, 0)));
         hours->scheduled_hours = strtod (PQgetvalue (result, row, 1), NULL);
         hours->completed_hours = strtod (PQgetvalue (result, row, 2), NULL);
-        hours->scheduled_bookings = rows_int64 (result, row, 3);
-        hours->completed_bookings = rows_int64 (result, row, 4);
+        hours->scheduled_bookings = ht_row_int (result, row, 3);
+        hours->completed_bookings = ht_row_int (result, row, 4);
         reply.regions [reply.n_regions++] = hours;
     }
     //  A region asked for by name is always answered, with zeros when it has no hours.

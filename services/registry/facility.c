@@ -6,10 +6,12 @@
 */
 
 #include "facility.h"
-#include "rows.h"
+#include "ht_row.h"
+#include "org.h"
 #include "ht_text.h"
 
 #include <string.h>
+#include <strings.h>
 
 #define NAME_MAX_CHARS         200
 #define DESCRIPTION_MAX_CHARS  2000
@@ -17,21 +19,21 @@
 //  Columns every query returns, in this order (see s_facility_from_row).
 #define FACILITY_COLUMNS \
     "id, name, operator_organization_id, description, version, " \
-    ROWS_TIMESTAMP_TO_US ("created_at") ", " ROWS_TIMESTAMP_TO_US ("updated_at")
+    HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t facility_queries [] = {
     { "facility_insert",
       "INSERT INTO facility (id, name, operator_organization_id, description, version,"
       " created_at, updated_at)"
-      " VALUES ($1::uuid, $2, $3::uuid, $4, 1, " ROWS_US_TO_TIMESTAMP (5) ", "
-      ROWS_US_TO_TIMESTAMP (5) ")" },
+      " VALUES ($1::uuid, $2, $3::uuid, $4, 1, " HT_SQL_FROM_US (5) ", "
+      HT_SQL_FROM_US (5) ")" },
     { "facility_get",
       "SELECT " FACILITY_COLUMNS " FROM facility WHERE id = $1::uuid" },
     { "facility_get_for_update",
       "SELECT " FACILITY_COLUMNS " FROM facility WHERE id = $1::uuid FOR UPDATE" },
     { "facility_store",
       "UPDATE facility SET name = $2, operator_organization_id = $3::uuid, description = $4,"
-      " version = $5::bigint, updated_at = " ROWS_US_TO_TIMESTAMP (6) " WHERE id = $1::uuid" },
+      " version = $5::bigint, updated_at = " HT_SQL_FROM_US (6) " WHERE id = $1::uuid" },
     { "facility_list",
       "SELECT " FACILITY_COLUMNS " FROM facility"
       " WHERE ($1::uuid IS NULL OR operator_organization_id = $1::uuid)"
@@ -52,11 +54,11 @@ s_facility_from_row (ht_call_t *call, const PGresult *result, int row)
     facility->id = PQgetvalue (result, row, 0);
     facility->name = PQgetvalue (result, row, 1);
     facility->operator_organization_id = PQgetvalue (result, row, 2);
-    facility->description = rows_text (result, row, 3);
+    facility->description = ht_row_text (result, row, 3);
     facility->has_version = facility->has_created_at_us = facility->has_updated_at_us = true;
-    facility->version = rows_int64 (result, row, 4);
-    facility->created_at_us = rows_int64 (result, row, 5);
-    facility->updated_at_us = rows_int64 (result, row, 6);
+    facility->version = ht_row_int (result, row, 4);
+    facility->created_at_us = ht_row_int (result, row, 5);
+    facility->updated_at_us = ht_row_int (result, row, 6);
     return facility;
 }
 
@@ -79,8 +81,17 @@ s_done (ht_call_t *call, Hetao__V1__Facility *facility, const char *event)
 static Hetao__V1__Facility *
 s_load (ht_call_t *call, const char *field, const char *id, const char *query)
 {
-    PGresult *result = rows_one (call, query, id, field, "facility");
+    PGresult *result = ht_row_find_as (call, query, field, "facility", id);
     return result? s_facility_from_row (call, result, 0): NULL;
+}
+
+//  True when the organization `id` may operate a facility: registered and
+//  not withdrawn, and kept so until the change commits.
+static bool
+s_operator_usable (ht_call_t *call, const char *id)
+{
+    const char *field = "operator_organization_id";
+    return org_refer (call, 1, &id, &field);
 }
 
 //  ---------------------------------------------------------------------------
@@ -95,7 +106,7 @@ facility_register (ht_call_t *call, const ProtobufCMessage *message)
     if (request->description)
         ht_call_check_text (call, "description", request->description, 1, DESCRIPTION_MAX_CHARS);
     if (ht_call_failed (call)
-    ||  !rows_organization_usable (call, "operator_organization_id", request->operator_organization_id))
+    ||  !s_operator_usable (call, request->operator_organization_id))
         return;
 
     char id [37];
@@ -104,7 +115,7 @@ facility_register (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__Facility facility = HETAO__V1__FACILITY__INIT;
     facility.id = id;
     facility.name = request->name;
-    facility.operator_organization_id = request->operator_organization_id;
+    facility.operator_organization_id = (char *) ht_row_uuid (call, request->operator_organization_id);
     facility.description = request->description;
     facility.has_version = facility.has_created_at_us = facility.has_updated_at_us = true;
     facility.version = 1;
@@ -144,14 +155,14 @@ facility_update (ht_call_t *call, const ProtobufCMessage *message)
     if (ht_call_failed (call) || !ht_call_lock (call, "facility", request->id))
         return;
     Hetao__V1__Facility *facility = s_load (call, "id", request->id, "facility_get_for_update");
-    if (!facility || !rows_check_version (call, "facility", facility->version,
+    if (!facility || !ht_row_check_version (call, "facility", facility->version,
                                           request->has_expected_version, request->expected_version))
         return;
     if (request->operator_organization_id
-    &&  strcmp (request->operator_organization_id, facility->operator_organization_id)) {
-        if (!rows_organization_usable (call, "operator_organization_id", request->operator_organization_id))
+    &&  strcasecmp (request->operator_organization_id, facility->operator_organization_id)) {
+        if (!s_operator_usable (call, request->operator_organization_id))
             return;
-        facility->operator_organization_id = request->operator_organization_id;
+        facility->operator_organization_id = (char *) ht_row_uuid (call, request->operator_organization_id);
     }
     if (request->name)
         facility->name = request->name;
@@ -173,20 +184,20 @@ facility_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_uuid (call, "operator_organization_id", request->operator_organization_id);
     if (request->name_contains)
         ht_call_check_text (call, "name_contains", request->name_contains, 1, NAME_MAX_CHARS);
-    uint32_t page_size = rows_page_size (call, request->has_page_size, request->page_size);
-    rows_check_page_token (call, request->page_token);
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "facility_list", HT_ARGS (
         request->operator_organization_id,
-        request->name_contains? rows_contains_pattern (call, request->name_contains): NULL,
+        request->name_contains? ht_row_contains (call, request->name_contains): NULL,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
     bool more;
-    int rows = rows_page_rows (result, page_size, &more);
+    int rows = ht_row_page_rows (result, page_size, &more);
     Hetao__V1__ListFacilitiesReply reply = HETAO__V1__LIST_FACILITIES_REPLY__INIT;
     reply.facilities = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)

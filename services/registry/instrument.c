@@ -7,7 +7,7 @@
 */
 
 #include "instrument.h"
-#include "rows.h"
+#include "ht_row.h"
 #include "ht_text.h"
 
 #include <string.h>
@@ -21,7 +21,7 @@
 //  Columns every query returns, in this order (see s_instrument_from_row).
 #define INSTRUMENT_COLUMNS \
     "id, facility_id, name, description, status, status_reason, version, " \
-    ROWS_TIMESTAMP_TO_US ("created_at") ", " ROWS_TIMESTAMP_TO_US ("updated_at")
+    HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t instrument_queries [] = {
     { "instrument_facility_exists",
@@ -29,15 +29,15 @@ const ht_query_t instrument_queries [] = {
     { "instrument_insert",
       "INSERT INTO instrument (id, facility_id, name, description, status, version,"
       " created_at, updated_at)"
-      " VALUES ($1::uuid, $2::uuid, $3, $4, 'active', 1, " ROWS_US_TO_TIMESTAMP (5) ", "
-      ROWS_US_TO_TIMESTAMP (5) ")" },
+      " VALUES ($1::uuid, $2::uuid, $3, $4, 'active', 1, " HT_SQL_FROM_US (5) ", "
+      HT_SQL_FROM_US (5) ")" },
     { "instrument_get",
       "SELECT " INSTRUMENT_COLUMNS " FROM instrument WHERE id = $1::uuid" },
     { "instrument_get_for_update",
       "SELECT " INSTRUMENT_COLUMNS " FROM instrument WHERE id = $1::uuid FOR UPDATE" },
     { "instrument_store",
       "UPDATE instrument SET name = $2, description = $3, status = $4, status_reason = $5,"
-      " version = $6::bigint, updated_at = " ROWS_US_TO_TIMESTAMP (7) " WHERE id = $1::uuid" },
+      " version = $6::bigint, updated_at = " HT_SQL_FROM_US (7) " WHERE id = $1::uuid" },
     { "instrument_list",
       "SELECT " INSTRUMENT_COLUMNS " FROM instrument"
       " WHERE ($1::uuid IS NULL OR facility_id = $1::uuid)"
@@ -64,14 +64,14 @@ s_instrument_from_row (ht_call_t *call, const PGresult *result, int row)
     instrument->id = PQgetvalue (result, row, 0);
     instrument->facility_id = PQgetvalue (result, row, 1);
     instrument->name = PQgetvalue (result, row, 2);
-    instrument->description = rows_text (result, row, 3);
+    instrument->description = ht_row_text (result, row, 3);
     instrument->has_status = true;
-    instrument->status = rows_value (&hetao__v1__instrument_status__descriptor, PQgetvalue (result, row, 4));
-    instrument->status_reason = rows_text (result, row, 5);
+    instrument->status = ht_row_enum (&hetao__v1__instrument_status__descriptor, PQgetvalue (result, row, 4));
+    instrument->status_reason = ht_row_text (result, row, 5);
     instrument->has_version = instrument->has_created_at_us = instrument->has_updated_at_us = true;
-    instrument->version = rows_int64 (result, row, 6);
-    instrument->created_at_us = rows_int64 (result, row, 7);
-    instrument->updated_at_us = rows_int64 (result, row, 8);
+    instrument->version = ht_row_int (result, row, 6);
+    instrument->created_at_us = ht_row_int (result, row, 7);
+    instrument->updated_at_us = ht_row_int (result, row, 8);
     return instrument;
 }
 
@@ -97,7 +97,7 @@ s_done (ht_call_t *call, Hetao__V1__Instrument *instrument, const char *event,
 static Hetao__V1__Instrument *
 s_load (ht_call_t *call, const char *id, const char *query)
 {
-    PGresult *result = rows_one (call, query, id, "id", "instrument");
+    PGresult *result = ht_row_find_as (call, query, "id", "instrument", id);
     return result? s_instrument_from_row (call, result, 0): NULL;
 }
 
@@ -109,7 +109,7 @@ s_lock (ht_call_t *call, const char *id, bool has_expected, int64_t expected)
     if (!ht_call_lock (call, "instrument", id))
         return NULL;
     Hetao__V1__Instrument *instrument = s_load (call, id, "instrument_get_for_update");
-    if (instrument && !rows_check_version (call, "instrument", instrument->version, has_expected, expected))
+    if (instrument && !ht_row_check_version (call, "instrument", instrument->version, has_expected, expected))
         return NULL;
     return instrument;
 }
@@ -123,7 +123,7 @@ s_store (ht_call_t *call, Hetao__V1__Instrument *instrument, const char *event,
     instrument->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "instrument_store", HT_ARGS (
         instrument->id, instrument->name, instrument->description,
-        rows_key (call, &hetao__v1__instrument_status__descriptor, instrument->status),
+        ht_row_key (call, &hetao__v1__instrument_status__descriptor, instrument->status),
         instrument->status_reason,
         ht_call_int (call, instrument->version), ht_call_int (call, instrument->updated_at_us)));
     s_done (call, instrument, event, previous);
@@ -142,7 +142,7 @@ instrument_add (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_text (call, "description", request->description, 1, DESCRIPTION_MAX_CHARS);
     if (ht_call_failed (call))
         return;
-    if (!rows_one (call, "instrument_facility_exists", request->facility_id, "facility_id", "facility"))
+    if (!ht_row_find_as (call, "instrument_facility_exists", "facility_id", "facility", request->facility_id))
         return;
 
     char id [37];
@@ -150,7 +150,7 @@ instrument_add (ht_call_t *call, const ProtobufCMessage *message)
     int64_t now = ht_call_now_us (call);
     Hetao__V1__Instrument instrument = HETAO__V1__INSTRUMENT__INIT;
     instrument.id = id;
-    instrument.facility_id = request->facility_id;
+    instrument.facility_id = (char *) ht_row_uuid (call, request->facility_id);
     instrument.name = request->name;
     instrument.description = request->description;
     instrument.has_status = true;
@@ -216,7 +216,7 @@ instrument_set_status (ht_call_t *call, const ProtobufCMessage *message)
         return;
     if (instrument->status == request->status) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the instrument is already %s",
-                      rows_key (call, &hetao__v1__instrument_status__descriptor, request->status));
+                      ht_row_key (call, &hetao__v1__instrument_status__descriptor, request->status));
         return;
     }
     Hetao__V1__InstrumentStatus previous = instrument->status;
@@ -233,20 +233,20 @@ instrument_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_uuid (call, "facility_id", request->facility_id);
     if (request->has_status)
         ht_call_check_enum (call, "status", true, request->status, &hetao__v1__instrument_status__descriptor);
-    uint32_t page_size = rows_page_size (call, request->has_page_size, request->page_size);
-    rows_check_page_token (call, request->page_token);
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "instrument_list", HT_ARGS (
         request->facility_id,
-        request->has_status? rows_key (call, &hetao__v1__instrument_status__descriptor, request->status): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__instrument_status__descriptor, request->status): NULL,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
     bool more;
-    int rows = rows_page_rows (result, page_size, &more);
+    int rows = ht_row_page_rows (result, page_size, &more);
     Hetao__V1__ListInstrumentsReply reply = HETAO__V1__LIST_INSTRUMENTS_REPLY__INIT;
     reply.instruments = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)

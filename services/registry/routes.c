@@ -9,7 +9,6 @@
 #include "project.h"
 #include "researcher.h"
 #include "routes.h"
-#include "rows.h"
 #include "facility.h"
 #include "instrument.h"
 #include "access.h"
@@ -109,7 +108,7 @@ static const ht_query_t *const s_queries [] = {
     org_queries,
     project_queries,
     researcher_queries,
-    rows_queries, facility_queries, instrument_queries, access_queries,
+    facility_queries, instrument_queries, access_queries,
     NULL
 };
 static const ht_constraint_t *const s_constraints [] = {
