@@ -357,6 +357,18 @@ class Bookings(FacilityTest):
         decode(act(self.svc, "CancelAccessRequest", first.id), R.AccessRequestReply)
         decode(schedule(self.svc, third.id, twenty - 12 * HOUR_US, twenty + 12 * HOUR_US), R.AccessRequestReply)
 
+    def test_a_schedule_sent_again_with_its_key_is_answered_from_the_store_and_books_once(self):
+        a = approved(self.svc, self.researcher, self.new_instrument().id)
+        key = new_key()
+        first = schedule(self.svc, a.id, MARCH_1, MARCH_1 + 24 * HOUR_US, key=key)
+        again = schedule(self.svc, a.id, MARCH_1, MARCH_1 + 24 * HOUR_US, key=key)
+        self.assertEqual((first.replayed, again.replayed), (False, True))
+        self.assertEqual(decode(again, R.AccessRequestReply), decode(first, R.AccessRequestReply))
+        self.assertEqual([t for t, _ in self.events_of(a.id, R.AccessRequestEvent)].count(
+            "registry.access_request.scheduled"), 1)
+        self.assertStatus(schedule(self.svc, a.id, MARCH_1 + HOUR_US, MARCH_1 + 25 * HOUR_US, key=key),
+                          Status.FAILED_PRECONDITION, "request.idempotency_key")
+
     def test_bookings_of_an_instrument_in_a_period_are_listed_in_time_order_and_paged(self):
         i = self.new_instrument()
         starts = [us("2028-05-0%dT00:00:00Z" % d) for d in (4, 1, 3, 2)]
