@@ -1005,3 +1005,61 @@ ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *co
     ctl_list_end (&list);
     return 0;
 }
+
+int
+ctl_list_pages (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                char **page_token, const ProtobufCMessageDescriptor *reply_type,
+                const char *field, const char *columns, bool all)
+{
+    const ProtobufCFieldDescriptor *repeated = protobuf_c_message_descriptor_get_field_by_name (reply_type, field);
+    const ProtobufCFieldDescriptor *token = protobuf_c_message_descriptor_get_field_by_name (
+        reply_type, "next_page_token");
+    assert (repeated && repeated->label == PROTOBUF_C_LABEL_REPEATED
+            && repeated->type == PROTOBUF_C_TYPE_MESSAGE && token);
+    ctl_list_t *list = ctl_list_new (repeated->descriptor, columns);
+    if (!list)
+        return CTL_EXIT_USAGE;
+    char *next = *page_token? strdup (*page_token): NULL;
+    int code;
+    do {
+        *page_token = next;
+        ProtobufCMessage *reply = NULL;
+        code = ctl_call (service, method, request, reply_type, &reply);
+        free (next);
+        next = NULL;
+        *page_token = NULL;
+        if (code)
+            break;
+        size_t count;
+        const ProtobufCMessage *const *rows = ht_json_field (reply, repeated, &count);
+        for (size_t i = 0; i < count; i++)
+            ctl_list_add (list, rows [i]);
+        const char *more = *(const char *const *) ((const char *) reply + token->offset);
+        if (more) {
+            next = strdup (more);
+            if (!all)
+                fprintf (stderr, "hetaoctl: more: --page-token %s\n", next);
+        }
+        protobuf_c_message_free_unpacked (reply, NULL);
+    } while (all && next);
+    free (next);
+    ctl_list_end (&list);
+    return code;
+}
+
+int
+ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                const ProtobufCMessageDescriptor *reply_type)
+{
+    const ProtobufCFieldDescriptor *field = &reply_type->fields [0];
+    assert (field->type == PROTOBUF_C_TYPE_MESSAGE && field->label != PROTOBUF_C_LABEL_REPEATED);
+    ProtobufCMessage *reply = NULL;
+    int code = ctl_call (service, method, request, reply_type, &reply);
+    if (code == 0) {
+        const ProtobufCMessage *entity = *(const ProtobufCMessage *const *) ((const char *) reply + field->offset);
+        if (entity)
+            ctl_print (entity);
+        protobuf_c_message_free_unpacked (reply, NULL);
+    }
+    return code;
+}

@@ -187,4 +187,20 @@ void ctl_list_end (ctl_list_t **self_p);
 //  does with `columns`. Returns 0, or CTL_EXIT_USAGE (reported) for bad --columns.
 int ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *columns);
 
+//  Calls `method` of `service` with `request` and prints the one entity its
+//  reply carries (the reply's first field, a message: FacilityReply's
+//  facility) with ctl_print. Returns 0 or the exit code of the failed call.
+int ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *reply_type);
+
+//  Calls the list method `method` of `service` with `request`, whose
+//  page_token field is *page_token (the first page's token, or NULL), and
+//  prints the rows of each reply's repeated field `field` as ctl_list does
+//  with `columns`. With `all` it follows next_page_token to the last page;
+//  else it says on stderr how to ask for the next one. Returns 0 or the
+//  exit code of the failed call (or CTL_EXIT_USAGE for bad --columns).
+int ctl_list_pages (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                    char **page_token, const ProtobufCMessageDescriptor *reply_type,
+                    const char *field, const char *columns, bool all);
+
 #endif
