@@ -370,3 +370,19 @@ class ServiceTest(unittest.TestCase):
 
     def register(self, n, **overrides):
         return self.svc.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
+
+
+def numbered_events(service, stream="registry", seconds=30):
+    """Every event of `stream`, once the relay has numbered every outbox row of
+    it; raises AssertionError unless they are numbered 1, 2, 3... with no gap."""
+    total = service.db.query("SELECT count(*) FROM ht_outbox WHERE stream = %s", (stream,))[0][0]
+    deadline = time.monotonic() + seconds
+    events = read_events(service, stream)
+    while len(events) < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+        events = read_events(service, stream)
+    if len(events) != total:
+        raise AssertionError("expected %d numbered events, read %d" % (total, len(events)))
+    if [e.sequence for e in events] != list(range(1, total + 1)):
+        raise AssertionError("the sequences of stream %s have a gap" % stream)
+    return events
