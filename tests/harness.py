@@ -372,17 +372,46 @@ class ServiceTest(unittest.TestCase):
         return self.svc.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
 
 
-def numbered_events(service, stream="registry", seconds=30):
-    """Every event of `stream`, once the relay has numbered every outbox row of
-    it; raises AssertionError unless they are numbered 1, 2, 3... with no gap."""
-    total = service.db.query("SELECT count(*) FROM ht_outbox WHERE stream = %s", (stream,))[0][0]
-    deadline = time.monotonic() + seconds
-    events = read_events(service, stream)
-    while len(events) < total and time.monotonic() < deadline:
-        time.sleep(0.05)
-        events = read_events(service, stream)
-    if len(events) != total:
-        raise AssertionError("expected %d numbered events, read %d" % (total, len(events)))
-    if [e.sequence for e in events] != list(range(1, total + 1)):
-        raise AssertionError("the sequences of stream %s have a gap" % stream)
-    return events
+class EntityTest(ServiceTest):
+    """A registry entity's test case: refusals that change nothing, and the event stream.
+
+    A subclass names its tables in `tables`; a refused mutation must leave
+    them, the outbox and the idempotency records exactly as they were.
+    """
+
+    tables = ()
+
+    def snapshot(self):
+        """Everything a refused mutation must leave alone."""
+        db = self.svc.db
+        state = {table: db.query("SELECT * FROM %s t ORDER BY t::text" % table) for table in self.tables}
+        state["ht_outbox rows"] = db.query("SELECT count(*) FROM ht_outbox")[0][0]
+        state["ht_idempotency rows"] = db.query("SELECT count(*) FROM ht_idempotency")[0][0]
+        return state
+
+    def assertRefusedChangesNothing(self, send, status, field=None):
+        """Sends a mutation with send(); it must fail with `status` naming `field` and change nothing."""
+        before = self.snapshot()
+        reply = send()
+        self.assertStatus(reply, status, field)
+        self.assertFalse(reply.payload, "a refused reply carries no payload")
+        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
+        return reply
+
+    def events(self):
+        """Every registry event, once the relay has numbered every outbox row; checks there is no gap."""
+        total = self.svc.db.query("SELECT count(*) FROM ht_outbox")[0][0]
+        events = wait_for(lambda: (lambda e: e if len(e) == total else None)(read_events(self.svc)), seconds=20)
+        self.assertIsNotNone(events, "the relay did not number all %d outbox rows" % total)
+        self.assertEqual([e.sequence for e in events], list(range(1, total + 1)), "sequences have a gap")
+        return events
+
+    def last_event(self, aggregate_id, payload_type):
+        """The last event about `aggregate_id`, and its payload decoded as `payload_type`."""
+        events = [e for e in self.events() if e.aggregate_id == aggregate_id]
+        self.assertTrue(events, "no event about %s" % aggregate_id)
+        return events[-1], payload_type.FromString(events[-1].payload)
+
+    def assertSameMessage(self, got, expected):
+        self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
+                         "messages differ:\n%s\nvs\n%s" % (got, expected))

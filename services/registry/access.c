@@ -172,7 +172,8 @@ s_load (ht_call_t *call, const char *id, const char *query)
 static const char *
 s_researcher_organization (ht_call_t *call, const char *researcher_id)
 {
-    PGresult *result = ht_row_find_as (call, "access_researcher_for_share", "researcher_id", "researcher", researcher_id);
+    PGresult *result = ht_row_find_as (call, "access_researcher_for_share", "researcher_id", "researcher",
+                                       researcher_id);
     if (!result)
         return NULL;
     const char *organization = PQgetvalue (result, 0, 0);

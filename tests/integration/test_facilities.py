@@ -11,7 +11,7 @@ import unittest
 
 from facility_fixtures import (HOUR_US, R, access_request, act, approved, facility, instrument, organization,
                                researcher, schedule, us)
-from harness import ServiceTest, Status, decode, new_key, numbered_events
+from harness import EntityTest, Status, decode, new_key
 
 MARCH_1 = us("2027-03-01T08:00:00Z")
 DRAFT, SUBMITTED, APPROVED = R.ACCESS_REQUEST_STATUS_DRAFT, R.ACCESS_REQUEST_STATUS_SUBMITTED, \
@@ -20,10 +20,11 @@ REJECTED, SCHEDULED = R.ACCESS_REQUEST_STATUS_REJECTED, R.ACCESS_REQUEST_STATUS_
 COMPLETED, CANCELLED = R.ACCESS_REQUEST_STATUS_COMPLETED, R.ACCESS_REQUEST_STATUS_CANCELLED
 
 
-class FacilityTest(ServiceTest):
+class FacilityTest(EntityTest):
     """One service per class, with an operator, a Hong Kong researcher, a facility and an instrument."""
 
     workers = 4
+    tables = ("facility", "instrument", "access_request")
     next_n = 0
 
     @classmethod
@@ -42,27 +43,6 @@ class FacilityTest(ServiceTest):
 
     def new_instrument(self):
         return instrument(self.svc, self.facility.id, name="Instrument %d" % self.n())
-
-    def snapshot(self):
-        db = self.svc.db
-        return {
-            "facility": db.query("SELECT * FROM facility ORDER BY id"),
-            "instrument": db.query("SELECT * FROM instrument ORDER BY id"),
-            "access_request": db.query("SELECT * FROM access_request ORDER BY id"),
-            "ht_outbox rows": db.query("SELECT count(*) FROM ht_outbox")[0][0],
-            "ht_idempotency rows": db.query("SELECT count(*) FROM ht_idempotency")[0][0],
-        }
-
-    def assertRefusedChangesNothing(self, send, status, field=None):
-        before = self.snapshot()
-        reply = send()
-        self.assertStatus(reply, status, field)
-        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
-        return reply
-
-    def events(self):
-        """Every registry event, once numbered; fails on a gap in the sequence."""
-        return numbered_events(self.svc)
 
     def events_of(self, aggregate_id, payload_type):
         return [(e.type, payload_type.FromString(e.payload)) for e in self.events() if e.aggregate_id == aggregate_id]

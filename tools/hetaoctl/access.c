@@ -148,9 +148,9 @@ s_access_list (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl access list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_list_pages (CTL_REGISTRY, "registry.ListAccessRequests", &request.base, &request.page_token,
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListAccessRequests", &request.base,
                            &hetao__v1__list_access_requests_reply__descriptor, "access_requests",
-                           ACCESS_COLUMNS, all);
+                           ACCESS_COLUMNS, request.page_token, all);
 }
 
 const ctl_command_t access_commands [] = {

@@ -193,14 +193,13 @@ int ctl_print_list (const ProtobufCMessage *reply, const char *field, const char
 int ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
                     const ProtobufCMessageDescriptor *reply_type);
 
-//  Calls the list method `method` of `service` with `request`, whose
-//  page_token field is *page_token (the first page's token, or NULL), and
-//  prints the rows of each reply's repeated field `field` as ctl_list does
-//  with `columns`. With `all` it follows next_page_token to the last page;
-//  else it says on stderr how to ask for the next one. Returns 0 or the
-//  exit code of the failed call (or CTL_EXIT_USAGE for bad --columns).
-int ctl_list_pages (ctl_service_t service, const char *method, const ProtobufCMessage *request,
-                    char **page_token, const ProtobufCMessageDescriptor *reply_type,
-                    const char *field, const char *columns, bool all);
+//  Lists with a List method whose request has `page_token` and whose reply
+//  (`reply_type`) has the repeated field `field` and `next_page_token`:
+//  calls `method` from page `token` (NULL: the first), every page when
+//  `all`, else one page and the next token on stderr; prints the rows as
+//  ctl_list does with `columns`. Returns 0 or the first error's exit code.
+int ctl_list_pages (ctl_service_t service, const char *method, ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *reply_type, const char *field, const char *columns,
+                    const char *token, bool all);
 
 #endif

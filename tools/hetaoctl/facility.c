@@ -78,8 +78,9 @@ s_facility_list (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl facility list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_list_pages (CTL_REGISTRY, "registry.ListFacilities", &request.base, &request.page_token,
-                           &hetao__v1__list_facilities_reply__descriptor, "facilities", FACILITY_COLUMNS, all);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListFacilities", &request.base,
+                           &hetao__v1__list_facilities_reply__descriptor, "facilities",
+                           FACILITY_COLUMNS, request.page_token, all);
 }
 
 static int

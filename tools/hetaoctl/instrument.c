@@ -97,8 +97,9 @@ s_instrument_list (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl instrument list [filters]");
     if (code)
         return code < 0? 0: code;
-    return ctl_list_pages (CTL_REGISTRY, "registry.ListInstruments", &request.base, &request.page_token,
-                           &hetao__v1__list_instruments_reply__descriptor, "instruments", INSTRUMENT_COLUMNS, all);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListInstruments", &request.base,
+                           &hetao__v1__list_instruments_reply__descriptor, "instruments",
+                           INSTRUMENT_COLUMNS, request.page_token, all);
 }
 
 static int
@@ -122,8 +123,9 @@ s_instrument_bookings (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl instrument bookings ID --from T --until T");
     if (code)
         return code < 0? 0: code;
-    return ctl_list_pages (CTL_REGISTRY, "registry.ListBookings", &request.base, &request.page_token,
-                           &hetao__v1__list_bookings_reply__descriptor, "bookings", BOOKING_COLUMNS, all);
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListBookings", &request.base,
+                           &hetao__v1__list_bookings_reply__descriptor, "bookings",
+                           BOOKING_COLUMNS, request.page_token, all);
 }
 
 const ctl_command_t instrument_commands [] = {
