@@ -22,8 +22,9 @@ class FacilityCli(CliTest):
     def json_ok(self, *args):
         return self.json_object(self.ctl("--json", *args))
 
-    def approved(self, instrument_id, hours="24"):
-        access = self.json_ok("access", "request", "--researcher", self.researcher, "--instrument", instrument_id,
+    def approved(self, instrument_id, hours="24", researcher=None):
+        access = self.json_ok("access", "request", "--researcher", researcher or self.researcher,
+                              "--instrument", instrument_id,
                               "--hours", hours, "--purpose", "Battery cathode structure")
         self.assertEqual(access["status"], "ACCESS_REQUEST_STATUS_DRAFT")
         self.assertEqual(self.json_ok("access", "submit", access["id"])["status"], "ACCESS_REQUEST_STATUS_SUBMITTED")
@@ -37,7 +38,9 @@ class FacilityCli(CliTest):
         instrument = self.json_ok("instrument", "add", "--facility", facility["id"],
                                   "--name", "General Purpose Powder Diffractometer")
         self.assertEqual(instrument["facility_id"], facility["id"])
-        first = self.approved(instrument["id"])
+        person = self.json_ok("researcher", "register", "--name", "Chan Tai Man", "--region", "hong_kong",
+                              "--org", self.org.id)
+        first = self.approved(instrument["id"], researcher=person["id"])
         booked = self.json_ok("access", "schedule", first, "--from", "2027-03-01T08:00:00Z",
                               "--until", "2027-03-02T08:00:00Z")
         self.assertEqual((booked["status"], int(booked["from_us"]), int(booked["until_us"])),
