@@ -527,5 +527,52 @@ class Races(FacilityTest):
         self.assertEqual([e.type for e in events[before:]], ["registry.access_request.scheduled"] * 4)
 
 
+    def test_an_operator_withdrawn_while_16_clients_register_facilities_is_named_only_before_it_left(self):
+        operator = organization(self.svc, self.n())
+        barrier = threading.Barrier(self.CLIENTS + 1)
+        replies, errors = [None] * (self.CLIENTS + 1), []
+
+        def run(k):
+            try:
+                with self.svc.client() as client:
+                    barrier.wait(30)
+                    if k == self.CLIENTS:
+                        request, method = R.SetOrganizationStatusRequest(
+                            id=operator.id, status=R.ORGANIZATION_STATUS_WITHDRAWN, reason="left"), \
+                            "registry.SetOrganizationStatus"
+                    else:
+                        request, method = R.RegisterFacilityRequest(
+                            name="Racing %d" % k, operator_organization_id=operator.id), "registry.RegisterFacility"
+                    key = new_key()
+                    for _ in range(10):
+                        reply = client.call(method, request, key=key, timeout=30)
+                        if reply.status != Status.UNAVAILABLE:
+                            break
+                    replies[k] = reply
+            except Exception as error:
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(self.CLIENTS + 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        self.assertEqual(errors, [])
+        self.assertEqual(Status.Name(replies[-1].status), "OK", replies[-1].message)
+        for reply in replies[:-1]:
+            if reply.status != Status.OK:
+                self.assertStatus(reply, Status.FAILED_PRECONDITION, "operator_organization_id")
+        registered = {decode(r, R.FacilityReply).facility.id for r in replies[:-1] if r.status == Status.OK}
+        stored = {row[0] for row in self.svc.db.query(
+            "SELECT id::text FROM facility WHERE operator_organization_id = %s", (operator.id,))}
+        self.assertEqual(stored, registered)
+        # In commit order, every facility naming the operator came before its withdrawal.
+        events = self.events()
+        withdrawn = [e.sequence for e in events if e.aggregate_id == operator.id
+                     and e.type == "registry.organization.status_changed"]
+        named = [e.sequence for e in events if e.aggregate_id in registered]
+        self.assertEqual(len(withdrawn), 1)
+        self.assertTrue(all(seq < withdrawn[0] for seq in named), "a facility named the operator after it left")
+
 if __name__ == "__main__":
     unittest.main()
