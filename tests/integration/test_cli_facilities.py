@@ -112,5 +112,18 @@ class FacilityCli(CliTest):
         self.assertEqual(int(listed[0]["until_us"]) - int(listed[0]["from_us"]), 2 * HOUR_US)
 
 
+    def test_events_tail_decodes_facility_instrument_and_access_request_events(self):
+        facility = self.json_ok("facility", "register", "--name", "Tail Source", "--operator", self.org.id)
+        instrument = self.json_ok("instrument", "add", "--facility", facility["id"], "--name", "Tail Beamline")
+        access = self.approved(instrument["id"], hours="1")
+        events = self.json_objects(self.ctl("--json", "events", "tail", "--from-seq", "0", "--max",
+                                            str(self.wait_numbered())))
+        payloads = {e["type"]: e["payload"] for e in events if e["aggregate_id"] in
+                    (facility["id"], instrument["id"], access)}
+        self.assertEqual(payloads["registry.facility.registered"]["facility"]["name"], "Tail Source")
+        self.assertEqual(payloads["registry.instrument.added"]["instrument"]["name"], "Tail Beamline")
+        self.assertEqual(payloads["registry.access_request.approved"]["previous_status"],
+                         "ACCESS_REQUEST_STATUS_SUBMITTED")
+
 if __name__ == "__main__":
     unittest.main()
