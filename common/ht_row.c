@@ -70,11 +70,11 @@ ht_row_uuid (ht_call_t *call, const char *id)
 PGresult *
 ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id)
 {
-    return ht_row_find_field (call, query, noun, id, "id");
+    return ht_row_find_as (call, query, "id", noun, id);
 }
 
 PGresult *
-ht_row_find_field (ht_call_t *call, const char *query, const char *noun, const char *id, const char *field)
+ht_row_find_as (ht_call_t *call, const char *query, const char *field, const char *noun, const char *id)
 {
     PGresult *result = ht_call_query (call, query, HT_ARGS (id));
     if (result && PQntuples (result) == 0) {

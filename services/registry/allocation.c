@@ -122,7 +122,7 @@ static bool
 s_unit_has_room (ht_call_t *call, const char *field, const char *unit_id, int64_t centi,
                  const char *from, const char *until, const char *except, char **park_id)
 {
-    PGresult *result = ht_row_find_field (call, "allocation_unit_lock", "unit", unit_id, field);
+    PGresult *result = ht_row_find_as (call, "allocation_unit_lock", field, "unit", unit_id);
     if (!result)
         return false;
     const char *code = PQgetvalue (result, 0, 0);
@@ -308,7 +308,7 @@ allocation_list (ht_call_t *call, const ProtobufCMessage *message)
     if (request->at)
         park_check_date (call, "at", request->at);
     uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
-                                             request->page_token);
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 

@@ -149,7 +149,7 @@ s_emit (ht_call_t *call, const char *type, Hetao__V1__Park *park, Hetao__V1__Par
 Hetao__V1__Park *
 park_load (ht_call_t *call, const char *field, const char *id, const char *query)
 {
-    PGresult *result = ht_row_find_field (call, query, "park", id, field);
+    PGresult *result = ht_row_find_as (call, query, field, "park", id);
     return result? s_park_from_row (call, result, 0): NULL;
 }
 
@@ -373,7 +373,7 @@ park_list (ht_call_t *call, const ProtobufCMessage *message)
     if (request->name_contains)
         ht_call_check_text (call, "name_contains", request->name_contains, 1, NAME_MAX_CHARS);
     uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
-                                             request->page_token);
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 

@@ -334,7 +334,7 @@ unit_list (ht_call_t *call, const ProtobufCMessage *message)
     if (request->has_status)
         ht_call_check_enum (call, "status", true, request->status, &hetao__v1__unit_status__descriptor);
     uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
-                                             request->page_token);
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 

@@ -114,9 +114,36 @@ class Security(unittest.TestCase):
             self.fixtures["space", org_id] = (park.id, unit.id, allocation.id)
         return self.fixtures["space", org_id]
 
+    def space_payloads(self, n, org_id):
+        """Payloads of the park, unit and allocation methods about `org_id`'s fixtures."""
+        park, unit, allocation = self.space_for(org_id)
+        return {
+            "registry.RegisterPark": registry_pb2.RegisterParkRequest(
+                name_en="Park %d" % n, operator_organization_id=org_id, area_m2="10"),
+            "registry.GetPark": registry_pb2.GetParkRequest(id=park),
+            "registry.UpdatePark": registry_pb2.UpdateParkRequest(id=park, name_en="Park %d" % n),
+            "registry.SetParkStatus": registry_pb2.SetParkStatusRequest(
+                id=park, status=registry_pb2.PARK_STATUS_OPERATING, operating_since="2024-01-01"),
+            "registry.ListParks": registry_pb2.ListParksRequest(),
+            "registry.ParkOccupancy": registry_pb2.ParkOccupancyRequest(park_id=park),
+            "registry.AddUnit": registry_pb2.AddUnitRequest(
+                park_id=park, code="U%d" % n, area_m2="1", use=registry_pb2.UNIT_USE_OFFICE),
+            "registry.GetUnit": registry_pb2.GetUnitRequest(id=unit),
+            "registry.UpdateUnit": registry_pb2.UpdateUnitRequest(id=unit, building="B%d" % n),
+            "registry.SetUnitStatus": registry_pb2.SetUnitStatusRequest(
+                id=unit, status=registry_pb2.UNIT_STATUS_UNAVAILABLE, reason="role matrix test"),
+            "registry.ListUnits": registry_pb2.ListUnitsRequest(park_id=park),
+            "registry.AddAllocation": registry_pb2.AddAllocationRequest(
+                unit_id=unit, organization_id=org_id, area_m2="1", from_date="2028-01-01",
+                until_date="2028-01-02"),
+            "registry.GetAllocation": registry_pb2.GetAllocationRequest(id=allocation),
+            "registry.EndAllocation": registry_pb2.EndAllocationRequest(id=allocation, until_date="2027-01-15"),
+            "registry.ExtendAllocation": registry_pb2.ExtendAllocationRequest(id=allocation, until_date="2027-03-01"),
+            "registry.ListAllocations": registry_pb2.ListAllocationsRequest(organization_id=org_id),
+        }
+
     def payload_for(self, method, org_id):
         n = int(time.monotonic() * 1000) % 10_000_000 + 20000
-        park, unit, allocation = self.space_for(org_id)
         return {
             "system.Health": system_pb2.HealthRequest(),
             "system.ReadEvents": system_pb2.ReadEventsRequest(stream="registry"),
@@ -144,29 +171,8 @@ class Security(unittest.TestCase):
             "registry.SetResearcherStatus": registry_pb2.SetResearcherStatusRequest(
                 id=self.fixture("researcher", org_id), status=registry_pb2.RESEARCHER_STATUS_INACTIVE),
             "registry.ListResearchers": registry_pb2.ListResearchersRequest(organization_id=org_id),
-            # parks, units, allocations
-            "registry.RegisterPark": registry_pb2.RegisterParkRequest(
-                name_en="Park %d" % n, operator_organization_id=org_id, area_m2="10"),
-            "registry.GetPark": registry_pb2.GetParkRequest(id=park),
-            "registry.UpdatePark": registry_pb2.UpdateParkRequest(id=park, name_en="Park %d" % n),
-            "registry.SetParkStatus": registry_pb2.SetParkStatusRequest(
-                id=park, status=registry_pb2.PARK_STATUS_OPERATING, operating_since="2024-01-01"),
-            "registry.ListParks": registry_pb2.ListParksRequest(),
-            "registry.ParkOccupancy": registry_pb2.ParkOccupancyRequest(park_id=park),
-            "registry.AddUnit": registry_pb2.AddUnitRequest(
-                park_id=park, code="U%d" % n, area_m2="1", use=registry_pb2.UNIT_USE_OFFICE),
-            "registry.GetUnit": registry_pb2.GetUnitRequest(id=unit),
-            "registry.UpdateUnit": registry_pb2.UpdateUnitRequest(id=unit, building="B%d" % n),
-            "registry.SetUnitStatus": registry_pb2.SetUnitStatusRequest(
-                id=unit, status=registry_pb2.UNIT_STATUS_UNAVAILABLE, reason="role matrix test"),
-            "registry.ListUnits": registry_pb2.ListUnitsRequest(park_id=park),
-            "registry.AddAllocation": registry_pb2.AddAllocationRequest(
-                unit_id=unit, organization_id=org_id, area_m2="1", from_date="2028-01-01",
-                until_date="2028-01-02"),
-            "registry.GetAllocation": registry_pb2.GetAllocationRequest(id=allocation),
-            "registry.EndAllocation": registry_pb2.EndAllocationRequest(id=allocation, until_date="2027-01-15"),
-            "registry.ExtendAllocation": registry_pb2.ExtendAllocationRequest(id=allocation, until_date="2027-03-01"),
-            "registry.ListAllocations": registry_pb2.ListAllocationsRequest(organization_id=org_id),
+            **self.facility_payloads(n, org_id),
+            **self.space_payloads(n, org_id),
         }[method]
 
     fixtures = {}
@@ -184,6 +190,59 @@ class Security(unittest.TestCase):
                     name="Role Matrix Fixture", region=registry_pb2.REGION_MACAO, organization_id=org_id),
                     key=new_key())
                 self.fixtures[kind, org_id] = decode(reply, registry_pb2.ResearcherReply).researcher.id
+        return self.fixtures[kind, org_id]
+
+    def facility_payloads(self, n, org_id):
+        """Payloads of the facility and access methods; access requests are those of `org_id`'s researcher."""
+        from facility_fixtures import HOUR_US, us
+        start = us("2029-01-01T00:00:00Z")
+        facility, instrument = self.facility_fixture("facility"), self.facility_fixture("instrument")
+        access = lambda: self.facility_fixture("access", org_id)
+        action = lambda **kw: registry_pb2.AccessRequestActionRequest(id=access(), **kw)
+        return {
+            "registry.RegisterFacility": registry_pb2.RegisterFacilityRequest(
+                name="Role matrix %d" % n, operator_organization_id=org_id),
+            "registry.GetFacility": registry_pb2.GetFacilityRequest(id=facility),
+            "registry.UpdateFacility": registry_pb2.UpdateFacilityRequest(id=facility, name="Renamed %d" % n),
+            "registry.ListFacilities": registry_pb2.ListFacilitiesRequest(),
+            "registry.AddInstrument": registry_pb2.AddInstrumentRequest(facility_id=facility, name="Role matrix %d" % n),
+            "registry.GetInstrument": registry_pb2.GetInstrumentRequest(id=instrument),
+            "registry.UpdateInstrument": registry_pb2.UpdateInstrumentRequest(id=instrument, description="Renamed %d" % n),
+            "registry.SetInstrumentStatus": registry_pb2.SetInstrumentStatusRequest(
+                id=self.facility_fixture("spare instrument"), status=registry_pb2.INSTRUMENT_STATUS_RETIRED,
+                reason="role matrix test"),
+            "registry.ListInstruments": registry_pb2.ListInstrumentsRequest(facility_id=facility),
+            "registry.CreateAccessRequest": registry_pb2.CreateAccessRequestRequest(
+                researcher_id=self.facility_fixture("access researcher", org_id), instrument_id=instrument, hours=1,
+                purpose="Role matrix test"),
+            "registry.GetAccessRequest": registry_pb2.GetAccessRequestRequest(id=access()),
+            "registry.SubmitAccessRequest": action(),
+            "registry.ApproveAccessRequest": action(),
+            "registry.RejectAccessRequest": action(reason="role matrix test"),
+            "registry.ScheduleAccessRequest": registry_pb2.ScheduleAccessRequestRequest(
+                id=access(), from_us=start, until_us=start + HOUR_US),
+            "registry.CompleteAccessRequest": action(),
+            "registry.CancelAccessRequest": action(),
+            "registry.ListAccessRequests": registry_pb2.ListAccessRequestsRequest(organization_id=org_id),
+            "registry.ListBookings": registry_pb2.ListBookingsRequest(
+                instrument_id=instrument, from_us=start, until_us=start + HOUR_US),
+            "registry.FacilityHours": registry_pb2.FacilityHoursRequest(from_us=start, until_us=start + HOUR_US),
+        }
+
+    def facility_fixture(self, kind, org_id=None):
+        """A facility, instruments, and per organization a researcher and a draft access request, made once."""
+        import facility_fixtures as made
+        if (kind, org_id) not in self.fixtures:
+            if kind == "facility":
+                value = made.facility(self.svc, self.own_org).id
+            elif kind in ("instrument", "spare instrument"):
+                value = made.instrument(self.svc, self.facility_fixture("facility"), name=kind).id
+            elif kind == "access researcher":
+                value = made.researcher(self.svc, org_id, "hong_kong")
+            else:
+                value = made.access_request(self.svc, self.facility_fixture("access researcher", org_id),
+                                            self.facility_fixture("instrument"), hours=1).id
+            self.fixtures[kind, org_id] = value
         return self.fixtures[kind, org_id]
 
     def test_every_method_with_every_role_matches_the_documented_table(self):

@@ -11,8 +11,7 @@
 static int
 s_allocation_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__allocation_reply__descriptor,
-                           "allocation");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__allocation_reply__descriptor);
 }
 
 static int

@@ -12,7 +12,7 @@
 static int
 s_org_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor, "organization");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor);
 }
 
 static int

@@ -14,7 +14,7 @@
 static int
 s_park_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__park_reply__descriptor, "park");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__park_reply__descriptor);
 }
 
 static int

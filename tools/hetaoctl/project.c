@@ -10,7 +10,7 @@
 static int
 s_project_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__project_reply__descriptor, "project");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__project_reply__descriptor);
 }
 
 //  --partners and --funders as one list of participants, partners first.

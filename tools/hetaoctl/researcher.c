@@ -10,7 +10,7 @@
 static int
 s_researcher_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__researcher_reply__descriptor, "researcher");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__researcher_reply__descriptor);
 }
 
 static int

@@ -9,7 +9,7 @@
 static int
 s_unit_call (const char *method, const ProtobufCMessage *request)
 {
-    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__unit_reply__descriptor, "unit");
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__unit_reply__descriptor);
 }
 
 static int
