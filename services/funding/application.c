@@ -234,10 +234,9 @@ application_create (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_fail (call, HT_FAILED_PRECONDITION, "call_id", "the call's programme is closed");
         return;
     }
-    party_org_t org;
-    party_project_t project;
+    ht_regview_org_t org;
+    ht_regview_project_t project;
     if (!party_organization (call, "organization_id", request->organization_id, &org)
-    ||  !party_organization_active (call, "organization_id", &org)
     ||  !party_project (call, "project_id", request->project_id, &project)
     ||  !party_project_live (call, "project_id", &project))
         return;

@@ -172,13 +172,12 @@ disbursement_request (ht_call_t *call, const ProtobufCMessage *message)
                       wire_money_text (call, FUNDING_CURRENCY, amount));
         return;
     }
-    party_org_t payee;
-    if (!party_organization (call, "award_id", award->organization_id, &payee)
-    ||  !party_organization_active (call, "award_id", &payee))
+    ht_regview_org_t payee;
+    if (!party_organization (call, "award_id", award->organization_id, &payee))
         return;
     const char *currency, *rate_text;
     int64_t payee_amount;
-    if (!s_payee (call, request, payee.region, amount, &currency, &rate_text, &payee_amount))
+    if (!s_payee (call, request, party_region (call, &payee), amount, &currency, &rate_text, &payee_amount))
         return;
 
     Hetao__V1__Disbursement d = HETAO__V1__DISBURSEMENT__INIT;

@@ -152,9 +152,8 @@ programme_create (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_violation (call, "ends_on", "must be after starts_on (%s)", request->starts_on);
     if (ht_call_failed (call) || !agency_ok)
         return;
-    party_org_t agency;
-    if (!party_organization (call, "agency_id", request->agency_id, &agency)
-    ||  !party_organization_active (call, "agency_id", &agency))
+    ht_regview_org_t agency;
+    if (!party_organization (call, "agency_id", request->agency_id, &agency))
         return;
 
     Hetao__V1__Programme programme = HETAO__V1__PROGRAMME__INIT;

@@ -53,7 +53,7 @@ review_record (ht_call_t *call, const ProtobufCMessage *message)
     if (!application)
         return;
     if (reviewer_org) {
-        party_project_t project;
+        ht_regview_project_t project;
         if (!party_project (call, "application_id", application->project_id, &project))
             return;
         if (!strcasecmp (reviewer_org, application->organization_id)

@@ -14,6 +14,7 @@
 #include "programme.h"
 #include "review.h"
 #include "routes.h"
+#include "ht_regview.h"
 
 #define FINANCE  HT_ROLE_FINANCE_OFFICER
 #define REVIEWER HT_ROLE_REVIEWER
@@ -64,12 +65,15 @@ static const char *const s_streams [] = { "funding", NULL };
 //  Each domain file's statements and constraint meanings.
 static const ht_query_t *const s_queries [] = {
     programme_queries, funding_call_queries, application_queries, review_queries,
-    award_queries, disbursement_queries, ledger_queries, party_queries, NULL
+    award_queries, disbursement_queries, ledger_queries, NULL
 };
 static const ht_constraint_t *const s_constraints [] = {
     programme_constraints, funding_call_constraints, application_constraints, review_constraints,
     award_constraints, disbursement_constraints, NULL
 };
+
+//  Organizations and projects come from the registry's stream (common/ht_regview).
+static const ht_consumer_spec_t *const s_consumers [] = { &ht_regview_consumer, NULL };
 
 extern const ht_migration_t funding_migrations [];
 
@@ -81,4 +85,5 @@ const ht_service_t funding_service = {
     .constraints = s_constraints,
     .streams = s_streams,
     .default_port = 7201,
+    .consumers = s_consumers,
 };
