@@ -23,6 +23,13 @@
     GROUP (health)        \
     GROUP (audit)         \
     GROUP (keys)          \
+    GROUP (programme)     \
+    GROUP (call)          \
+    GROUP (application)   \
+    GROUP (review)        \
+    GROUP (award)         \
+    GROUP (disbursement)  \
+    GROUP (funding)       \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
