@@ -10,7 +10,7 @@ import uuid
 
 import psycopg2
 
-from harness import ServiceTest, Status, decode, new_key, read_events, registry_pb2, wait_for
+from harness import EntityTest, Status, decode, new_key, registry_pb2, wait_for
 
 R = registry_pb2
 PROPOSED, ACTIVE = R.PROJECT_STATUS_PROPOSED, R.PROJECT_STATUS_ACTIVE
@@ -20,7 +20,8 @@ QUANTUM, BIO = R.SECTOR_QUANTUM_TECHNOLOGY, R.SECTOR_BIOPHARMACEUTICALS
 HKU, PLATFORM = R.PROJECT_ORIGIN_HK_UNIVERSITY, R.PROJECT_ORIGIN_PARK_PLATFORM
 
 
-class ProjectTest(ServiceTest):
+class ProjectTest(EntityTest):
+    tables = ("project", "project_participant")
     """Helpers shared by the test classes of this file (one service per class)."""
 
     workers = 2
@@ -81,46 +82,6 @@ class ProjectTest(ServiceTest):
     def listed(self, **fields):
         return [p.id for p in decode(self.list_projects(**fields), R.ListProjectsReply).projects]
 
-    # -- database ------------------------------------------------------------
-
-    def snapshot(self):
-        """Everything a refused mutation must leave alone."""
-        db = self.svc.db
-        return {
-            "project": db.query("SELECT * FROM project ORDER BY id"),
-            "project_participant": db.query("SELECT * FROM project_participant ORDER BY project_id, position"),
-            "ht_outbox rows": db.query("SELECT count(*) FROM ht_outbox")[0][0],
-            "ht_idempotency rows": db.query("SELECT count(*) FROM ht_idempotency")[0][0],
-        }
-
-    def assertRefusedChangesNothing(self, send, status, field=None):
-        """Sends a mutation with send(); it must fail with `status` naming `field` and change nothing."""
-        before = self.snapshot()
-        reply = send()
-        self.assertStatus(reply, status, field)
-        self.assertFalse(reply.payload, "a refused reply carries no payload")
-        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
-        return reply
-
-    def events(self):
-        """Every registry event, once the relay has numbered every outbox row; gap-free."""
-        total = self.svc.db.query("SELECT count(*) FROM ht_outbox")[0][0]
-        events = wait_for(lambda: (lambda e: e if len(e) == total else None)(read_events(self.svc)), seconds=20)
-        self.assertIsNotNone(events, "the relay did not number all %d outbox rows" % total)
-        self.assertEqual([e.sequence for e in events], list(range(1, total + 1)), "sequences have a gap")
-        return events
-
-    def last_event(self, project_id):
-        events = [e for e in self.events() if e.aggregate_id == project_id]
-        self.assertTrue(events, "no event about %s" % project_id)
-        payload = R.ProjectEvent()
-        payload.ParseFromString(events[-1].payload)
-        return events[-1], payload
-
-    def assertSameProject(self, got, expected):
-        self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
-                         "projects differ:\n%s\nvs\n%s" % (got, expected))
-
     def participants(self, project):
         return [(p.organization_id, p.role) for p in project.participants]
 
@@ -144,7 +105,7 @@ class Registration(ProjectTest):
         self.assertEqual((project.start_date, project.end_date), ("2027-01-01", "2029-12-31"))
         self.assertEqual(project.created_at_us, project.updated_at_us)
         self.assertLess(abs(project.created_at_us / 1e6 - time.time()), 300, "created_at_us is not now")
-        self.assertSameProject(self.get_project(project.id), project)
+        self.assertSameMessage(self.get_project(project.id), project)
         row = self.svc.db.query("SELECT status, version, origin, sector, high_end, start_date::text, end_date::text"
                                 " FROM project WHERE id = %s", (project.id,))
         self.assertEqual(row, [("proposed", 1, "hk_university", "quantum_technology", True,
@@ -152,9 +113,9 @@ class Registration(ProjectTest):
         rows = self.svc.db.query("SELECT organization_id::text, role, position FROM project_participant"
                                  " WHERE project_id = %s ORDER BY position", (project.id,))
         self.assertEqual(rows, [(self.lead, "lead", 0), (partner, "partner", 1), (funder, "funder", 2)])
-        event, payload = self.last_event(project.id)
+        event, payload = self.last_event(project.id, R.ProjectEvent)
         self.assertEqual((event.type, event.stream), ("registry.project.registered", "registry"))
-        self.assertSameProject(payload.project, project)
+        self.assertSameMessage(payload.project, project)
         self.assertFalse(payload.HasField("previous_status"))
 
     def test_high_end_is_false_unless_set(self):
@@ -237,7 +198,7 @@ class Registration(ProjectTest):
         partner = self.new_org()
         project = self.new_project(self.lead.upper(), [(partner.upper(), PARTNER)])
         self.assertEqual(self.participants(project), [(self.lead, LEAD), (partner, PARTNER)])
-        self.assertSameProject(self.get_project(project.id), project)
+        self.assertSameMessage(self.get_project(project.id), project)
 
     def test_end_date_must_be_after_start_date(self):
         for start, end in [("2027-06-01", "2027-05-31"), ("2027-06-01", "2027-06-01")]:
@@ -295,17 +256,17 @@ class Update(ProjectTest):
         self.assertEqual(project.title_zh, self.project.title_zh, "an absent field is left as it is")
         self.assertGreaterEqual(project.updated_at_us, self.project.updated_at_us)
         self.assertEqual(project.created_at_us, self.project.created_at_us)
-        self.assertSameProject(self.get_project(project.id), project)
-        event, payload = self.last_event(project.id)
+        self.assertSameMessage(self.get_project(project.id), project)
+        event, payload = self.last_event(project.id, R.ProjectEvent)
         self.assertEqual(event.type, "registry.project.updated")
-        self.assertSameProject(payload.project, project)
+        self.assertSameMessage(payload.project, project)
 
     def test_partners_are_replaced_as_a_whole_and_the_lead_stays_first(self):
         funder = self.new_org()
         project = decode(self.update(self.project.id, partners=[(funder, FUNDER), (self.partner, FUNDER)]),
                          R.ProjectReply).project
         self.assertEqual(self.participants(project), [(self.lead, LEAD), (funder, FUNDER), (self.partner, FUNDER)])
-        self.assertSameProject(self.get_project(project.id), project)
+        self.assertSameMessage(self.get_project(project.id), project)
 
     def test_an_empty_partner_list_leaves_the_lead_alone(self):
         project = decode(self.update(self.project.id, partners=[]), R.ProjectReply).project
@@ -401,13 +362,13 @@ class Lifecycle(ProjectTest):
     def test_proposed_active_completed_with_events_carrying_the_previous_status(self):
         active = decode(self.set_status(self.project.id, ACTIVE), R.ProjectReply).project
         self.assertEqual((active.status, active.version), (ACTIVE, 2))
-        event, payload = self.last_event(self.project.id)
+        event, payload = self.last_event(self.project.id, R.ProjectEvent)
         self.assertEqual(event.type, "registry.project.status_changed")
         self.assertEqual(payload.previous_status, PROPOSED)
-        self.assertSameProject(payload.project, active)
+        self.assertSameMessage(payload.project, active)
         done = decode(self.set_status(self.project.id, COMPLETED), R.ProjectReply).project
         self.assertEqual((done.status, done.version), (COMPLETED, 3))
-        self.assertEqual(self.last_event(self.project.id)[1].previous_status, ACTIVE)
+        self.assertEqual(self.last_event(self.project.id, R.ProjectEvent)[1].previous_status, ACTIVE)
         self.assertEqual(self.svc.db.query("SELECT status FROM project WHERE id = %s", (done.id,)), [("completed",)])
 
     def test_every_transition_follows_the_table(self):
@@ -466,7 +427,7 @@ class Listing(ProjectTest):
         projects = decode(self.list_projects(), R.ListProjectsReply).projects
         self.assertEqual([p.id for p in projects], self.all)
         for p in projects:
-            self.assertSameProject(p, self.get_project(p.id))
+            self.assertSameMessage(p, self.get_project(p.id))
 
     def test_each_filter(self):
         cases = [

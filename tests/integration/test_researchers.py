@@ -8,7 +8,7 @@ import time
 import unittest
 import uuid
 
-from harness import ServiceTest, Status, decode, new_key, read_events, registry_pb2, wait_for
+from harness import EntityTest, Status, decode, new_key, registry_pb2
 
 R = registry_pb2
 ACTIVE, INACTIVE = R.RESEARCHER_STATUS_ACTIVE, R.RESEARCHER_STATUS_INACTIVE
@@ -26,7 +26,8 @@ def orcid(n):
     return "-".join(full[i:i + 4] for i in range(0, 16, 4))
 
 
-class ResearcherTest(ServiceTest):
+class ResearcherTest(EntityTest):
+    tables = ("researcher",)
     workers = 2
     _orgs = 0
 
@@ -63,40 +64,6 @@ class ResearcherTest(ServiceTest):
     def listed(self, **fields):
         return [r.id for r in decode(self.list_researchers(**fields), R.ListResearchersReply).researchers]
 
-    def snapshot(self):
-        db = self.svc.db
-        return {
-            "researcher": db.query("SELECT * FROM researcher ORDER BY id"),
-            "ht_outbox rows": db.query("SELECT count(*) FROM ht_outbox")[0][0],
-            "ht_idempotency rows": db.query("SELECT count(*) FROM ht_idempotency")[0][0],
-        }
-
-    def assertRefusedChangesNothing(self, send, status, field=None):
-        before = self.snapshot()
-        reply = send()
-        self.assertStatus(reply, status, field)
-        self.assertFalse(reply.payload, "a refused reply carries no payload")
-        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
-        return reply
-
-    def events(self):
-        total = self.svc.db.query("SELECT count(*) FROM ht_outbox")[0][0]
-        events = wait_for(lambda: (lambda e: e if len(e) == total else None)(read_events(self.svc)), seconds=20)
-        self.assertIsNotNone(events, "the relay did not number all %d outbox rows" % total)
-        self.assertEqual([e.sequence for e in events], list(range(1, total + 1)), "sequences have a gap")
-        return events
-
-    def last_event(self, researcher_id):
-        events = [e for e in self.events() if e.aggregate_id == researcher_id]
-        self.assertTrue(events, "no event about %s" % researcher_id)
-        payload = R.ResearcherEvent()
-        payload.ParseFromString(events[-1].payload)
-        return events[-1], payload
-
-    def assertSameResearcher(self, got, expected):
-        self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
-                         "researchers differ:\n%s\nvs\n%s" % (got, expected))
-
 
 # ---------------------------------------------------------------------------
 class Registration(ResearcherTest):
@@ -111,13 +78,13 @@ class Registration(ResearcherTest):
                          ("Chan Tai Man", R.REGION_HONG_KONG, self.org, "0000-0001-5109-3700"))
         self.assertEqual((researcher.status, researcher.version), (ACTIVE, 1))
         self.assertLess(abs(researcher.created_at_us / 1e6 - time.time()), 300)
-        self.assertSameResearcher(self.get_researcher(researcher.id), researcher)
+        self.assertSameMessage(self.get_researcher(researcher.id), researcher)
         self.assertEqual(self.svc.db.query("SELECT name, region, organization_id::text, orcid, status, version"
                                            " FROM researcher WHERE id = %s", (researcher.id,)),
                          [("Chan Tai Man", "hong_kong", self.org, "0000-0001-5109-3700", "active", 1)])
-        event, payload = self.last_event(researcher.id)
+        event, payload = self.last_event(researcher.id, R.ResearcherEvent)
         self.assertEqual(event.type, "registry.researcher.registered")
-        self.assertSameResearcher(payload.researcher, researcher)
+        self.assertSameMessage(payload.researcher, researcher)
 
     def test_every_region_of_residence_is_accepted(self):
         for region in REGIONS:
@@ -229,10 +196,10 @@ class Changes(ResearcherTest):
         self.assertEqual((researcher.name, researcher.region, researcher.organization_id, researcher.version),
                          ("陈大文", R.REGION_MAINLAND, other, 2))
         self.assertEqual(researcher.orcid, self.researcher.orcid, "an absent field is left as it is")
-        self.assertSameResearcher(self.get_researcher(researcher.id), researcher)
-        event, payload = self.last_event(researcher.id)
+        self.assertSameMessage(self.get_researcher(researcher.id), researcher)
+        event, payload = self.last_event(researcher.id, R.ResearcherEvent)
         self.assertEqual(event.type, "registry.researcher.updated")
-        self.assertSameResearcher(payload.researcher, researcher)
+        self.assertSameMessage(payload.researcher, researcher)
 
     def test_an_empty_orcid_clears_it_and_a_bad_one_is_refused(self):
         self.assertRefusedChangesNothing(lambda: self.update(self.researcher.id, orcid="1234"),
@@ -262,14 +229,14 @@ class Changes(ResearcherTest):
                           R.ResearcherReply).researcher
         self.assertEqual((inactive.status, inactive.status_reason, inactive.version),
                          (INACTIVE, "returned to Macao", 2))
-        event, payload = self.last_event(self.researcher.id)
+        event, payload = self.last_event(self.researcher.id, R.ResearcherEvent)
         self.assertEqual((event.type, payload.previous_status), ("registry.researcher.status_changed", ACTIVE))
         self.assertRefusedChangesNothing(lambda: self.set_status(self.researcher.id, INACTIVE),
                                          Status.FAILED_PRECONDITION, "status")
         active = decode(self.set_status(self.researcher.id, ACTIVE), R.ResearcherReply).researcher
         self.assertEqual((active.status, active.version), (ACTIVE, 3))
         self.assertFalse(active.HasField("status_reason"))
-        self.assertEqual(self.last_event(self.researcher.id)[1].previous_status, INACTIVE)
+        self.assertEqual(self.last_event(self.researcher.id, R.ResearcherEvent)[1].previous_status, INACTIVE)
 
     def test_bad_status_requests_are_refused_naming_the_field(self):
         self.assertRefusedChangesNothing(lambda: self.set_status(self.researcher.id, R.RESEARCHER_STATUS_UNSPECIFIED),
