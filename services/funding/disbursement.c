@@ -98,7 +98,10 @@ static bool
 s_payee (ht_call_t *call, const Hetao__V1__RequestDisbursementRequest *request, const char *region,
          int64_t amount, const char **currency, const char **rate_text, int64_t *payee_amount)
 {
+    //  Hong Kong and Macao payees are paid in their own currency; a payee
+    //  elsewhere in CNY unless the request names another currency and a rate.
     const char *expected = funding_payee_currency (region);
+    bool fixed = expected && strcmp (expected, FUNDING_CURRENCY);
     const char *given = request->payee_currency;
     if (given && !ht_money_currency_known (given)) {
         char known [64];
@@ -106,16 +109,12 @@ s_payee (ht_call_t *call, const Hetao__V1__RequestDisbursementRequest *request, 
         ht_call_violation (call, "payee_currency", "'%s' is not one of %s", given, known);
         return false;
     }
-    if (expected && given && strcmp (expected, given)) {
+    if (fixed && given && strcmp (expected, given)) {
         ht_call_violation (call, "payee_currency", "a payee in %s is paid in %s, not %s",
                            region, expected, given);
         return false;
     }
-    *currency = expected? expected: given;
-    if (!*currency) {
-        ht_call_violation (call, "payee_currency", "is required for a payee in %s", region);
-        return false;
-    }
+    *currency = given? given: expected? expected: FUNDING_CURRENCY;
     if (!strcmp (*currency, FUNDING_CURRENCY)) {
         if (request->rate && strcmp (request->rate, "1")) {
             ht_call_violation (call, "rate", "a payee paid in %s takes no exchange rate", FUNDING_CURRENCY);
