@@ -50,6 +50,11 @@ const char *ht_row_uuid (ht_call_t *call, const char *id);
 //  has id ...") and returns NULL (also when the call had failed).
 PGresult *ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id);
 
+//  Same, naming `field` (the request field that carried the id, e.g.
+//  "application_id") in the NOT_FOUND.
+PGresult *ht_row_find_as (ht_call_t *call, const char *query, const char *field, const char *noun,
+                          const char *id);
+
 //  For a conditional change: true when `has_expected` is false or `version`
 //  is `expected`; otherwise fails the call with FAILED_PRECONDITION naming
 //  expected_version.

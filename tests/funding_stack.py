@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (Service, Status, decode, new_key, org_request, read_events, registry_pb2 as R,
-                     wait_caught_up)
+                     wait_caught_up, wait_for)
 from hetao.v1 import funding_pb2 as F  # noqa: E402  (path set by harness)
 
 YUAN = 100                      # fen per yuan
@@ -60,8 +60,10 @@ class FundingStack:
         return org.id
 
     def caught_up(self):
-        """Waits until funding's projection holds everything the registry has numbered."""
-        wait_caught_up(self.funding, self.registry)
+        """Waits until funding's projection holds every event the registry has
+        committed so far (numbered a moment after the commit, then applied)."""
+        committed = self.registry.db.query("SELECT count(*) FROM ht_outbox WHERE stream = 'registry'")[0][0]
+        wait_caught_up(self.funding, self.registry, events=committed)
 
     def project(self, lead, partners=()):
         request = R.RegisterProjectRequest(title_en="Quantum sensing %d" % next(_numbers),
@@ -158,6 +160,15 @@ class FundingStack:
 
     def events(self, after=0):
         return read_events(self.funding, stream="funding", after=after)
+
+    def event_types(self, aggregate_id, count, seconds=30):
+        """The types of the events about `aggregate_id`, once at least `count` are
+        numbered: the relay numbers committed events a moment after the commit."""
+        def types():
+            found = [e.type for e in self.events() if e.aggregate_id == aggregate_id]
+            return found if len(found) >= count else None
+        return wait_for(types, seconds=seconds, interval=0.1) or \
+            [e.type for e in self.events() if e.aggregate_id == aggregate_id]
 
 
 class FundingTest(unittest.TestCase):

@@ -22,7 +22,7 @@
 #define APPLICATION_COLUMNS \
     "a.id, a.call_id, a.programme_id, a.organization_id, a.project_id, a.amount, a.status," \
     " a.status_reason, a.review_count, a.score_total, a.version, " \
-    TIMESTAMP_TO_US ("a.created_at") ", " TIMESTAMP_TO_US ("a.updated_at") "," \
+    HT_SQL_US ("a.created_at") ", " HT_SQL_US ("a.updated_at") "," \
     " (SELECT string_agg(l.category || ':' || l.amount, ',' ORDER BY l.category)" \
     "  FROM application_line l WHERE l.application_id = a.id)"
 
@@ -31,7 +31,7 @@ const ht_query_t application_queries [] = {
       "INSERT INTO application (id, call_id, programme_id, organization_id, project_id, currency,"
       " amount, status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, 'CNY', $6::bigint, 'draft', 1,"
-      " " US_TO_TIMESTAMP (7) ", " US_TO_TIMESTAMP (7) ")" },
+      " " HT_SQL_FROM_US (7) ", " HT_SQL_FROM_US (7) ")" },
     { "application_line_insert",
       "INSERT INTO application_line (application_id, category, amount) VALUES ($1::uuid, $2, $3::bigint)" },
     { "application_get",
@@ -46,7 +46,7 @@ const ht_query_t application_queries [] = {
       " ORDER BY a.created_at, a.id LIMIT 500" },
     { "application_store",
       "UPDATE application SET status = $2, status_reason = $3, review_count = $4::int,"
-      " score_total = $5::int, version = $6::bigint, updated_at = " US_TO_TIMESTAMP (7)
+      " score_total = $5::int, version = $6::bigint, updated_at = " HT_SQL_FROM_US (7)
       " WHERE id = $1::uuid" },
     { NULL, NULL }
 };
@@ -69,19 +69,19 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
     application->programme_id = PQgetvalue (result, row, 2);
     application->organization_id = PQgetvalue (result, row, 3);
     application->project_id = PQgetvalue (result, row, 4);
-    application->amount = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 5));
+    application->amount = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 5));
     application->has_status = true;
-    application->status = wire_value (&hetao__v1__application_status__descriptor, PQgetvalue (result, row, 6));
-    application->status_reason = wire_text (result, row, 7);
+    application->status = ht_row_enum (&hetao__v1__application_status__descriptor, PQgetvalue (result, row, 6));
+    application->status_reason = ht_row_text (result, row, 7);
     application->has_review_count = application->has_score_total = true;
-    application->review_count = (uint32_t) wire_int (result, row, 8);
-    application->score_total = (uint32_t) wire_int (result, row, 9);
+    application->review_count = (uint32_t) ht_row_int (result, row, 8);
+    application->score_total = (uint32_t) ht_row_int (result, row, 9);
     application->has_version = application->has_created_at_us = application->has_updated_at_us = true;
-    application->version = wire_int (result, row, 10);
-    application->created_at_us = wire_int (result, row, 11);
-    application->updated_at_us = wire_int (result, row, 12);
+    application->version = ht_row_int (result, row, 10);
+    application->created_at_us = ht_row_int (result, row, 11);
+    application->updated_at_us = ht_row_int (result, row, 12);
     //  "equipment:8500000000,personnel:10000000000"
-    char *lines = ht_arena_strdup (arena, wire_text (result, row, 13)? PQgetvalue (result, row, 13): "");
+    char *lines = ht_arena_strdup (arena, ht_row_text (result, row, 13)? PQgetvalue (result, row, 13): "");
     application->breakdown = ht_arena_alloc (arena, sizeof (void *) * 8);
     for (char *save, *part = strtok_r (lines, ",", &save); part && application->n_breakdown < 8;
          part = strtok_r (NULL, ",", &save)) {
@@ -92,7 +92,7 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
         Hetao__V1__BudgetLine *line = ht_arena_alloc (arena, sizeof *line);
         hetao__v1__budget_line__init (line);
         line->has_category = true;
-        line->category = wire_value (&hetao__v1__budget_category__descriptor, part);
+        line->category = ht_row_enum (&hetao__v1__budget_category__descriptor, part);
         line->amount = wire_money (call, FUNDING_CURRENCY, strtoll (colon + 1, NULL, 10));
         application->breakdown [application->n_breakdown++] = line;
     }
@@ -104,15 +104,9 @@ application_load (ht_call_t *call, const char *field, const char *id, bool lock)
 {
     if (lock && !ht_call_lock (call, "application", id))
         return NULL;
-    PGresult *result = ht_call_query (call, lock? "application_get_for_update": "application_get",
-                                      HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no application has id %s", id);
-        return NULL;
-    }
-    return s_from_row (call, result, 0);
+    PGresult *result = ht_row_find_as (call, lock? "application_get_for_update": "application_get",
+                                       field, "application", id);
+    return result? s_from_row (call, result, 0): NULL;
 }
 
 static void
@@ -145,7 +139,7 @@ application_move (ht_call_t *call, const char *field, Hetao__V1__Application *ap
     Hetao__V1__ApplicationStatus next = application_next (previous, action);
     if (!next) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, field, "an application that is %s cannot %s%s",
-                      wire_key (call, &hetao__v1__application_status__descriptor, previous),
+                      ht_row_key (call, &hetao__v1__application_status__descriptor, previous),
                       action == APPLICATION_REVIEW? "be ": "",
                       action == APPLICATION_REVIEW? "reviewed": application_action_name (action));
         return false;
@@ -156,13 +150,13 @@ application_move (ht_call_t *call, const char *field, Hetao__V1__Application *ap
     application->version++;
     application->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "application_store", HT_ARGS (
-        application->id, wire_key (call, &hetao__v1__application_status__descriptor, next),
+        application->id, ht_row_key (call, &hetao__v1__application_status__descriptor, next),
         application->status_reason,
         ht_call_int (call, application->review_count), ht_call_int (call, application->score_total),
         ht_call_int (call, application->version), ht_call_int (call, application->updated_at_us)));
     //  A second review leaves the status as it is: the review's own event says it.
     if (next != previous)
-        s_emit (call, wire_key (call, &hetao__v1__application_status__descriptor, next), application, previous);
+        s_emit (call, ht_row_key (call, &hetao__v1__application_status__descriptor, next), application, previous);
     return true;
 }
 
@@ -189,7 +183,7 @@ s_check_breakdown (ht_call_t *call, const Hetao__V1__CreateApplicationRequest *r
         for (size_t j = 0; j < i; j++)
             if (request->breakdown [j]->category == line->category) {
                 ht_call_violation (call, "breakdown", "lists %s twice",
-                                   wire_key (call, &hetao__v1__budget_category__descriptor, line->category));
+                                   ht_row_key (call, &hetao__v1__budget_category__descriptor, line->category));
                 return;
             }
     }
@@ -267,7 +261,7 @@ application_create (ht_call_t *call, const ProtobufCMessage *message)
     for (size_t i = 0; i < request->n_breakdown; i++)
         ht_call_write (call, "application_line_insert", HT_ARGS (
             application.id,
-            wire_key (call, &hetao__v1__budget_category__descriptor, request->breakdown [i]->category),
+            ht_row_key (call, &hetao__v1__budget_category__descriptor, request->breakdown [i]->category),
             ht_call_int (call, request->breakdown [i]->amount->minor_units)));
     s_emit (call, "created", &application, 0);
     s_reply (call, &application);
@@ -299,7 +293,7 @@ application_list (ht_call_t *call, const ProtobufCMessage *message)
         return;
     PGresult *result = ht_call_query (call, "application_list", HT_ARGS (
         request->call_id, request->organization_id,
-        request->has_status? wire_key (call, &hetao__v1__application_status__descriptor, request->status): NULL));
+        request->has_status? ht_row_key (call, &hetao__v1__application_status__descriptor, request->status): NULL));
     if (!result)
         return;
     Hetao__V1__ListApplicationsReply reply = HETAO__V1__LIST_APPLICATIONS_REPLY__INIT;

@@ -20,8 +20,8 @@
 
 #define AWARD_COLUMNS \
     "a.id, a.application_id, a.programme_id, a.organization_id, a.project_id, a.amount," \
-    " a.in_payment, a.paid, a.version, " TIMESTAMP_TO_US ("a.created_at") ", " \
-    TIMESTAMP_TO_US ("a.updated_at") "," \
+    " a.in_payment, a.paid, a.version, " HT_SQL_US ("a.created_at") ", " \
+    HT_SQL_US ("a.updated_at") "," \
     " (SELECT string_agg(t.due_on::text || ':' || t.amount, ',' ORDER BY t.position)" \
     "  FROM tranche t WHERE t.award_id = a.id)"
 
@@ -30,7 +30,7 @@ const ht_query_t award_queries [] = {
       "INSERT INTO award (id, application_id, programme_id, organization_id, project_id, currency,"
       " amount, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::uuid, 'CNY', $6::bigint, 1,"
-      " " US_TO_TIMESTAMP (7) ", " US_TO_TIMESTAMP (7) ")" },
+      " " HT_SQL_FROM_US (7) ", " HT_SQL_FROM_US (7) ")" },
     { "tranche_insert",
       "INSERT INTO tranche (award_id, position, due_on, amount)"
       " VALUES ($1::uuid, $2::int, $3::date, $4::bigint)" },
@@ -45,7 +45,7 @@ const ht_query_t award_queries [] = {
       " ORDER BY a.created_at, a.id LIMIT 500" },
     { "award_move",
       "UPDATE award SET in_payment = in_payment + $2::bigint, paid = paid + $3::bigint,"
-      " version = version + 1, updated_at = " US_TO_TIMESTAMP (4) " WHERE id = $1::uuid" },
+      " version = version + 1, updated_at = " HT_SQL_FROM_US (4) " WHERE id = $1::uuid" },
     { NULL, NULL }
 };
 
@@ -70,15 +70,15 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
     award->programme_id = PQgetvalue (result, row, 2);
     award->organization_id = PQgetvalue (result, row, 3);
     award->project_id = PQgetvalue (result, row, 4);
-    award->amount = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 5));
-    award->in_payment = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 6));
-    award->paid = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 7));
+    award->amount = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 5));
+    award->in_payment = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 6));
+    award->paid = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 7));
     award->has_version = award->has_created_at_us = award->has_updated_at_us = true;
-    award->version = wire_int (result, row, 8);
-    award->created_at_us = wire_int (result, row, 9);
-    award->updated_at_us = wire_int (result, row, 10);
+    award->version = ht_row_int (result, row, 8);
+    award->created_at_us = ht_row_int (result, row, 9);
+    award->updated_at_us = ht_row_int (result, row, 10);
     //  "2027-01-01:9250000000,2028-01-01:9250000000"
-    char *list = ht_arena_strdup (arena, wire_text (result, row, 11)? PQgetvalue (result, row, 11): "");
+    char *list = ht_arena_strdup (arena, ht_row_text (result, row, 11)? PQgetvalue (result, row, 11): "");
     award->tranches = ht_arena_alloc (arena, sizeof (void *) * (strlen (list) / 12 + 1));
     for (char *save, *part = strtok_r (list, ",", &save); part; part = strtok_r (NULL, ",", &save)) {
         char *colon = strchr (part, ':');
@@ -99,14 +99,8 @@ award_load (ht_call_t *call, const char *field, const char *id, bool lock)
 {
     if (lock && !ht_call_lock (call, "award", id))
         return NULL;
-    PGresult *result = ht_call_query (call, lock? "award_get_for_update": "award_get", HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no award has id %s", id);
-        return NULL;
-    }
-    return s_from_row (call, result, 0);
+    PGresult *result = ht_row_find_as (call, lock? "award_get_for_update": "award_get", field, "award", id);
+    return result? s_from_row (call, result, 0): NULL;
 }
 
 void
@@ -183,7 +177,7 @@ award_make (ht_call_t *call, const ProtobufCMessage *message)
     if (application->status != HETAO__V1__APPLICATION_STATUS__APPLICATION_STATUS_APPROVED) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "application_id", "the application is %s; "
                       "only an approved application is awarded",
-                      wire_key (call, &hetao__v1__application_status__descriptor, application->status));
+                      ht_row_key (call, &hetao__v1__application_status__descriptor, application->status));
         return;
     }
     if (amount > application->amount->minor_units) {

@@ -26,14 +26,14 @@
 
 #define DISBURSEMENT_COLUMNS \
     "id, award_id, programme_id, amount, payee_currency, rate_text, payee_amount, status," \
-    " status_reason, version, " TIMESTAMP_TO_US ("created_at") ", " TIMESTAMP_TO_US ("updated_at")
+    " status_reason, version, " HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t disbursement_queries [] = {
     { "disbursement_insert",
       "INSERT INTO disbursement (id, award_id, programme_id, currency, amount, payee_currency, rate,"
       " rate_text, payee_amount, status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, $3::uuid, 'CNY', $4::bigint, $5, $6::numeric, $6, $7::bigint,"
-      " 'requested', 1, " US_TO_TIMESTAMP (8) ", " US_TO_TIMESTAMP (8) ")" },
+      " 'requested', 1, " HT_SQL_FROM_US (8) ", " HT_SQL_FROM_US (8) ")" },
     { "disbursement_get",
       "SELECT " DISBURSEMENT_COLUMNS " FROM disbursement WHERE id = $1::uuid" },
     { "disbursement_get_for_update",
@@ -43,7 +43,7 @@ const ht_query_t disbursement_queries [] = {
       " ORDER BY created_at, id" },
     { "disbursement_store",
       "UPDATE disbursement SET status = $2, status_reason = $3, version = $4::bigint,"
-      " updated_at = " US_TO_TIMESTAMP (5) " WHERE id = $1::uuid" },
+      " updated_at = " HT_SQL_FROM_US (5) " WHERE id = $1::uuid" },
     { NULL, NULL }
 };
 
@@ -61,17 +61,17 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
     d->id = PQgetvalue (result, row, 0);
     d->award_id = PQgetvalue (result, row, 1);
     d->programme_id = PQgetvalue (result, row, 2);
-    d->amount = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 3));
+    d->amount = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 3));
     d->payee_currency = PQgetvalue (result, row, 4);
     d->rate = PQgetvalue (result, row, 5);
-    d->payee_amount = wire_money (call, d->payee_currency, wire_int (result, row, 6));
+    d->payee_amount = wire_money (call, d->payee_currency, ht_row_int (result, row, 6));
     d->has_status = true;
-    d->status = wire_value (&hetao__v1__disbursement_status__descriptor, PQgetvalue (result, row, 7));
-    d->status_reason = wire_text (result, row, 8);
+    d->status = ht_row_enum (&hetao__v1__disbursement_status__descriptor, PQgetvalue (result, row, 7));
+    d->status_reason = ht_row_text (result, row, 8);
     d->has_version = d->has_created_at_us = d->has_updated_at_us = true;
-    d->version = wire_int (result, row, 9);
-    d->created_at_us = wire_int (result, row, 10);
-    d->updated_at_us = wire_int (result, row, 11);
+    d->version = ht_row_int (result, row, 9);
+    d->created_at_us = ht_row_int (result, row, 10);
+    d->updated_at_us = ht_row_int (result, row, 11);
     return d;
 }
 
@@ -85,7 +85,7 @@ s_reply_and_emit (ht_call_t *call, Hetao__V1__Disbursement *d, Hetao__V1__Disbur
         event.previous_status = previous;
     }
     ht_call_emit (call, ht_arena_printf (ht_call_arena (call), "funding.disbursement.%s",
-                                         wire_key (call, &hetao__v1__disbursement_status__descriptor, d->status)),
+                                         ht_row_key (call, &hetao__v1__disbursement_status__descriptor, d->status)),
                   d->id, &event.base);
     Hetao__V1__DisbursementReply reply = HETAO__V1__DISBURSEMENT_REPLY__INIT;
     reply.disbursement = d;
@@ -215,19 +215,15 @@ s_act (ht_call_t *call, const ProtobufCMessage *message, disbursement_action_t a
         ht_call_check_text (call, "reason", request->reason, 0, REASON_MAX_CHARS);
     if (ht_call_failed (call) || !ht_call_lock (call, "disbursement", request->id))
         return;
-    PGresult *result = ht_call_query (call, "disbursement_get_for_update", HT_ARGS (request->id));
+    PGresult *result = ht_row_find (call, "disbursement_get_for_update", "disbursement", request->id);
     if (!result)
         return;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no disbursement has id %s", request->id);
-        return;
-    }
     Hetao__V1__Disbursement *d = s_from_row (call, result, 0);
     Hetao__V1__DisbursementStatus previous = d->status;
     Hetao__V1__DisbursementStatus next = disbursement_next (previous, action);
     if (!next) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "id", "a disbursement that is %s cannot %s",
-                      wire_key (call, &hetao__v1__disbursement_status__descriptor, previous),
+                      ht_row_key (call, &hetao__v1__disbursement_status__descriptor, previous),
                       disbursement_action_name (action));
         return;
     }
@@ -254,7 +250,7 @@ s_act (ht_call_t *call, const ProtobufCMessage *message, disbursement_action_t a
     d->version++;
     d->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "disbursement_store", HT_ARGS (
-        d->id, wire_key (call, &hetao__v1__disbursement_status__descriptor, next), d->status_reason,
+        d->id, ht_row_key (call, &hetao__v1__disbursement_status__descriptor, next), d->status_reason,
         ht_call_int (call, d->version), ht_call_int (call, d->updated_at_us)));
     s_reply_and_emit (call, d, previous);
 }
@@ -283,13 +279,9 @@ disbursement_get (ht_call_t *call, const ProtobufCMessage *message)
     const Hetao__V1__GetDisbursementRequest *request = (const void *) message;
     if (!ht_call_check_uuid (call, "id", request->id))
         return;
-    PGresult *result = ht_call_query (call, "disbursement_get", HT_ARGS (request->id));
+    PGresult *result = ht_row_find (call, "disbursement_get", "disbursement", request->id);
     if (!result)
         return;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no disbursement has id %s", request->id);
-        return;
-    }
     Hetao__V1__DisbursementReply reply = HETAO__V1__DISBURSEMENT_REPLY__INIT;
     reply.disbursement = s_from_row (call, result, 0);
     ht_call_reply (call, &reply.base);

@@ -11,14 +11,14 @@
 #define NAME_MAX_CHARS 200
 
 #define CALL_COLUMNS \
-    "id, programme_id, name, " TIMESTAMP_TO_US ("opens_at") ", " TIMESTAMP_TO_US ("closes_at") ", " \
-    TIMESTAMP_TO_US ("created_at") ", " TIMESTAMP_TO_US ("updated_at")
+    "id, programme_id, name, " HT_SQL_US ("opens_at") ", " HT_SQL_US ("closes_at") ", " \
+    HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t funding_call_queries [] = {
     { "funding_call_insert",
       "INSERT INTO funding_call (id, programme_id, name, opens_at, closes_at, created_at, updated_at)"
-      " VALUES ($1::uuid, $2::uuid, $3, " US_TO_TIMESTAMP (4) ", " US_TO_TIMESTAMP (5) ", "
-      US_TO_TIMESTAMP (6) ", " US_TO_TIMESTAMP (6) ")" },
+      " VALUES ($1::uuid, $2::uuid, $3, " HT_SQL_FROM_US (4) ", " HT_SQL_FROM_US (5) ", "
+      HT_SQL_FROM_US (6) ", " HT_SQL_FROM_US (6) ")" },
     { "funding_call_get",
       "SELECT " CALL_COLUMNS " FROM funding_call WHERE id = $1::uuid" },
     { "funding_call_get_for_update",
@@ -27,7 +27,7 @@ const ht_query_t funding_call_queries [] = {
       "SELECT " CALL_COLUMNS " FROM funding_call WHERE $1::uuid IS NULL OR programme_id = $1::uuid"
       " ORDER BY opens_at, id LIMIT 500" },
     { "funding_call_close",
-      "UPDATE funding_call SET closes_at = " US_TO_TIMESTAMP (2) ", updated_at = " US_TO_TIMESTAMP (2)
+      "UPDATE funding_call SET closes_at = " HT_SQL_FROM_US (2) ", updated_at = " HT_SQL_FROM_US (2)
       " WHERE id = $1::uuid" },
     { NULL, NULL }
 };
@@ -49,24 +49,18 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
     round->name = PQgetvalue (result, row, 2);
     round->has_opens_at_us = round->has_closes_at_us = true;
     round->has_created_at_us = round->has_updated_at_us = true;
-    round->opens_at_us = wire_int (result, row, 3);
-    round->closes_at_us = wire_int (result, row, 4);
-    round->created_at_us = wire_int (result, row, 5);
-    round->updated_at_us = wire_int (result, row, 6);
+    round->opens_at_us = ht_row_int (result, row, 3);
+    round->closes_at_us = ht_row_int (result, row, 4);
+    round->created_at_us = ht_row_int (result, row, 5);
+    round->updated_at_us = ht_row_int (result, row, 6);
     return round;
 }
 
 static Hetao__V1__FundingCall *
 s_load (ht_call_t *call, const char *field, const char *id, const char *query)
 {
-    PGresult *result = ht_call_query (call, query, HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no call has id %s", id);
-        return NULL;
-    }
-    return s_from_row (call, result, 0);
+    PGresult *result = ht_row_find_as (call, query, field, "call", id);
+    return result? s_from_row (call, result, 0): NULL;
 }
 
 Hetao__V1__FundingCall *

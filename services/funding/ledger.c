@@ -20,7 +20,7 @@ const ht_query_t ledger_queries [] = {
     { "ledger_post",
       "WITH entry AS ("
       "  INSERT INTO journal_entry (id, programme_id, kind, reference_id, currency, created_at)"
-      "  VALUES ($1::uuid, $2::uuid, $3, $4::uuid, 'CNY', " US_TO_TIMESTAMP (9) ") RETURNING id)"
+      "  VALUES ($1::uuid, $2::uuid, $3, $4::uuid, 'CNY', " HT_SQL_FROM_US (9) ") RETURNING id)"
       " INSERT INTO journal_line (entry_id, line, programme_id, account, award_id, amount)"
       " SELECT entry.id, line.n, $2::uuid, line.account, $5::uuid, line.amount"
       " FROM entry, (VALUES (1, $6, -$8::bigint), (2, $7, $8::bigint)) AS line (n, account, amount)" },
@@ -123,10 +123,10 @@ s_check_programmes (ht_call_t *call, const char *programme_id, Hetao__V1__Ledger
     reply->programmes = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++) {
         const char *id = PQgetvalue (result, row, 0);
-        int64_t budget = wire_int (result, row, 1), available = wire_int (result, row, 2);
-        int64_t committed = wire_int (result, row, 3), paid = wire_int (result, row, 4);
-        int64_t j_budget = wire_int (result, row, 5), j_available = wire_int (result, row, 6);
-        int64_t j_committed = wire_int (result, row, 7), j_paid = wire_int (result, row, 8);
+        int64_t budget = ht_row_int (result, row, 1), available = ht_row_int (result, row, 2);
+        int64_t committed = ht_row_int (result, row, 3), paid = ht_row_int (result, row, 4);
+        int64_t j_budget = ht_row_int (result, row, 5), j_available = ht_row_int (result, row, 6);
+        int64_t j_committed = ht_row_int (result, row, 7), j_paid = ht_row_int (result, row, 8);
 
         Hetao__V1__ProgrammeBalance *balance = ht_arena_alloc (ht_call_arena (call), sizeof *balance);
         hetao__v1__programme_balance__init (balance);
@@ -162,9 +162,9 @@ s_check_awards (ht_call_t *call, const char *programme_id, s_breaches_t *breache
         return;
     for (int row = 0; row < PQntuples (result); row++) {
         const char *id = PQgetvalue (result, row, 0);
-        int64_t amount = wire_int (result, row, 1), in_payment = wire_int (result, row, 2);
-        int64_t paid = wire_int (result, row, 3), j_committed = wire_int (result, row, 4);
-        int64_t j_in_payment = wire_int (result, row, 5), j_paid = wire_int (result, row, 6);
+        int64_t amount = ht_row_int (result, row, 1), in_payment = ht_row_int (result, row, 2);
+        int64_t paid = ht_row_int (result, row, 3), j_committed = ht_row_int (result, row, 4);
+        int64_t j_in_payment = ht_row_int (result, row, 5), j_paid = ht_row_int (result, row, 6);
         if (paid > amount || j_paid > amount)
             s_breach (call, breaches, "award_overpaid", id, "paid %s (journal %s) exceeds the award %s",
                       s_money (call, paid), s_money (call, j_paid), s_money (call, amount));
@@ -185,12 +185,12 @@ s_check_entries (ht_call_t *call, const char *programme_id, s_breaches_t *breach
         return 0;
     for (int row = 0; row < PQntuples (result); row++) {
         const char *sum = PQgetvalue (result, row, 1);
-        int64_t lines = wire_int (result, row, 2);
+        int64_t lines = ht_row_int (result, row, 2);
         s_breach (call, breaches, "entry_unbalanced", PQgetvalue (result, row, 0),
                       "%lld line(s) summing to %s minor units, not zero", (long long) lines, sum);
     }
     result = ht_call_query (call, "ledger_entry_count", HT_ARGS (programme_id));
-    return result? (uint64_t) wire_int (result, 0, 0): 0;
+    return result? (uint64_t) ht_row_int (result, 0, 0): 0;
 }
 
 void

@@ -13,7 +13,7 @@ party_organization (ht_call_t *call, const char *field, const char *id, ht_regvi
     if (org->status == HETAO__V1__ORGANIZATION_STATUS__ORGANIZATION_STATUS_ACTIVE)
         return true;
     ht_call_fail (call, HT_FAILED_PRECONDITION, field, "organization %s is %s", id,
-                  wire_key (call, &hetao__v1__organization_status__descriptor, org->status));
+                  ht_row_key (call, &hetao__v1__organization_status__descriptor, org->status));
     return false;
 }
 
@@ -29,7 +29,7 @@ party_project_live (ht_call_t *call, const char *field, const ht_regview_project
     if (project->status != PROJECT (COMPLETED) && project->status != PROJECT (TERMINATED))
         return true;
     ht_call_fail (call, HT_FAILED_PRECONDITION, field, "project %s is %s", project->id,
-                  wire_key (call, &hetao__v1__project_status__descriptor, project->status));
+                  ht_row_key (call, &hetao__v1__project_status__descriptor, project->status));
     return false;
 }
 
@@ -42,5 +42,5 @@ party_project_has (const ht_regview_project_t *project, const char *organization
 const char *
 party_region (ht_call_t *call, const ht_regview_org_t *org)
 {
-    return wire_key (call, &hetao__v1__region__descriptor, org->region);
+    return ht_row_key (call, &hetao__v1__region__descriptor, org->region);
 }

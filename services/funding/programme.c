@@ -21,14 +21,14 @@
 
 #define PROGRAMME_COLUMNS \
     "id, name, agency_id, budget, available, committed, paid, starts_on::text, ends_on::text," \
-    " status, version, " TIMESTAMP_TO_US ("created_at") ", " TIMESTAMP_TO_US ("updated_at")
+    " status, version, " HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t programme_queries [] = {
     { "programme_insert",
       "INSERT INTO programme (id, name, agency_id, currency, budget, available, committed, paid,"
       " starts_on, ends_on, status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2, $3::uuid, 'CNY', $4::bigint, $4::bigint, 0, 0, $5::date, $6::date,"
-      " 'open', 1, " US_TO_TIMESTAMP (7) ", " US_TO_TIMESTAMP (7) ")" },
+      " 'open', 1, " HT_SQL_FROM_US (7) ", " HT_SQL_FROM_US (7) ")" },
     { "programme_get",
       "SELECT " PROGRAMME_COLUMNS " FROM programme WHERE id = $1::uuid" },
     { "programme_get_for_update",
@@ -39,10 +39,10 @@ const ht_query_t programme_queries [] = {
     { "programme_move",
       "UPDATE programme SET budget = budget + $2::bigint, available = available + $3::bigint,"
       " committed = committed + $4::bigint, paid = paid + $5::bigint,"
-      " updated_at = " US_TO_TIMESTAMP (6) " WHERE id = $1::uuid" },
+      " updated_at = " HT_SQL_FROM_US (6) " WHERE id = $1::uuid" },
     { "programme_store",
       "UPDATE programme SET status = $2, status_reason = $3, version = $4::bigint,"
-      " updated_at = " US_TO_TIMESTAMP (5) " WHERE id = $1::uuid" },
+      " updated_at = " HT_SQL_FROM_US (5) " WHERE id = $1::uuid" },
     { NULL, NULL }
 };
 
@@ -63,18 +63,18 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
     programme->id = PQgetvalue (result, row, 0);
     programme->name = PQgetvalue (result, row, 1);
     programme->agency_id = PQgetvalue (result, row, 2);
-    programme->budget = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 3));
-    programme->available = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 4));
-    programme->committed = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 5));
-    programme->paid = wire_money (call, FUNDING_CURRENCY, wire_int (result, row, 6));
+    programme->budget = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 3));
+    programme->available = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 4));
+    programme->committed = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 5));
+    programme->paid = wire_money (call, FUNDING_CURRENCY, ht_row_int (result, row, 6));
     programme->starts_on = PQgetvalue (result, row, 7);
     programme->ends_on = PQgetvalue (result, row, 8);
     programme->has_status = true;
-    programme->status = wire_value (&hetao__v1__programme_status__descriptor, PQgetvalue (result, row, 9));
+    programme->status = ht_row_enum (&hetao__v1__programme_status__descriptor, PQgetvalue (result, row, 9));
     programme->has_version = programme->has_created_at_us = programme->has_updated_at_us = true;
-    programme->version = wire_int (result, row, 10);
-    programme->created_at_us = wire_int (result, row, 11);
-    programme->updated_at_us = wire_int (result, row, 12);
+    programme->version = ht_row_int (result, row, 10);
+    programme->created_at_us = ht_row_int (result, row, 11);
+    programme->updated_at_us = ht_row_int (result, row, 12);
     return programme;
 }
 
@@ -83,15 +83,9 @@ programme_load (ht_call_t *call, const char *field, const char *id, bool lock)
 {
     if (lock && !ht_call_lock (call, "programme", id))
         return NULL;
-    PGresult *result = ht_call_query (call, lock? "programme_get_for_update": "programme_get",
-                                      HT_ARGS (id));
-    if (!result)
-        return NULL;
-    if (PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, field, "no programme has id %s", id);
-        return NULL;
-    }
-    return s_from_row (call, result, 0);
+    PGresult *result = ht_row_find_as (call, lock? "programme_get_for_update": "programme_get",
+                                       field, "programme", id);
+    return result? s_from_row (call, result, 0): NULL;
 }
 
 void
@@ -200,7 +194,7 @@ programme_list (ht_call_t *call, const ProtobufCMessage *message)
     &&  !ht_call_check_enum (call, "status", true, request->status, &hetao__v1__programme_status__descriptor))
         return;
     PGresult *result = ht_call_query (call, "programme_list", HT_ARGS (
-        request->has_status? wire_key (call, &hetao__v1__programme_status__descriptor, request->status): NULL));
+        request->has_status? ht_row_key (call, &hetao__v1__programme_status__descriptor, request->status): NULL));
     if (!result)
         return;
     Hetao__V1__ListProgrammesReply reply = HETAO__V1__LIST_PROGRAMMES_REPLY__INIT;
@@ -265,14 +259,14 @@ programme_set_status (ht_call_t *call, const ProtobufCMessage *message)
         return;
     if (!programme_status_allowed (programme->status, request->status)) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the programme is already %s",
-                      wire_key (call, &hetao__v1__programme_status__descriptor, programme->status));
+                      ht_row_key (call, &hetao__v1__programme_status__descriptor, programme->status));
         return;
     }
     programme->status = request->status;
     programme->version++;
     programme->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "programme_store", HT_ARGS (
-        programme->id, wire_key (call, &hetao__v1__programme_status__descriptor, programme->status),
+        programme->id, ht_row_key (call, &hetao__v1__programme_status__descriptor, programme->status),
         request->reason && *request->reason? request->reason: NULL,
         ht_call_int (call, programme->version), ht_call_int (call, programme->updated_at_us)));
     s_emit (call, "funding.programme.status_changed", programme, NULL, request->reason);

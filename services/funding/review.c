@@ -21,10 +21,10 @@ const ht_query_t review_queries [] = {
     { "review_insert",
       "INSERT INTO review (id, application_id, reviewer_key, reviewer_name, reviewer_organization_id,"
       " score, comment, created_at)"
-      " VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6::int, $7, " US_TO_TIMESTAMP (8) ")" },
+      " VALUES ($1::uuid, $2::uuid, $3, $4, $5::uuid, $6::int, $7, " HT_SQL_FROM_US (8) ")" },
     { "review_list",
       "SELECT id, application_id, reviewer_name, reviewer_organization_id, score, comment, "
-      TIMESTAMP_TO_US ("created_at") " FROM review WHERE application_id = $1::uuid"
+      HT_SQL_US ("created_at") " FROM review WHERE application_id = $1::uuid"
       " ORDER BY created_at, id" },
     { NULL, NULL }
 };
@@ -110,11 +110,11 @@ review_list (ht_call_t *call, const ProtobufCMessage *message)
         review->id = PQgetvalue (result, row, 0);
         review->application_id = PQgetvalue (result, row, 1);
         review->reviewer = PQgetvalue (result, row, 2);
-        review->reviewer_organization_id = wire_text (result, row, 3);
+        review->reviewer_organization_id = ht_row_text (result, row, 3);
         review->has_score = review->has_created_at_us = true;
-        review->score = (uint32_t) wire_int (result, row, 4);
+        review->score = (uint32_t) ht_row_int (result, row, 4);
         review->comment = PQgetvalue (result, row, 5);
-        review->created_at_us = wire_int (result, row, 6);
+        review->created_at_us = ht_row_int (result, row, 6);
         reply.reviews [reply.n_reviews++] = review;
     }
     ht_call_reply (call, &reply.base);

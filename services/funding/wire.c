@@ -1,7 +1,6 @@
 /*  wire - between funding's wire messages, text and rows  */
 
 #include "wire.h"
-#include "ht_enum.h"
 #include "ht_text.h"
 
 #include <stdio.h>
@@ -57,22 +56,6 @@ wire_money_text (ht_call_t *call, const char *currency, int64_t minor)
     return ht_arena_strdup (ht_call_arena (call), text);
 }
 
-const char *
-wire_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
-{
-    char key [64];
-    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (ht_call_arena (call), key): NULL;
-}
-
-int
-wire_value (const ProtobufCEnumDescriptor *type, const char *key)
-{
-    int value = 0;
-    if (key)
-        ht_enum_value (type, key, &value);
-    return value;
-}
-
 bool
 wire_check_date (ht_call_t *call, const char *field, const char *value)
 {
@@ -103,16 +86,4 @@ wire_uuid (ht_call_t *call)
     char id [37];
     ht_uuid_v7 (id);
     return ht_arena_strdup (ht_call_arena (call), id);
-}
-
-char *
-wire_text (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? NULL: PQgetvalue (result, row, column);
-}
-
-int64_t
-wire_int (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? 0: strtoll (PQgetvalue (result, row, column), NULL, 10);
 }
