@@ -6,13 +6,20 @@
     (it holds the stream's advisory lock), numbers them and publishes them.
 
     Do not break: the relay numbers only rows whose writing transaction
-    ended before the oldest transaction still running began
-    (txid < pg_snapshot_xmin). A bigserial compared with "id > last seen"
-    would skip a row whose transaction commits after a later one; with the
-    xmin horizon, no row can ever appear below a number already given, so
-    sequences are gap-free and never reordered. Rows of transactions that
-    conflict on the same data are numbered in commit order, because each
-    inserts its outbox row after the write that takes the row lock.
+    ended before the oldest transaction that can still write to this
+    database began (txid below the horizon of ht_relay_assign). A bigserial
+    compared with "id > last seen" would skip a row whose transaction
+    commits after a later one; with the horizon, no row can ever appear
+    below a number already given, so sequences are gap-free and never
+    reordered. Transactions of other databases in the same cluster are not
+    waited for: they cannot write here.
+
+    Rows of two transactions that change one entity are numbered in commit
+    order because the second one takes its transaction id only after the
+    first has committed: handlers take the entity's ordering lock (an
+    advisory lock, which assigns no xid) before anything that does
+    (ht_call.c). So the later commit holds the larger xid and can never be
+    below the horizon while the earlier one is not.
 */
 
 #include "ht_internal.h"
@@ -38,10 +45,26 @@ static const ht_query_t s_relay_queries [] = {
     { "ht_relay_stream",
       "INSERT INTO ht_stream (stream) VALUES ($1) ON CONFLICT DO NOTHING" },
     { "ht_relay_assign",
-      "WITH ready AS ("
+      //  The horizon: the oldest transaction, as of this statement's
+      //  snapshot, that may still write to this database. Transactions of
+      //  other databases of the cluster (live or prepared) never add rows
+      //  here and are left out; one that ended since the snapshot is not
+      //  in pg_stat_activity and so still counts, until the next pass.
+      //  backend_xid is 32 bits: the snapshot's xids compare modulo 2^32.
+      "WITH snap AS (SELECT pg_current_snapshot() AS s),"
+      " elsewhere AS ("
+      "  SELECT backend_xid::text::bigint AS x FROM pg_stat_activity"
+      "   WHERE backend_xid IS NOT NULL AND datname <> current_database()"
+      "  UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts"
+      "   WHERE database <> current_database()),"
+      " horizon AS ("
+      "  SELECT coalesce((SELECT min(x) FROM pg_snapshot_xip(s) AS x"
+      "                    WHERE x::text::bigint % 4294967296 NOT IN (SELECT x FROM elsewhere)),"
+      "                  pg_snapshot_xmax(s)) AS h FROM snap),"
+      " ready AS ("
       "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM ht_outbox"
       "   WHERE stream = $1 AND seq IS NULL"
-      "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+      "     AND txid < (SELECT h FROM horizon)"
       "   ORDER BY id LIMIT $2::int),"
       " bump AS ("
       "  UPDATE ht_stream SET last_seq = last_seq + (SELECT count(*) FROM ready)"
