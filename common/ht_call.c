@@ -73,7 +73,8 @@ struct _ht_call_t {
     ht_principal_t principal;
     bool authenticated;
     bool own_only;                  //  admitted by the route's own_roles only
-    Hetao__V1__Request *request;
+    Hetao__V1__Request *request;    //  once the envelope decoded
+    bool echo_id;                   //  its request id can be echoed
     ProtobufCMessage *payload;
     int64_t now_us;                 //  the transaction's time, 0 until known
 
@@ -149,6 +150,16 @@ ht_call_failed (ht_call_t *call)
     return s_failed (call);
 }
 
+//  Formats a message into `text`; one too long for it is cut at a character
+//  boundary, so that quoted client input never leaves half a character.
+static void
+s_format (char *text, size_t size, const char *format, va_list args)
+{
+    int length = vsnprintf (text, size, format, args);
+    if (length >= (int) size)
+        text [ht_utf8_prefix (text, size - 1)] = 0;
+}
+
 static void
 s_add_violation (ht_call_t *call, const char *field, const char *description)
 {
@@ -167,7 +178,7 @@ ht_call_violation (ht_call_t *call, const char *field, const char *format, ...)
     char text [512];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    s_format (text, sizeof text, format, args);
     va_end (args);
     if (call->status == HT_OK || call->status == HT_INVALID_ARGUMENT) {
         if (call->status == HT_OK)
@@ -186,7 +197,7 @@ ht_call_fail (ht_call_t *call, ht_status_t status, const char *field, const char
     char text [512];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    s_format (text, sizeof text, format, args);
     va_end (args);
     call->status = status;
     call->message = field? ht_arena_printf (call->arena, "%s: %s", field, text)
@@ -221,9 +232,13 @@ ht_call_acts_for (ht_call_t *call, const char *field, const char *organization_i
 {
     if (!call->own_only || (organization_id && !strcasecmp (organization_id, call->principal.organization_id)))
         return true;
+    char needed [256];
+    ht_roles_format (call->route->roles, needed, sizeof needed);
     ht_call_fail (call, HT_PERMISSION_DENIED, field, "principal '%s' may act only for its own "
-                  "organization (%s)", call->principal.name,
-                  *call->principal.organization_id? call->principal.organization_id: "none");
+                  "organization (%s); for any organization %s needs one of the roles %s",
+                  call->principal.name,
+                  *call->principal.organization_id? call->principal.organization_id: "none",
+                  call->route->method, needed);
     return false;
 }
 
@@ -728,16 +743,27 @@ s_unknown_field (const ProtobufCMessage *message)
     return 0;
 }
 
-static bool
-s_token_valid (const char *text)
+//  What is wrong with a request id or idempotency key, or NULL when it is
+//  1 to S_ID_MAX printable ASCII characters (0x21 to 0x7E: no space).
+static const char *
+s_token_problem (ht_call_t *call, const char *text)
 {
-    size_t length = strlen (text);
-    if (length == 0 || length > S_ID_MAX)
-        return false;
-    for (size_t i = 0; i < length; i++)
-        if (text [i] < 0x21 || text [i] > 0x7E)
-            return false;
-    return true;
+    size_t length = text? strlen (text): 0;
+    if (length == 0)
+        return "is missing or empty";
+    if (length > S_ID_MAX)
+        return ht_arena_printf (call->arena, "is %zu bytes long; the limit is %d", length, S_ID_MAX);
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c == ' ')
+            return ht_arena_printf (call->arena, "has a space at position %zu", i + 1);
+        if (c < 0x20 || c == 0x7F)
+            return ht_arena_printf (call->arena, "has a control character (0x%02X) at position %zu",
+                                    c, i + 1);
+        if (c > 0x7F)
+            return ht_arena_printf (call->arena, "has a non-ASCII character at position %zu", i + 1);
+    }
+    return NULL;
 }
 
 //  Decodes and checks everything the runtime checks for every method.
@@ -754,23 +780,41 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
         return false;
     }
     char field [256];
-    if (!ht_wire_strings_valid (&hetao__v1__request__descriptor, data, size, field, sizeof field)) {
-        ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
-                      "envelope field %s must be valid UTF-8 without NUL bytes", field);
-        return false;
-    }
+    bool strings_ok = ht_wire_strings_valid (&hetao__v1__request__descriptor, data, size,
+                                             field, sizeof field);
     Hetao__V1__Request *request = hetao__v1__request__unpack (allocator, size, data);
     if (!request) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
                       "the frame (%zu bytes) is not a serialized hetao.v1.Request", size);
         return false;
     }
-    //  Echo the client's request id whenever it is printable.
-    if (request->request_id && s_token_valid (request->request_id))
-        call->request = request;
-    else {
+    //  From here on the reply echoes the client's request id, so that a
+    //  client matching replies by id sees every refusal, unless the id
+    //  itself is not valid UTF-8 (it could not travel back as a string).
+    call->request = request;
+    call->echo_id = strings_ok || strcmp (field, "request_id") != 0;
+    if (!strings_ok) {
+        //  protobuf-c cut the string at a NUL byte: what is left shows any
+        //  other control character; if there is none, the NUL was it.
+        const char *value = !strcmp (field, "request_id")? request->request_id
+                          : !strcmp (field, "idempotency_key")? request->idempotency_key: NULL;
+        if (!value) {
+            ht_call_fail (call, HT_INVALID_ARGUMENT, ht_arena_printf (call->arena, "request.%s", field),
+                          "must be valid UTF-8 without NUL or control characters");
+            return false;
+        }
+        const char *problem = s_token_problem (call, value);
+        if (!problem || !strncmp (problem, "is ", 3))
+            problem = "has a NUL byte";
+        ht_call_fail (call, HT_INVALID_ARGUMENT, ht_arena_printf (call->arena, "request.%s", field),
+                      "%s: it must be 1 to %d printable ASCII characters, without space",
+                      problem, S_ID_MAX);
+        return false;
+    }
+    const char *problem = s_token_problem (call, request->request_id);
+    if (problem) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request.request_id",
-                      "is required: 1 to %d printable ASCII characters", S_ID_MAX);
+                      "%s: it must be 1 to %d printable ASCII characters, without space", problem, S_ID_MAX);
         return false;
     }
     if (s_unknown_field (&request->base)) {
@@ -789,7 +833,8 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
         call->route = s_route_find (ht__system_routes, request->method);
     if (!call->route) {
         ht_call_fail (call, HT_UNIMPLEMENTED, "request.method",
-                      "the %s service has no method '%.100s'", service->name, request->method);
+                      "the %s service has no method '%.*s'", service->name,
+                      (int) ht_utf8_prefix (request->method, 100), request->method);
         return false;
     }
     //  Identity is the key the handshake proved, looked up again now: a
@@ -818,11 +863,12 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
             return false;
         }
     }
-    if (call->route->mutates
-    && (!request->idempotency_key || !s_token_valid (request->idempotency_key))) {
+    problem = call->route->mutates? s_token_problem (call, request->idempotency_key): NULL;
+    if (problem) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request.idempotency_key",
-                      "%s changes data and needs an idempotency key of 1 to %d printable "
-                      "ASCII characters, new for each new request", call->route->method, S_ID_MAX);
+                      "%s: %s changes data and needs an idempotency key of 1 to %d printable "
+                      "ASCII characters without space, new for each new request",
+                      problem, call->route->method, S_ID_MAX);
         return false;
     }
     const ProtobufCMessageDescriptor *type = call->route->request;
@@ -889,7 +935,7 @@ static zframe_t *
 s_reply_pack (ht_call_t *call)
 {
     Hetao__V1__Reply reply = HETAO__V1__REPLY__INIT;
-    reply.request_id = call->request? call->request->request_id: NULL;
+    reply.request_id = call->request && call->echo_id? call->request->request_id: NULL;
     reply.has_status = true;
     reply.status = (Hetao__V1__Status) call->status;
     reply.message = (char *) (call->message? call->message: "");

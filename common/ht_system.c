@@ -88,8 +88,8 @@ s_read_events (ht_call_t *call, const ProtobufCMessage *message)
         return;
     }
     if (s_stream_index (service, request->stream) < 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "stream", "the %s service has no stream '%.64s'",
-                      service->name, request->stream);
+        ht_call_fail (call, HT_NOT_FOUND, "stream", "the %s service has no stream '%.*s'",
+                      service->name, (int) ht_utf8_prefix (request->stream, 64), request->stream);
         return;
     }
     uint32_t limit = request->has_limit? request->limit: S_READ_DEFAULT;

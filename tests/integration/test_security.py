@@ -135,6 +135,9 @@ class Security(unittest.TestCase):
                           registry_pb2.GetOrganizationRequest(id=self.other_org))
         self.assertEqual(reply.status, Status.PERMISSION_DENIED, reply.message)
         self.assertIn("own organization", reply.message)
+        # It names the roles that would allow it, as for any other refusal.
+        for role in ("park_admin", "finance_officer", "customs_officer", "reporting_reader"):
+            self.assertIn(role, reply.message)
         mine = decode(self.call(self.keys["applicant"], "registry.GetOrganization",
                                 registry_pb2.GetOrganizationRequest(id=self.own_org)), registry_pb2.OrganizationReply)
         self.assertEqual(mine.organization.id, self.own_org)
