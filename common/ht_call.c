@@ -48,6 +48,8 @@
 #define SQLSTATE_UNIQUE_VIOLATION   "23505"
 #define SQLSTATE_SERIALIZATION      "40001"
 #define SQLSTATE_DEADLOCK           "40P01"
+#define SQLSTATE_QUERY_CANCELED     "57014"     //  statement_timeout, or cancelled at shutdown
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"     //  lock_timeout
 
 typedef enum {
     STEP_BEGIN, STEP_CLAIM, STEP_LOOKUP, STEP_NOW, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
@@ -353,6 +355,14 @@ s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
     if (!strcmp (state, SQLSTATE_SERIALIZATION) || !strcmp (state, SQLSTATE_DEADLOCK)) {
         call->retry = true;
         ht_call_fail (call, HT_UNAVAILABLE, NULL, "conflicting concurrent change; retry");
+        return;
+    }
+    if (!strcmp (state, SQLSTATE_QUERY_CANCELED) || !strcmp (state, SQLSTATE_LOCK_NOT_AVAILABLE)) {
+        //  Not rerun here: a statement that ran this long would again.
+        ht_call_fail (call, HT_UNAVAILABLE, NULL, "%s: retry later with the same "
+                      "idempotency key", !strcmp (state, SQLSTATE_QUERY_CANCELED)
+                      ? "the database statement was cancelled (statement timeout or shutdown)"
+                      : "a lock held by another change was not granted in time (lock timeout)");
         return;
     }
     const char *constraint = ht_db_constraint (result);
