@@ -5,6 +5,7 @@
 #include <czmq.h>
 
 #include "ht_auth.h"
+#include "ht_client.h"
 #include "ht_service.h"
 #include "hetao/v1/envelope.pb-c.h"
 
@@ -82,8 +83,5 @@ void ht__relay_position (ht_relay_t *self, int stream, protobuf_c_boolean *activ
 
 //  True when the relay's own database connection answered its last statement.
 bool ht__relay_database_ok (ht_relay_t *self);
-
-//  The topic of the heartbeat on the event socket.
-#define HT_HEARTBEAT_TOPIC "hetao.heartbeat"
 
 #endif
