@@ -21,7 +21,7 @@
     queued locks before queued writes, and the idempotency claim before
     both. Several entities: lock them in a fixed order (e.g. by id) to
     avoid deadlocks (which are retried, but cost a run).
-
+*/
 #ifndef HT_CALL_H_INCLUDED
 #define HT_CALL_H_INCLUDED
 

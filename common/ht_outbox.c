@@ -307,6 +307,8 @@ s_relay_actor (zsock_t *pipe, void *args)
         }
         if (now >= lock_retry_at)
             lock_retry_at = now + S_LOCK_RETRY_US;
+        //  A failed statement closed the connection (ht_db_lost).
+        atomic_store (&self->database_ok, ht_db_conn (db) != NULL);
         if (any_active && now >= purge_at) {
             s_purge (self, db);
             purge_at = now + S_PURGE_EVERY_US;
