@@ -98,6 +98,51 @@ class Security(unittest.TestCase):
 
     # --- roles ----------------------------------------------------------------
 
+    def space_for(self, org_id):
+        """A park operated by `org_id`, a unit in it and an allocation to `org_id`, made once by the admin."""
+        if ("space", org_id) not in self.fixtures:
+            def ok(method, request, reply_type):
+                return decode(self.svc.call("registry." + method, request, key=new_key()), reply_type)
+            park = ok("RegisterPark", registry_pb2.RegisterParkRequest(
+                name_en="Role matrix park", operator_organization_id=org_id, area_m2="1000"),
+                registry_pb2.ParkReply).park
+            unit = ok("AddUnit", registry_pb2.AddUnitRequest(
+                park_id=park.id, code="RM-1", area_m2="1000", use=registry_pb2.UNIT_USE_OFFICE),
+                registry_pb2.UnitReply).unit
+            allocation = ok("AddAllocation", registry_pb2.AddAllocationRequest(
+                unit_id=unit.id, organization_id=org_id, area_m2="1", from_date="2027-01-01",
+                until_date="2027-02-01"), registry_pb2.AllocationReply).allocation
+            self.fixtures["space", org_id] = (park.id, unit.id, allocation.id)
+        return self.fixtures["space", org_id]
+
+    def space_payloads(self, n, org_id):
+        """Payloads of the park, unit and allocation methods about `org_id`'s fixtures."""
+        park, unit, allocation = self.space_for(org_id)
+        return {
+            "registry.RegisterPark": registry_pb2.RegisterParkRequest(
+                name_en="Park %d" % n, operator_organization_id=org_id, area_m2="10"),
+            "registry.GetPark": registry_pb2.GetParkRequest(id=park),
+            "registry.UpdatePark": registry_pb2.UpdateParkRequest(id=park, name_en="Park %d" % n),
+            "registry.SetParkStatus": registry_pb2.SetParkStatusRequest(
+                id=park, status=registry_pb2.PARK_STATUS_OPERATING, operating_since="2024-01-01"),
+            "registry.ListParks": registry_pb2.ListParksRequest(),
+            "registry.ParkOccupancy": registry_pb2.ParkOccupancyRequest(park_id=park),
+            "registry.AddUnit": registry_pb2.AddUnitRequest(
+                park_id=park, code="U%d" % n, area_m2="1", use=registry_pb2.UNIT_USE_OFFICE),
+            "registry.GetUnit": registry_pb2.GetUnitRequest(id=unit),
+            "registry.UpdateUnit": registry_pb2.UpdateUnitRequest(id=unit, building="B%d" % n),
+            "registry.SetUnitStatus": registry_pb2.SetUnitStatusRequest(
+                id=unit, status=registry_pb2.UNIT_STATUS_UNAVAILABLE, reason="role matrix test"),
+            "registry.ListUnits": registry_pb2.ListUnitsRequest(park_id=park),
+            "registry.AddAllocation": registry_pb2.AddAllocationRequest(
+                unit_id=unit, organization_id=org_id, area_m2="1", from_date="2028-01-01",
+                until_date="2028-01-02"),
+            "registry.GetAllocation": registry_pb2.GetAllocationRequest(id=allocation),
+            "registry.EndAllocation": registry_pb2.EndAllocationRequest(id=allocation, until_date="2027-01-15"),
+            "registry.ExtendAllocation": registry_pb2.ExtendAllocationRequest(id=allocation, until_date="2027-03-01"),
+            "registry.ListAllocations": registry_pb2.ListAllocationsRequest(organization_id=org_id),
+        }
+
     def payload_for(self, method, org_id):
         n = int(time.monotonic() * 1000) % 10_000_000 + 20000
         return {
@@ -110,7 +155,96 @@ class Security(unittest.TestCase):
             "registry.SetOrganizationStatus": registry_pb2.SetOrganizationStatusRequest(
                 id=org_id, status=registry_pb2.ORGANIZATION_STATUS_SUSPENDED, reason="role matrix test"),
             "registry.ListOrganizations": registry_pb2.ListOrganizationsRequest(),
+            "registry.RegisterProject": registry_pb2.RegisterProjectRequest(
+                title_en="Role matrix %d" % n, lead_organization_id=org_id,
+                origin=registry_pb2.PROJECT_ORIGIN_OTHER, sector=registry_pb2.SECTOR_OTHER),
+            "registry.GetProject": registry_pb2.GetProjectRequest(id=self.fixture("project", org_id)),
+            "registry.UpdateProject": registry_pb2.UpdateProjectRequest(
+                id=self.fixture("project", org_id), title_en="Renamed %d" % n),
+            "registry.SetProjectStatus": registry_pb2.SetProjectStatusRequest(
+                id=self.fixture("project", org_id), status=registry_pb2.PROJECT_STATUS_ACTIVE),
+            "registry.ListProjects": registry_pb2.ListProjectsRequest(organization_id=org_id),
+            "registry.RegisterResearcher": registry_pb2.RegisterResearcherRequest(
+                name="Role Matrix %d" % n, region=registry_pb2.REGION_HONG_KONG, organization_id=org_id),
+            "registry.GetResearcher": registry_pb2.GetResearcherRequest(id=self.fixture("researcher", org_id)),
+            "registry.UpdateResearcher": registry_pb2.UpdateResearcherRequest(
+                id=self.fixture("researcher", org_id), name="Renamed %d" % n),
+            "registry.SetResearcherStatus": registry_pb2.SetResearcherStatusRequest(
+                id=self.fixture("researcher", org_id), status=registry_pb2.RESEARCHER_STATUS_INACTIVE),
+            "registry.ListResearchers": registry_pb2.ListResearchersRequest(organization_id=org_id),
+            **self.facility_payloads(n, org_id),
+            **self.space_payloads(n, org_id),
         }[method]
+
+    fixtures = {}
+
+    def fixture(self, kind, org_id):
+        """A project led by, or a researcher affiliated with, `org_id`, made once by the admin."""
+        if (kind, org_id) not in self.fixtures:
+            if kind == "project":
+                reply = self.svc.call("registry.RegisterProject", registry_pb2.RegisterProjectRequest(
+                    title_en="Role matrix fixture", lead_organization_id=org_id,
+                    origin=registry_pb2.PROJECT_ORIGIN_OTHER, sector=registry_pb2.SECTOR_OTHER), key=new_key())
+                self.fixtures[kind, org_id] = decode(reply, registry_pb2.ProjectReply).project.id
+            else:
+                reply = self.svc.call("registry.RegisterResearcher", registry_pb2.RegisterResearcherRequest(
+                    name="Role Matrix Fixture", region=registry_pb2.REGION_MACAO, organization_id=org_id),
+                    key=new_key())
+                self.fixtures[kind, org_id] = decode(reply, registry_pb2.ResearcherReply).researcher.id
+        return self.fixtures[kind, org_id]
+
+    def facility_payloads(self, n, org_id):
+        """Payloads of the facility and access methods; access requests are those of `org_id`'s researcher."""
+        from facility_fixtures import HOUR_US, us
+        start = us("2029-01-01T00:00:00Z")
+        facility, instrument = self.facility_fixture("facility"), self.facility_fixture("instrument")
+        access = lambda: self.facility_fixture("access", org_id)
+        action = lambda **kw: registry_pb2.AccessRequestActionRequest(id=access(), **kw)
+        return {
+            "registry.RegisterFacility": registry_pb2.RegisterFacilityRequest(
+                name="Role matrix %d" % n, operator_organization_id=org_id),
+            "registry.GetFacility": registry_pb2.GetFacilityRequest(id=facility),
+            "registry.UpdateFacility": registry_pb2.UpdateFacilityRequest(id=facility, name="Renamed %d" % n),
+            "registry.ListFacilities": registry_pb2.ListFacilitiesRequest(),
+            "registry.AddInstrument": registry_pb2.AddInstrumentRequest(facility_id=facility, name="Role matrix %d" % n),
+            "registry.GetInstrument": registry_pb2.GetInstrumentRequest(id=instrument),
+            "registry.UpdateInstrument": registry_pb2.UpdateInstrumentRequest(id=instrument, description="Renamed %d" % n),
+            "registry.SetInstrumentStatus": registry_pb2.SetInstrumentStatusRequest(
+                id=self.facility_fixture("spare instrument"), status=registry_pb2.INSTRUMENT_STATUS_RETIRED,
+                reason="role matrix test"),
+            "registry.ListInstruments": registry_pb2.ListInstrumentsRequest(facility_id=facility),
+            "registry.CreateAccessRequest": registry_pb2.CreateAccessRequestRequest(
+                researcher_id=self.facility_fixture("access researcher", org_id), instrument_id=instrument, hours=1,
+                purpose="Role matrix test"),
+            "registry.GetAccessRequest": registry_pb2.GetAccessRequestRequest(id=access()),
+            "registry.SubmitAccessRequest": action(),
+            "registry.ApproveAccessRequest": action(),
+            "registry.RejectAccessRequest": action(reason="role matrix test"),
+            "registry.ScheduleAccessRequest": registry_pb2.ScheduleAccessRequestRequest(
+                id=access(), from_us=start, until_us=start + HOUR_US),
+            "registry.CompleteAccessRequest": action(),
+            "registry.CancelAccessRequest": action(),
+            "registry.ListAccessRequests": registry_pb2.ListAccessRequestsRequest(organization_id=org_id),
+            "registry.ListBookings": registry_pb2.ListBookingsRequest(
+                instrument_id=instrument, from_us=start, until_us=start + HOUR_US),
+            "registry.FacilityHours": registry_pb2.FacilityHoursRequest(from_us=start, until_us=start + HOUR_US),
+        }
+
+    def facility_fixture(self, kind, org_id=None):
+        """A facility, instruments, and per organization a researcher and a draft access request, made once."""
+        import facility_fixtures as made
+        if (kind, org_id) not in self.fixtures:
+            if kind == "facility":
+                value = made.facility(self.svc, self.own_org).id
+            elif kind in ("instrument", "spare instrument"):
+                value = made.instrument(self.svc, self.facility_fixture("facility"), name=kind).id
+            elif kind == "access researcher":
+                value = made.researcher(self.svc, org_id, "hong_kong")
+            else:
+                value = made.access_request(self.svc, self.facility_fixture("access researcher", org_id),
+                                            self.facility_fixture("instrument"), hours=1).id
+            self.fixtures[kind, org_id] = value
+        return self.fixtures[kind, org_id]
 
     def test_every_method_with_every_role_matches_the_documented_table(self):
         table = role_table()

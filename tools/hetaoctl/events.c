@@ -24,6 +24,14 @@ static const struct {
     const ProtobufCMessageDescriptor *payload;
 } s_event_payloads [] = {
     { "registry.organization.", &hetao__v1__organization_event__descriptor },
+    { "registry.project.", &hetao__v1__project_event__descriptor },
+    { "registry.researcher.", &hetao__v1__researcher_event__descriptor },
+    { "registry.facility.", &hetao__v1__facility_event__descriptor },
+    { "registry.instrument.", &hetao__v1__instrument_event__descriptor },
+    { "registry.access_request.", &hetao__v1__access_request_event__descriptor },
+    { "registry.park.",         &hetao__v1__park_event__descriptor },
+    { "registry.unit.",         &hetao__v1__unit_event__descriptor },
+    { "registry.allocation.",   &hetao__v1__allocation_event__descriptor },
     { NULL }
 };
 
