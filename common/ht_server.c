@@ -39,7 +39,7 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
     snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", service->default_port);
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", service->default_port + 1);
     snprintf (db, sizeof db, "dbname=hetao_%s", service->name);
-    static ht_option_t options [16];
+    static ht_option_t options [64];
     ht_option_t table [] = {
         { "bind", "HETAO_BIND", HT_OPT_STRING, &settings->bind, bind, 0, 0,
           "ZeroMQ endpoint of the request socket (tcp://*:PORT for all interfaces)" },
@@ -67,9 +67,18 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
           "the principals file (client keys, names, organizations, roles); required" },
         { "rate-limit", "HETAO_RATE_LIMIT", HT_OPT_INT, &settings->rate_limit, "2000", 0, 1000000,
           "requests per second per principal (and burst); more get RESOURCE_EXHAUSTED; 0: no limit" },
+        { "job-interval-ms", "HETAO_JOB_INTERVAL_MS", HT_OPT_INT, &settings->job_interval_ms, "1000", 10, 600000,
+          "how often the service's own jobs (e.g. deadline timers) look for work" },
         { NULL }
     };
     memcpy (options, table, sizeof table);
+    //  The service's own settings follow the runtime's.
+    size_t count = sizeof table / sizeof table [0] - 1;
+    for (const ht_option_t *option = service->options; option && option->flag; option++) {
+        assert (count + 1 < sizeof options / sizeof options [0]);
+        options [count++] = *option;
+    }
+    options [count] = (ht_option_t) { NULL };
     return options;
 }
 
@@ -110,11 +119,9 @@ ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain
     zsock_set_curve_server (socket, 1);
 }
 
-static void
-s_worker_actor (zsock_t *pipe, void *args)
+void
+ht__worker_open (ht_worker_t *worker, const char *role)
 {
-    worker_slot_t *slot = args;
-    ht_worker_t *worker = &slot->worker;
     const ht_shared_t *shared = worker->shared;
     //  The runtime's statements, then every table of the service's.
     const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2] = { ht__runtime_queries };
@@ -133,8 +140,23 @@ s_worker_actor (zsock_t *pipe, void *args)
     zsock_set_sndhwm (worker->relay_wake, 10);
     zsock_connect (worker->relay_wake, "%s", ht__relay_wake_endpoint (shared->relay));
     if (!ht_db_ready (worker->db))
-        ht_warn ("worker: database not ready yet (%s); will retry per request",
-                 ht_db_error (worker->db));
+        ht_warn ("%s: database not ready yet (%s); will retry", role, ht_db_error (worker->db));
+}
+
+void
+ht__worker_close (ht_worker_t *worker)
+{
+    zsock_destroy (&worker->relay_wake);
+    ht_arena_destroy (&worker->arena);
+    ht_db_destroy (&worker->db);
+}
+
+static void
+s_worker_actor (zsock_t *pipe, void *args)
+{
+    worker_slot_t *slot = args;
+    ht_worker_t *worker = &slot->worker;
+    ht__worker_open (worker, "worker");
 
     zsock_t *backend = zsock_new (ZMQ_DEALER);
     zsock_connect (backend, "%s", slot->backend);
@@ -173,9 +195,7 @@ s_worker_actor (zsock_t *pipe, void *args)
     }
     zpoller_destroy (&poller);
     zsock_destroy (&backend);
-    zsock_destroy (&worker->relay_wake);
-    ht_arena_destroy (&worker->arena);
-    ht_db_destroy (&worker->db);
+    ht__worker_close (worker);
 }
 
 //  ---------------------------------------------------------------------------
@@ -402,6 +422,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         return 1;
     }
 
+    ht_jobs_t *jobs = ht__jobs_new (&shared);
     broker_t broker = { .n_workers = settings.workers };
     broker.frontend = s_frontend_new (&settings);
     ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
@@ -432,6 +453,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     for (int i = 0; i < settings.workers; i++)
         zactor_destroy (&slots [i].actor);
     free (slots);
+    ht__jobs_destroy (&jobs);
     for (int i = 0; i < broker.n_idle; i++)
         zframe_destroy (&broker.idle [i]);
     zsock_destroy (&broker.backend);

@@ -9,7 +9,9 @@
 #define HT_SERVICE_H_INCLUDED
 
 #include "ht_call.h"
+#include "ht_config.h"
 #include "ht_db.h"
+#include "ht_job.h"
 
 //  At most this many query tables per service.
 #define HT_QUERY_TABLES_MAX 32
@@ -24,6 +26,10 @@ typedef struct {
                                             //  with { NULL }; the list ends with NULL
     const char *const *streams;             //  event streams it owns; ends with NULL
     int default_port;                       //  requests; events on default_port + 1
+    const ht_option_t *options;             //  the service's own settings, after the
+                                            //  runtime's; ends with { NULL }; may be NULL
+    const ht_job_t *jobs;                   //  work the service does on its own, outside
+                                            //  any request (ht_job.h); ends with { NULL }; may be NULL
 } ht_service_t;
 
 //  Runs the service until SIGTERM or SIGINT, then finishes the requests in
