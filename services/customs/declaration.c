@@ -30,7 +30,7 @@
     "id, organization_id, status, lane, lane_reason, officer, centralised_id, status_reason," \
     " " US_OF ("registered_at") ", version, " US_OF ("created_at") ", " US_OF ("updated_at")
 #define LINE_COLUMNS \
-    "hs_code, description, quantity::text, unit, value_minor, currency, origin_country, category," \
+    "hs_code, description, trim_scale(quantity)::text, unit, value_minor, currency, origin_country, category," \
     " biological_risk"
 
 const ht_query_t declaration_queries [] = {

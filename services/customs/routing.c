@@ -115,8 +115,9 @@ routing_set_officer (ht_call_t *call, const ProtobufCMessage *message)
     s_check_handle (call, "officer.team", officer->team);
     if (ht_call_failed (call) || !ht_call_lock (call, "officer", officer->id))
         return;
+    //  An officer is active unless the request says otherwise.
+    officer->active = !officer->has_active || officer->active;
     officer->has_active = true;
-    officer->active = !request->officer->has_active || request->officer->active;
     ht_call_write (call, "routing_officer_upsert", HT_ARGS (
         officer->id, officer->name, officer->team, officer->active? "true": "false"));
     Hetao__V1__RoutingEvent event = HETAO__V1__ROUTING_EVENT__INIT;
