@@ -98,6 +98,13 @@ class CustomsTest(unittest.TestCase):
             fields = [v.field for v in reply.violations]
             self.assertIn(field, fields, "violations name %s, not %s (%s)" % (fields, field, reply.message))
 
+    def wait_event(self, aggregate_id, type, seconds=10):
+        """The last event of `type` about `aggregate_id`, once the relay has numbered it."""
+        found = wait_for(lambda: [e for e in self.stack.events() if e.aggregate_id == aggregate_id
+                                  and e.type == type], seconds=seconds)
+        self.assertTrue(found, "no %s event about %s" % (type, aggregate_id))
+        return found[-1]
+
     def open_case(self, org, category=customs_pb2.CASE_CATEGORY_ACCOUNT_ESTABLISHMENT,
                   priority=customs_pb2.CASE_PRIORITY_NORMAL, keys="admin"):
         return self.ok("OpenCase", customs_pb2.OpenCaseRequest(

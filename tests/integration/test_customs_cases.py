@@ -22,8 +22,7 @@ class Cases(CustomsTest):
         got = self.ok("GetCase", C.GetCaseRequest(id=case.id), C.CaseReply, mutating=False).assistance_case
         self.assertEqual(got.officer, "registration.desk")
         self.assertEqual(got.resolution_due_us - got.created_at_us, 120 * HOUR * 1_000_000)
-        events = [e for e in self.stack.events() if e.aggregate_id == case.id]
-        self.assertEqual([e.type for e in events], ["customs.case.opened"])
+        self.wait_event(case.id, "customs.case.opened")
 
     def test_routing_rules_and_officers_change_at_run_time_and_a_priority_rule_wins(self):
         self.ok("SetOfficer", C.SetOfficerRequest(officer=C.Officer(id="chen.jing", name="Chen Jing", team="tax_desk")),
@@ -98,8 +97,7 @@ class Cases(CustomsTest):
                                                               reason="concerns imported reagents"),
                         C.CaseReply).assistance_case
         self.assertEqual((moved.officer, moved.team), ("goods.desk", "research_goods"))
-        event = [e for e in self.stack.events() if e.aggregate_id == case.id][-1]
-        self.assertEqual(event.type, "customs.case.reassigned")
+        event = self.wait_event(case.id, "customs.case.reassigned")
         body = C.CaseEvent.FromString(event.payload)
         self.assertEqual((body.previous_officer, body.reason), ("registration.desk", "concerns imported reagents"))
 
