@@ -33,6 +33,10 @@ ZMQ = zmq.Context.instance()
 # tests use unless they say otherwise.
 ALL_ROLES = "park_admin,finance_officer,customs_officer,reporting_reader,event_subscriber"
 
+# The roles a consuming service holds at the services it follows: read their
+# records (a direct ask on a miss) and follow their streams (as deploy/dev gives).
+SERVICE_ROLES = "reporting_reader,event_subscriber"
+
 
 class Keys:
     """A CURVE key pair written as a certificate the services and hetaoctl read."""
@@ -101,7 +105,11 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
-    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True):
+    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None):
+        """`sources`: {source name: running Service} this service follows (e.g.
+        {"registry": registry}): its own key pair is admitted at each as a principal
+        named after it with SERVICE_ROLES, and it gets --<source>-endpoint,
+        --<source>-events and --<source>-server-key."""
         self.name = name
         self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
         self.server = Keys(self.keydir, "server")
@@ -119,7 +127,25 @@ class Service:
                     "--bind", self.endpoint, "--events-bind", self.events_endpoint,
                     "--workers", str(workers),
                     "--curve-cert", self.server.public_file,
-                    "--principals", self.principals_file] + list(args)
+                    "--principals", self.principals_file]
+        for source_name, source in (sources or {}).items():
+            source.admit(self.server, name, SERVICE_ROLES)
+            self.cmd += ["--%s-endpoint" % source_name, source.endpoint,
+                         "--%s-events" % source_name, source.events_endpoint,
+                         "--%s-server-key" % source_name, source.server.public_file]
+        self.cmd += list(args)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
+        if wait:
+            self.wait_healthy()
+
+    def admit(self, keys, name, roles):
+        """Admits existing `keys` (e.g. another service's own) as principal `name`."""
+        self.principals.append([keys.public.decode(), name, "-", roles, "active"])
+        self.write_principals()
+
+    def restart(self, sig=signal.SIGTERM, wait=True):
+        """Stops the process with `sig` and starts it again: same ports, database and keys."""
+        self.stop(sig)
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
         if wait:
             self.wait_healthy()
@@ -306,6 +332,34 @@ def wait_subscribed(sock, poke, seconds=10.0):
         if got:
             return got
     raise AssertionError("no event reached the subscriber within %.0f s" % seconds)
+
+
+def checkpoint(service, stream="registry"):
+    """The last sequence `service` applied of `stream` (its ht_checkpoint row; 0 before any)."""
+    rows = service.db.query("SELECT last_seq FROM ht_checkpoint WHERE stream = %s", (stream,))
+    return rows[0][0] if rows else 0
+
+
+def last_sequence(service, stream="registry"):
+    """The last sequence `service` committed to `stream`, from its health."""
+    for position in health(service).streams:
+        if position.stream == stream:
+            return position.last_sequence
+    return 0
+
+
+def wait_caught_up(consumer, source, stream="registry", events=0, seconds=30):
+    """Waits until `source` has numbered at least `events` events of `stream` and
+    `consumer` has applied every event `source` numbered; returns that sequence."""
+    if not wait_for(lambda: last_sequence(source, stream) >= events, seconds=seconds, interval=0.1):
+        raise AssertionError("%s numbered %d events of %s, expected %d" % (
+            source.name, last_sequence(source, stream), stream, events))
+    target = last_sequence(source, stream)
+    if not wait_for(lambda: checkpoint(consumer, stream) >= target, seconds=seconds, interval=0.1):
+        raise AssertionError("%s applied %s up to %d, %s is at %d after %d s:\n%s" % (
+            consumer.name, stream, checkpoint(consumer, stream), source.name, target, seconds,
+            consumer.log_text()))
+    return target
 
 
 def wait_for(predicate, seconds=10, interval=0.05):

@@ -1,7 +1,7 @@
 /*  organization - what customs knows of the registry's organizations
 
-    The one place customs asks about an organization, so that the way it
-    asks (today a direct call to the registry) changes here and nowhere else.
+    The one place customs asks about an organization: the local projection
+    of the registry (common/ht_regview), fed by the registry's stream.
 */
 #ifndef ORGANIZATION_H_INCLUDED
 #define ORGANIZATION_H_INCLUDED

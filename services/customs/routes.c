@@ -12,6 +12,7 @@
 #include "settings.h"
 #include "stats.h"
 #include "whitelist.h"
+#include "ht_regview.h"
 
 #define OFFICER HT_ROLE_CUSTOMS_OFFICER
 #define READERS (HT_ROLE_CUSTOMS_OFFICER | HT_ROLE_REPORTING_READER)
@@ -61,6 +62,9 @@ static const ht_job_t s_jobs [] = {
     { NULL }
 };
 
+//  Organizations come from the registry's stream, kept in a local projection.
+static const ht_consumer_spec_t *const s_consumers [] = { &ht_regview_consumer, NULL };
+
 extern const ht_migration_t customs_migrations [];
 
 const ht_service_t customs_service = {
@@ -72,5 +76,6 @@ const ht_service_t customs_service = {
     .streams = s_streams,
     .default_port = 7301,
     .options = customs_options,
+    .consumers = s_consumers,
     .jobs = s_jobs,
 };

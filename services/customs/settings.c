@@ -20,9 +20,6 @@ static int s_reopen_days;
 static int s_inspection_per_mille;
 static int s_inspection_seed;
 static const char *s_test_clock_file;
-static const char *s_registry_endpoint;
-static const char *s_registry_server_key;
-static const char *s_registry_cert;
 
 const ht_option_t customs_options [] = {
     { "reopen-days", "HETAO_REOPEN_DAYS", HT_OPT_INT, &s_reopen_days, "14", 0, 3650,
@@ -31,12 +28,6 @@ const ht_option_t customs_options [] = {
       "50", 0, 1000, "share of yellow-lane declarations sent to random inspection (red), per mille" },
     { "inspection-seed", "HETAO_INSPECTION_SEED", HT_OPT_INT, &s_inspection_seed, "-1", -1, 2147483647,
       "seed of the random inspection draw (-1: a random seed per process); fix it for reproducible lanes" },
-    { "registry-endpoint", "HETAO_REGISTRY_ENDPOINT", HT_OPT_STRING, &s_registry_endpoint,
-      "tcp://127.0.0.1:7101", 0, 0, "the registry, asked about organizations" },
-    { "registry-server-key", "HETAO_REGISTRY_SERVER_KEY", HT_OPT_STRING, &s_registry_server_key, NULL, 0, 0,
-      "the registry's public key, Z85 or a certificate file" },
-    { "registry-cert", "HETAO_REGISTRY_CERT", HT_OPT_STRING, &s_registry_cert, NULL, 0, 0,
-      "the certificate this service calls the registry with (secret in <file>_secret)" },
     { "test-clock-file", "HETAO_TEST_CLOCK_FILE", HT_OPT_STRING, &s_test_clock_file, NULL, 0, 0,
       "TESTS ONLY, never in production: a file holding seconds added to the clock" },
     { NULL }
@@ -71,24 +62,6 @@ customs_inspection_seed (void)
         return (uint64_t) s_inspection_seed;
     pthread_once (&s_seed_once, s_seed_init);
     return s_random_seed;
-}
-
-const char *
-customs_registry_endpoint (void)
-{
-    return s_registry_endpoint;
-}
-
-const char *
-customs_registry_server_key (void)
-{
-    return s_registry_server_key;
-}
-
-const char *
-customs_registry_cert (void)
-{
-    return s_registry_cert;
 }
 
 int64_t

@@ -23,12 +23,6 @@ int customs_inspection_per_mille (void);
 //  random when the process starts.
 uint64_t customs_inspection_seed (void);
 
-//  The registry's request endpoint, public key (Z85 or file) and the
-//  certificate this service calls it with; NULL when not configured.
-const char *customs_registry_endpoint (void);
-const char *customs_registry_server_key (void);
-const char *customs_registry_cert (void);
-
 //  "Now" for everything customs stamps and every deadline it checks: the
 //  call's time plus the test clock's offset (0 unless --test-clock-file).
 int64_t customs_now_us (ht_call_t *call);

@@ -6,12 +6,11 @@ moved forward by writing seconds into a test clock file (--test-clock-file,
 a test-only setting).
 """
 import os
-import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import Service, Status, decode, new_key, org_request, read_events, registry_pb2, wait_for  # noqa: F401
+from harness import Service, Status, decode, new_key, org_request, read_events, registry_pb2, wait_caught_up, wait_for  # noqa: F401
 from hetao.v1 import customs_pb2  # noqa: F401
 
 SEED = 424242
@@ -20,14 +19,10 @@ SEED = 424242
 class CustomsStack:
     def __init__(self, args=(), workers=3):
         self.registry = Service("registry", workers=2)
-        self.link = self.registry.add_principal("customs-service", "reporting_reader")
         fd, self.clock_file = tempfile.mkstemp(prefix="hetao-clock-")
         os.close(fd)
         self.set_clock(0)
-        self.customs = Service("customs", workers=workers, args=[
-            "--registry-endpoint", self.registry.endpoint,
-            "--registry-server-key", self.registry.server.public_file,
-            "--registry-cert", self.link.public_file,
+        self.customs = Service("customs", workers=workers, sources={"registry": self.registry}, args=[
             "--test-clock-file", self.clock_file,
             "--job-interval-ms", "100",
             "--inspection-seed", str(SEED)] + list(args))
@@ -50,6 +45,8 @@ class CustomsStack:
         decode(self.registry.call("registry.SetOrganizationStatus", registry_pb2.SetOrganizationStatusRequest(
             id=org_id, status=registry_pb2.ORGANIZATION_STATUS_WITHDRAWN, reason="left the park"), key=new_key()),
             registry_pb2.OrganizationReply)
+        # Customs learns it from the registry's stream.
+        wait_caught_up(self.customs, self.registry)
 
     def call(self, method, payload, keys="admin", key=None, mutating=None):
         """Calls customs; mutating methods get a new idempotency key unless one is given."""
@@ -58,9 +55,7 @@ class CustomsStack:
         return self.customs.call("customs." + method, payload, key=key, keys=keys)
 
     def restart(self):
-        self.customs.stop()
-        self.customs.proc = subprocess.Popen(self.customs.cmd, stdout=self.customs.log, stderr=self.customs.log)
-        self.customs.wait_healthy()
+        self.customs.restart()
 
     def events(self, after=0):
         return read_events(self.customs, stream="customs", after=after)
