@@ -24,10 +24,8 @@ s_base64 (FILE *out, const uint8_t *data, size_t size)
     fputc ('"', out);
 }
 
-//  Address of the field's value (or of the array pointer, when repeated),
-//  and how many values are present.
-static const void *
-s_field (const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field, size_t *count)
+const void *
+ht_json_field (const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field, size_t *count)
 {
     const char *base = (const char *) message;
     const void *member = base + field->offset;
@@ -46,8 +44,8 @@ s_field (const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field,
     return member;
 }
 
-static size_t
-s_size_of (ProtobufCType type)
+size_t
+ht_json_value_size (ProtobufCType type)
 {
     switch (type) {
         case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
@@ -129,6 +127,12 @@ s_value (FILE *out, const ProtobufCFieldDescriptor *field, const void *value, bo
 }
 
 void
+ht_json_write_value (FILE *out, const ProtobufCFieldDescriptor *field, const void *value, bool json)
+{
+    s_value (out, field, value, json, 0);
+}
+
+void
 ht_json_write (FILE *out, const ProtobufCMessage *message)
 {
     const ProtobufCMessageDescriptor *type = message->descriptor;
@@ -137,7 +141,7 @@ ht_json_write (FILE *out, const ProtobufCMessage *message)
     for (unsigned i = 0; i < type->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &type->fields [i];
         size_t count;
-        const void *value = s_field (message, field, &count);
+        const void *value = ht_json_field (message, field, &count);
         bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
         if (count == 0 && !repeated)
             continue;
@@ -151,7 +155,7 @@ ht_json_write (FILE *out, const ProtobufCMessage *message)
         for (size_t j = 0; j < count; j++) {
             if (j)
                 fputc (',', out);
-            s_value (out, field, (const char *) value + j * s_size_of (field->type), true, 0);
+            s_value (out, field, (const char *) value + j * ht_json_value_size (field->type), true, 0);
         }
         fputc (']', out);
     }
@@ -165,7 +169,7 @@ ht_json_write_text (FILE *out, const ProtobufCMessage *message, int indent)
     for (unsigned i = 0; i < type->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &type->fields [i];
         size_t count;
-        const void *value = s_field (message, field, &count);
+        const void *value = ht_json_field (message, field, &count);
         if (count == 0)
             continue;
         fprintf (out, "%*s%s: ", indent, "", field->name);
@@ -173,7 +177,7 @@ ht_json_write_text (FILE *out, const ProtobufCMessage *message, int indent)
             for (size_t j = 0; j < count; j++) {
                 if (j && field->type != PROTOBUF_C_TYPE_MESSAGE)
                     fputs (", ", out);
-                s_value (out, field, (const char *) value + j * s_size_of (field->type), false, indent);
+                s_value (out, field, (const char *) value + j * ht_json_value_size (field->type), false, indent);
             }
         }
         else

@@ -8,6 +8,7 @@
 #ifndef HT_JSON_H_INCLUDED
 #define HT_JSON_H_INCLUDED
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <protobuf-c/protobuf-c.h>
 
@@ -17,5 +18,17 @@ void ht_json_write (FILE *out, const ProtobufCMessage *message);
 //  "field: value" lines, nested messages indented; times (fields ending in
 //  _at_us) also shown in RFC 3339.
 void ht_json_write_text (FILE *out, const ProtobufCMessage *message, int indent);
+
+//  Address of the field's value (or of the array, when repeated) in
+//  `message`, and in *count how many values are present (0 or 1 unless repeated).
+const void *ht_json_field (const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field,
+                           size_t *count);
+
+//  One value of `field` (at `value`, as ht_json_field gives it) as JSON, or
+//  as text when !json (enums as their value names).
+void ht_json_write_value (FILE *out, const ProtobufCFieldDescriptor *field, const void *value, bool json);
+
+//  Size in bytes of one value of `type` in a repeated field's array.
+size_t ht_json_value_size (ProtobufCType type);
 
 #endif

@@ -3,11 +3,14 @@
 Exit codes (common/ht_status.c): 0 OK, 2 usage, 3 INVALID_ARGUMENT, 4 NOT_FOUND,
 5 ALREADY_EXISTS, 6 FAILED_PRECONDITION, 9 UNAVAILABLE / DEADLINE_EXCEEDED.
 """
+import datetime
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
+import unicodedata
 import unittest
 import uuid
 
@@ -310,8 +313,9 @@ class Commands(CliTest):
         self.assertNotIn("more", listed.stderr)
         text = self.ctl("org", "list", "--all", "--page-size", "1")
         self.assertExit(text, 0)
-        self.assertEqual(sorted(line.split(": ", 1)[1] for line in text.stdout.splitlines()
-                                if line.startswith("id: ")), expected)
+        lines = text.stdout.splitlines()
+        self.assertEqual(lines[0].split()[0], "ID", "one header row for all pages:\n" + text.stdout)
+        self.assertEqual(sorted(line.split()[0] for line in lines[1:]), expected)
 
     def test_org_list_without_all_prints_one_page_and_the_next_token(self):
         for n in range(19, 22):
@@ -356,7 +360,127 @@ class Commands(CliTest):
     def test_health_in_text_shows_database_ok(self):
         result = self.ctl("health")
         self.assertExit(result, 0)
-        self.assertIn("database_ok: true", result.stdout)
+        self.assertRegex(result.stdout, r"(?m)^database_ok: +true$")
+
+    def test_health_takes_the_service_by_name_and_refuses_an_unknown_one(self):
+        named = self.json_object(self.ctl("--json", "health", "registry"))
+        self.assertEqual((named["service"], named["database_ok"]), ("registry", True))
+        unknown = self.ctl("health", "bakery")
+        self.assertExit(unknown, 2)
+        for name in ["registry", "funding", "customs", "reporting"]:
+            self.assertIn(name, unknown.stderr)
+
+
+# ---------------------------------------------------------------------------
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def display_width(text):
+    """Columns a terminal gives `text`: two for East Asian wide characters."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def iso(us, zone):
+    """`us` microseconds since the epoch as hetaoctl prints it for a person."""
+    when = datetime.datetime.fromtimestamp(us // 1000000, zone)
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if zone is datetime.timezone.utc else "+08:00")
+
+
+class PersonOutput(CliTest):
+    """What a person reads: tables with a header, aligned key: value lines, enum keys, local ISO times."""
+
+    def test_org_list_prints_an_aligned_table_with_a_header_row_of_key_columns(self):
+        wide_name = self.register_api(40, name_en="Aligned-Table", name_zh="表格实验室")
+        plain = self.register_api(41, name_en="Aligned-Plain", name_zh=None, kind=R.ORGANIZATION_KIND_UNIVERSITY)
+        result = self.ctl("org", "list", "--name-contains", "aligned-")
+        self.assertExit(result, 0)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "NAME_EN", "NAME_ZH", "KIND", "REGION", "STATUS"])
+        rows = {line.split()[0]: line for line in lines[1:]}
+        self.assertEqual(set(rows), {wide_name.id, plain.id})
+        self.assertEqual(rows[wide_name.id].split()[1:], ["Aligned-Table", "表格实验室", "research_institute",
+                                                          "mainland", "active"])
+        self.assertEqual(rows[plain.id].split()[1:], ["Aligned-Plain", "-", "university", "mainland", "active"])
+        self.assertNotIn("ORGANIZATION_KIND_", result.stdout)
+        # Every column starts where its header starts, on screen (Chinese characters are two columns wide).
+        for header in ["NAME_ZH", "KIND", "REGION", "STATUS"]:
+            start = lines[0].index(header)
+            for line in lines[1:]:
+                cells = line.split()
+                value = {"NAME_ZH": cells[2], "KIND": cells[3], "REGION": cells[4], "STATUS": cells[5]}[header]
+                self.assertEqual(display_width(line[:line.index(" " + value) + 1]), start,
+                                 "column %s is not aligned:\n%s" % (header, result.stdout))
+
+    def test_org_get_prints_aligned_key_value_lines_with_lower_case_enum_keys(self):
+        org = self.register_api(42, name_en="Keyed Lab", sectors=[R.SECTOR_QUANTUM_TECHNOLOGY, R.SECTOR_ROBOTICS])
+        result = self.ctl("org", "get", org.id)
+        self.assertExit(result, 0)
+        lines = result.stdout.splitlines()
+        fields = dict(line.split(":", 1) for line in lines)
+        self.assertEqual({k: v.strip() for k, v in fields.items() if k in
+                          ("id", "kind", "region", "registration_type", "sectors", "status", "version")},
+                         {"id": org.id, "kind": "research_institute", "region": "mainland",
+                          "registration_type": "uscc", "sectors": "quantum_technology,robotics",
+                          "status": "active", "version": "1"})
+        starts = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines}
+        self.assertEqual(len(starts), 1, "values do not start in one column:\n" + result.stdout)
+        for prefix in ["ORGANIZATION_KIND_", "REGION_", "SECTOR_", "ORGANIZATION_STATUS_"]:
+            self.assertNotIn(prefix, result.stdout)
+
+    def test_times_print_in_asia_shanghai_by_default_and_in_utc_with_the_utc_flag(self):
+        org = self.register_api(43)
+        raw = self.json_object(self.ctl("--json", "org", "get", org.id))
+        self.assertIsInstance(raw["created_at_us"], int, "--json keeps microseconds")
+        local = self.ctl("org", "get", org.id)
+        self.assertExit(local, 0)
+        shanghai = re.escape(iso(raw["created_at_us"], SHANGHAI))
+        self.assertRegex(local.stdout, r"(?m)^created_at_us: +%s$" % shanghai)
+        self.assertRegex(local.stdout, r"(?m)^updated_at_us: +\S+\+08:00$")
+        utc = self.ctl("--utc", "org", "get", org.id)
+        self.assertExit(utc, 0)
+        in_utc = re.escape(iso(raw["created_at_us"], datetime.timezone.utc))
+        self.assertRegex(utc.stdout, r"(?m)^created_at_us: +%s$" % in_utc)
+        after = self.ctl("org", "get", org.id, "--utc")
+        self.assertEqual(after.stdout, utc.stdout, "--utc after the command works the same")
+        for text in (local.stdout, utc.stdout):
+            self.assertNotIn(str(raw["created_at_us"]), text, "never bare microseconds")
+
+    def test_audit_table_prints_when_in_iso_8601_never_microseconds(self):
+        self.register_api(45)
+        records = self.json_objects(self.ctl("--json", "audit"))
+        self.assertTrue(records, "the registration is audited")
+        result = self.ctl("audit")
+        self.assertExit(result, 0)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "AT_US", "PRINCIPAL_NAME", "METHOD", "OUTCOME"])
+        rows = {line.split()[0]: line.split() for line in lines[1:]}
+        for record in records:
+            self.assertEqual(rows[str(record["id"])][1], iso(record["at_us"], SHANGHAI))
+            self.assertNotIn(str(record["at_us"]), result.stdout)
+
+    def test_o_wide_shows_every_column_and_columns_chooses_them(self):
+        org = self.register_api(44, name_en="Wide Lab")
+        wide = self.ctl("-o", "wide", "org", "list", "--registration-id", uscc(44))
+        self.assertExit(wide, 0)
+        header, row = wide.stdout.splitlines()
+        self.assertEqual(header.split(), ["ID", "KIND", "NAME_ZH", "NAME_EN", "REGION", "REGISTRATION_TYPE",
+                                          "REGISTRATION_ID", "SECTORS", "MAJOR_PLATFORM", "STATUS",
+                                          "STATUS_REASON", "VERSION", "CREATED_AT_US", "UPDATED_AT_US"])
+        self.assertIn(uscc(44), row.split())
+        self.assertRegex(row, r"\+08:00 +\S+\+08:00$")
+        after = self.ctl("org", "list", "--registration-id", uscc(44), "-o", "wide")
+        self.assertEqual(after.stdout, wide.stdout)
+        chosen = self.ctl("--columns", "name_en,version,kind", "org", "list", "--registration-id", uscc(44))
+        self.assertExit(chosen, 0)
+        self.assertEqual([line.split() for line in chosen.stdout.splitlines()],
+                         [["NAME_EN", "VERSION", "KIND"], ["Wide", "Lab", "1", "research_institute"]])
+        bad = self.ctl("org", "list", "--columns", "id,colour")
+        self.assertExit(bad, 2)
+        self.assertIn("--columns", bad.stderr)
+        self.assertIn("colour", bad.stderr)
+        self.assertIn("registration_id", bad.stderr)
+        self.assertExit(self.ctl("-o", "tall", "org", "list"), 2)
+        self.assertEqual(self.json_object(self.ctl("-o", "json", "org", "get", org.id))["id"], org.id)
 
 
 # ---------------------------------------------------------------------------
@@ -381,10 +505,10 @@ class EventTail(CliTest):
         self.wait_numbered()
         result = self.ctl("events", "tail", "--from-seq", "0", "--max", "1")
         self.assertExit(result, 0)
-        self.assertIn("sequence: 1", result.stdout)
-        self.assertIn("type: registry.organization.registered", result.stdout)
+        self.assertRegex(result.stdout, r"(?m)^sequence: +1$")
+        self.assertRegex(result.stdout, r"(?m)^type: +registry.organization.registered$")
         self.assertIn("Hetao Lab 1", result.stdout)
-        self.assertNotIn("sequence: 2", result.stdout)
+        self.assertNotRegex(result.stdout, r"(?m)^sequence: +2$")
 
     def test_tail_of_an_unknown_stream_is_a_usage_error(self):
         self.assertExit(self.ctl("events", "tail", "--stream", "payments", "--max", "1"), 2)
