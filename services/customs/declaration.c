@@ -16,6 +16,7 @@
 #include "whitelist.h"
 #include "wire.h"
 #include "ht_text.h"
+#include "ht_money.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -197,8 +198,11 @@ s_check_line (ht_call_t *call, size_t i, const Hetao__V1__DeclarationLine *line)
     if (!line->has_value_minor || line->value_minor < 0)
         ht_call_violation (call, FIELD ("value_minor"), "is required: the value in integer minor units "
                            "(fen for CNY), 0 or more");
-    if (!declaration_currency_valid (line->currency))
-        ht_call_violation (call, FIELD ("currency"), "must be an ISO 4217 code such as CNY or HKD");
+    char currencies [64];
+    ht_money_currencies (currencies, sizeof currencies);
+    if (!line->currency || !ht_money_currency_known (line->currency))
+        ht_call_violation (call, FIELD ("currency"), "'%.8s' is not a currency customs takes values in: "
+                           "one of %s", line->currency? line->currency: "", currencies);
     if (!declaration_country_valid (line->origin_country))
         ht_call_violation (call, FIELD ("origin_country"), "'%.8s' is not an ISO 3166-1 alpha-2 country "
                            "code such as HK or CN", line->origin_country? line->origin_country: "");

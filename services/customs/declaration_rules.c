@@ -75,13 +75,6 @@ declaration_country_valid (const char *code)
 }
 
 bool
-declaration_currency_valid (const char *code)
-{
-    return code && strlen (code) == 3 && isupper ((unsigned char) code [0])
-        && isupper ((unsigned char) code [1]) && isupper ((unsigned char) code [2]);
-}
-
-bool
 declaration_quantity_valid (const char *text)
 {
     if (!text || !*text)

@@ -1,6 +1,6 @@
 /*  declaration_rules - the rules of declarations that need no database
 
-    HS codes, ISO 3166-1 alpha-2 countries, currencies and quantities; the
+    HS codes, ISO 3166-1 alpha-2 countries and quantities; the
     declaration status table; the lane a declaration takes on registration,
     and the reproducible random inspection draw. Pure functions;
     unit-tested in tests/unit/test_customs_rules.c.
@@ -20,9 +20,6 @@ bool declaration_hs_check (const char *code, char *error, size_t error_size);
 
 //  True for an officially assigned ISO 3166-1 alpha-2 code ("HK", "CN").
 bool declaration_country_valid (const char *code);
-
-//  True for three upper-case letters (the shape of an ISO 4217 code).
-bool declaration_currency_valid (const char *code);
 
 //  True for a positive decimal with at most 3 decimals and 12 integer digits.
 bool declaration_quantity_valid (const char *text);

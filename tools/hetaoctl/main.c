@@ -23,6 +23,11 @@
     GROUP (health)        \
     GROUP (audit)         \
     GROUP (keys)          \
+    GROUP (case)          \
+    GROUP (routing)       \
+    GROUP (whitelist)     \
+    GROUP (declaration)   \
+    GROUP (customs)       \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
