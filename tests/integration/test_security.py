@@ -116,6 +116,8 @@ class Security(unittest.TestCase):
         self.assertGreaterEqual(len(table), 8, "docs/security.md role table not found")
         for method, row in table.items():
             self.assertEqual(sorted(row), sorted(ROLES), "table row for %s" % method)
+            if method.split(".")[0] not in ("system", "registry"):
+                continue        # another service's rows: checked by that service's tests
             for role, allowed in row.items():
                 for org_id in (self.own_org, self.other_org):
                     reply = self.call(self.keys[role], method, self.payload_for(method, org_id), key=new_key())
