@@ -8,9 +8,8 @@ a test-only setting).
 import os
 import tempfile
 import time
-import unittest
 
-from harness import Service, Status, decode, new_key, org_request, read_events, registry_pb2, wait_caught_up, wait_for  # noqa: F401
+from harness import Service, ServiceTest, Status, decode, new_key, org_request, read_events, registry_pb2, wait_caught_up, wait_for  # noqa: F401
 from hetao.v1 import customs_pb2  # noqa: F401
 
 SEED = 424242
@@ -66,8 +65,8 @@ class CustomsStack:
         os.unlink(self.clock_file)
 
 
-class CustomsTest(unittest.TestCase):
-    """One registry and one customs service per test class."""
+class CustomsTest(ServiceTest):
+    """One registry and one customs service per test class (assertStatus from ServiceTest)."""
 
     args = ()
 
@@ -85,13 +84,6 @@ class CustomsTest(unittest.TestCase):
 
     def ok(self, method, payload, reply_type, **kw):
         return decode(self.call(method, payload, **kw), reply_type)
-
-    def assertStatus(self, reply, status, field=None):
-        self.assertEqual(Status.Name(reply.status), Status.Name(status),
-                         "expected %s, got %s: %s" % (Status.Name(status), Status.Name(reply.status), reply.message))
-        if field is not None:
-            fields = [v.field for v in reply.violations]
-            self.assertIn(field, fields, "violations name %s, not %s (%s)" % (fields, field, reply.message))
 
     def wait_event(self, aggregate_id, type, seconds=10):
         """The last event of `type` about `aggregate_id`, once the relay has numbered it."""
