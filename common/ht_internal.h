@@ -63,6 +63,8 @@ typedef struct {
     ht_db_t *db;
     ht_arena_t *arena;
     zsock_t *relay_wake;            //  PUSH to the relay: "events committed"
+    //  The statement tables its connection prepares, again on every reconnect.
+    const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2];
     void *clients [HT_SOURCES_MAX]; //  ht_client_t to each source, made when first asked
 } ht_worker_t;
 

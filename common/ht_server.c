@@ -131,7 +131,9 @@ ht__worker_open (ht_worker_t *worker, const char *role)
 {
     const ht_shared_t *shared = worker->shared;
     //  The runtime's statements, then every table of the service's.
-    const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2] = { ht__runtime_queries };
+    //  Kept in the worker: the connection reads them again when it reconnects.
+    const ht_query_t **tables = worker->tables;
+    tables [0] = ht__runtime_queries;
     size_t count = 1;
     for (const ht_query_t *const *table = shared->service->queries; table && *table; table++) {
         assert (count < HT_QUERY_TABLES_MAX + 1);

@@ -3,7 +3,7 @@ requesters' own cases, deadline breaches found by the timer, figures."""
 import time
 import unittest
 
-from customs_stack import CustomsStack, CustomsTest, Status, customs_pb2, decode, new_key, wait_for
+from customs_stack import CustomsStack, CustomsTest, Service, Status, customs_pb2, decode, new_key, wait_for
 
 C = customs_pb2
 HOUR = 3600
@@ -200,6 +200,20 @@ class Deadlines(unittest.TestCase):
         sequences = [e.sequence for e in self.stack.events()]
         self.assertEqual(sequences, list(range(1, len(sequences) + 1)))
 
+    def test_two_replicas_record_each_breach_once(self):
+        replica = Service("customs", db=self.stack.customs.db, workers=2, sources={"registry": self.stack.registry},
+                          args=self.stack.customs.cmd[self.stack.customs.cmd.index("--test-clock-file"):])
+        try:
+            cases = [self.open_case(C.CASE_PRIORITY_URGENT).id for _ in range(6)]
+            self.stack.set_clock(4 * HOUR + 60)
+            self.assertTrue(wait_for(lambda: all(self.breaches(c) for c in cases), seconds=30),
+                            "not every case's breach was recorded")
+            time.sleep(1.0)
+            for case_id in cases:
+                self.assertEqual(self.breaches(case_id), [C.DEADLINE_KIND_FIRST_RESPONSE], case_id)
+        finally:
+            replica.close()
+
     def test_a_resolved_case_reopens_within_the_window_and_not_after(self):
         def resolved():
             case = self.open_case(C.CASE_PRIORITY_LOW)
@@ -219,6 +233,20 @@ class Deadlines(unittest.TestCase):
         self.assertEqual(reply.status, Status.FAILED_PRECONDITION, reply.message)
         self.assertEqual([v.field for v in reply.violations], ["action"])
         self.assertIn("14 days", reply.message)
+
+
+class Registry(unittest.TestCase):
+    def test_an_organization_customs_cannot_check_is_unavailable_not_guessed(self):
+        stack = CustomsStack()
+        try:
+            stack.registry.stop()
+            reply = stack.call("OpenCase", C.OpenCaseRequest(organization_id=new_key(), category=1, priority=1,
+                                                             description="x"))
+            self.assertEqual(reply.status, Status.UNAVAILABLE, reply.message)
+            self.assertEqual([v.field for v in reply.violations], ["organization_id"])
+            self.assertEqual(stack.customs.db.query("SELECT count(*) FROM assistance_case"), [(0,)])
+        finally:
+            stack.close()
 
 
 class Stats(unittest.TestCase):
