@@ -34,7 +34,7 @@
 #define S_BACKOFF_MIN_US  200000    //  after a failure, try again after 0.2 s,
 #define S_BACKOFF_MAX_US  5000000   //  doubling up to 5 s
 #define S_MAX_EVENT_BYTES (16 * 1024 * 1024)
-#define HT_CONSUMER_TABLES_MAX 8
+#define S_MAX_TABLES      8         //  query tables of one consumer
 
 static const ht_query_t s_consumer_queries [] = {
     { "ht_checkpoint_ensure",
@@ -81,6 +81,8 @@ typedef struct {
     int64_t retry_at;               //  monotonic: next read-back after a failure
     int64_t backoff;
     unsigned live_seen;             //  for the drop-live test setting
+    bool behind;                    //  the source is behind our checkpoint (said once)
+    zsock_t *pipe;                  //  to the service: $TERM ends a long read-back early
 } state_t;
 
 //  ---------------------------------------------------------------------------
@@ -282,10 +284,21 @@ s_read_back (state_t *state)
             return;
         }
         size_t count = page->n_events;
+        bool behind = page->has_last_sequence && page->last_sequence < state->last;
+        if (behind && !state->behind)
+            //  Nothing will ever arrive above our checkpoint: the source's
+            //  database was replaced, or we are pointed at another source.
+            ht_error ("consumer %s: %s has committed up to %llu but this service applied up to %llu; "
+                      "is it the same %s?", state->stream, state->self->config.endpoint,
+                      (unsigned long long) page->last_sequence, (unsigned long long) state->last,
+                      state->self->spec->source->name);
+        state->behind = behind;
         bool ok = s_apply_batch (state, page->events, count);
         ht_arena_reset (state->arena);
         if (!ok)
             return;
+        if (zsock_events (state->pipe) & ZMQ_POLLIN)
+            return;                 //  stopping; the rest is read back on the next start
         if (count < S_READ_PAGE) {
             state->need_read = false;
             state->backoff = S_BACKOFF_MIN_US;
@@ -363,10 +376,10 @@ s_consumer_actor (zsock_t *pipe, void *args)
 {
     ht_consumer_t *self = args;
     const ht_consumer_spec_t *spec = self->spec;
-    const ht_query_t *tables [HT_CONSUMER_TABLES_MAX + 2] = { s_consumer_queries };
+    const ht_query_t *tables [S_MAX_TABLES + 2] = { s_consumer_queries };
     size_t n_tables = 1;
     for (const ht_query_t *const *table = spec->queries; table && *table; table++) {
-        assert (n_tables < HT_CONSUMER_TABLES_MAX + 1);
+        assert (n_tables < S_MAX_TABLES + 1);
         tables [n_tables++] = *table;
     }
     ht_client_options_t options = {
@@ -374,7 +387,7 @@ s_consumer_actor (zsock_t *pipe, void *args)
         .cert = self->config.cert, .server_key = self->config.server_key
     };
     state_t state = {
-        .self = self, .stream = spec->stream,
+        .self = self, .stream = spec->stream, .pipe = pipe,
         .db = ht_db_new (self->config.db, self->config.application_name, tables),
         .arena = ht_arena_new (),
         .client = ht_client_new (self->config.endpoint, &options),

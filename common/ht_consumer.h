@@ -57,7 +57,10 @@ typedef bool (ht_consumer_apply_fn) (ht_consumer_tx_t *tx, const Hetao__V1__Even
 //  What a service declares to follow one stream (ht_service_t.consumers).
 typedef struct {
     const char *stream;                 //  "registry"
-    const char *topic;                  //  subscription prefix; NULL: "<stream>."
+    const char *topic;                  //  subscription prefix; NULL: "<stream>.". A narrower
+                                        //  prefix makes every skipped event look like a jump,
+                                        //  read back at once: subscribe to the whole stream and
+                                        //  let the apply function ignore what it does not keep
     const ht_source_t *source;          //  where the stream comes from
     ht_consumer_apply_fn *apply;
     const ht_query_t *const *queries;   //  the apply side's statements: tables ending with

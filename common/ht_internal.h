@@ -25,6 +25,7 @@ typedef struct {
     char server_key [41];           //  resolved from server_key_arg
     char events_default [128];      //  resolved events endpoint
     char text [5][3][64];           //  flag, environment variable, default of each setting
+    char help [5][128];
 } ht_source_settings_t;
 
 //  Settings every service takes (see ht_server.c for flags and defaults).

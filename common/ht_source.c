@@ -37,8 +37,11 @@ s_source_add (ht_settings_t *settings, const ht_source_t *source)
 }
 
 static void
-s_texts (ht_source_settings_t *self, int which, const char *suffix, const char *fallback)
+s_texts (ht_source_settings_t *self, int which, const char *suffix, const char *fallback,
+         const char *help)
 {
+    //  `help` names the source with its one %s.
+    snprintf (self->help [which], sizeof self->help [which], help, self->source->name);
     char upper [41];
     size_t i = 0;
     for (const char *c = self->source->name; *c && i < sizeof upper - 1; c++)
@@ -63,30 +66,30 @@ ht__sources_options (const ht_service_t *service, ht_settings_t *settings,
             continue;
         char endpoint [64];
         snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", self->source->default_port);
-        s_texts (self, S_ENDPOINT, "endpoint", endpoint);
-        s_texts (self, S_EVENTS, "events", NULL);
-        s_texts (self, S_SERVER_KEY, "server-key", NULL);
-        s_texts (self, S_DEADLINE, "deadline-ms", "2000");
-        s_texts (self, S_POLL, "poll-ms", "1000");
+        s_texts (self, S_ENDPOINT, "endpoint", endpoint,
+                 "the %s service's request socket: read-backs of its events, lookups on a miss");
+        s_texts (self, S_EVENTS, "events", NULL, "the %s service's event socket; default: its request port + 1");
+        s_texts (self, S_SERVER_KEY, "server-key", NULL,
+                 "the %s service's CURVE public key, as Z85 text or a certificate file; required");
+        s_texts (self, S_DEADLINE, "deadline-ms", "2000", "deadline of each call to the %s service");
+        s_texts (self, S_POLL, "poll-ms", "1000",
+                 "the %s stream is read back after this long without a live event");
         assert (*count + 5 < max);
         options [(*count)++] = (ht_option_t) {
             self->text [S_ENDPOINT][0], self->text [S_ENDPOINT][1], HT_OPT_STRING, &self->endpoint,
-            self->text [S_ENDPOINT][2], 0, 0, "ZeroMQ endpoint of this source service's request socket" };
+            self->text [S_ENDPOINT][2], 0, 0, self->help [S_ENDPOINT] };
         options [(*count)++] = (ht_option_t) {
             self->text [S_EVENTS][0], self->text [S_EVENTS][1], HT_OPT_STRING, &self->events,
-            NULL, 0, 0, "its event socket; default: the request endpoint's port + 1" };
+            NULL, 0, 0, self->help [S_EVENTS] };
         options [(*count)++] = (ht_option_t) {
             self->text [S_SERVER_KEY][0], self->text [S_SERVER_KEY][1], HT_OPT_STRING,
-            &self->server_key_arg, NULL, 0, 0,
-            "its CURVE public key, as Z85 text or a certificate file; required" };
+            &self->server_key_arg, NULL, 0, 0, self->help [S_SERVER_KEY] };
         options [(*count)++] = (ht_option_t) {
             self->text [S_DEADLINE][0], self->text [S_DEADLINE][1], HT_OPT_INT, &self->deadline_ms,
-            self->text [S_DEADLINE][2], 100, 600000,
-            "deadline of each call to it (a lookup on a miss, a read of its events)" };
+            self->text [S_DEADLINE][2], 100, 600000, self->help [S_DEADLINE] };
         options [(*count)++] = (ht_option_t) {
             self->text [S_POLL][0], self->text [S_POLL][1], HT_OPT_INT, &self->poll_ms,
-            self->text [S_POLL][2], 50, 600000,
-            "a consumer of its stream reads back missed events after this long without one" };
+            self->text [S_POLL][2], 50, 600000, self->help [S_POLL] };
     }
 }
 
@@ -153,7 +156,13 @@ ht_call_ask (ht_call_t *call, const char *source, const char *method,
     if (message)
         *message = NULL;
     const ht_source_settings_t *self = ht__source_find (settings, source);
-    assert (self);                  //  a source no consumer of the service names
+    if (!self) {
+        //  A source no consumer of the service names has no settings.
+        ht_error ("ht_call_ask: this service has no source '%s' (list a consumer of it)", source);
+        if (message)
+            *message = ht_arena_printf (arena, "this service is not configured to ask %s", source);
+        return HT_UNAVAILABLE;
+    }
     int index = (int) (self - settings->sources);
     ht_client_t *client = worker->clients [index];
     if (!client) {

@@ -424,3 +424,90 @@ class ServiceTest(unittest.TestCase):
 
     def register(self, n, **overrides):
         return self.svc.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
+
+
+class EntityTest(ServiceTest):
+    """A registry entity's test case: refusals that change nothing, and the event stream.
+
+    A subclass names its tables in `tables`; a refused mutation must leave
+    them, the outbox and the idempotency records exactly as they were.
+    """
+
+    tables = ()
+
+    def snapshot(self):
+        """Everything a refused mutation must leave alone."""
+        db = self.svc.db
+        state = {table: db.query("SELECT * FROM %s t ORDER BY t::text" % table) for table in self.tables}
+        state["ht_outbox rows"] = db.query("SELECT count(*) FROM ht_outbox")[0][0]
+        state["ht_idempotency rows"] = db.query("SELECT count(*) FROM ht_idempotency")[0][0]
+        return state
+
+    def assertRefusedChangesNothing(self, send, status, field=None):
+        """Sends a mutation with send(); it must fail with `status` naming `field` and change nothing."""
+        before = self.snapshot()
+        reply = send()
+        self.assertStatus(reply, status, field)
+        self.assertFalse(reply.payload, "a refused reply carries no payload")
+        self.assertEqual(self.snapshot(), before, "a refused %s changed stored data" % Status.Name(status))
+        return reply
+
+    def events(self):
+        """Every registry event, once the relay has numbered every outbox row; checks there is no gap."""
+        total = self.svc.db.query("SELECT count(*) FROM ht_outbox")[0][0]
+        events = wait_for(lambda: (lambda e: e if len(e) == total else None)(read_events(self.svc)), seconds=20)
+        self.assertIsNotNone(events, "the relay did not number all %d outbox rows" % total)
+        self.assertEqual([e.sequence for e in events], list(range(1, total + 1)), "sequences have a gap")
+        return events
+
+    def last_event(self, aggregate_id, payload_type):
+        """The last event about `aggregate_id`, and its payload decoded as `payload_type`."""
+        events = [e for e in self.events() if e.aggregate_id == aggregate_id]
+        self.assertTrue(events, "no event about %s" % aggregate_id)
+        return events[-1], payload_type.FromString(events[-1].payload)
+
+    def assertSameMessage(self, got, expected):
+        self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
+                         "messages differ:\n%s\nvs\n%s" % (got, expected))
+
+
+class FollowingServiceTest(ServiceTest):
+    """A test case with a registry and a service that follows it (e.g. funding),
+    each with its own database, per test class: `svc` is the following service,
+    `registry` the registry; the following service's key is admitted at the
+    registry with SERVICE_ROLES, and it gets the registry's endpoints and key.
+
+    In a subclass set `service` ("funding") and, if needed, `args` (the
+    following service's extra flags) and `registry_args`.
+    """
+
+    service = None
+    registry_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = Service("registry", workers=2, args=cls.registry_args)
+        try:
+            cls.svc = Service(cls.service, workers=cls.workers, args=cls.args,
+                              sources={"registry": cls.registry})
+        except Exception:
+            cls.registry.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+        cls.registry.close()
+
+    def register(self, n, **overrides):
+        """Registers organization n at the registry; returns the reply."""
+        return self.registry.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
+
+    def register_organization(self, n, **overrides):
+        """Registers organization n at the registry; returns the Organization."""
+        return decode(self.register(n, **overrides), registry_pb2.OrganizationReply).organization
+
+    def caught_up(self, events=0, seconds=30):
+        """Waits until the following service has applied the registry's stream
+        (at least `events` events of it); returns the last sequence."""
+        return wait_caught_up(self.svc, self.registry, "registry", events=events, seconds=seconds)

@@ -11,6 +11,16 @@
 #include "ht_service.h"
 #include "hetao/v1/registry.pb-c.h"
 
+//  The probe's own setting (ht_service_t.options): the field its lookups
+//  name in refusals, so the tests can see a service setting parsed and used.
+static const char *s_field;
+
+static const ht_option_t s_options [] = {
+    { "probe-field", "HETAO_PROBE_FIELD", HT_OPT_STRING, &s_field, "id", 0, 0,
+      "the field name lookups report in refusals" },
+    { NULL }
+};
+
 static Hetao__V1__Organization *
 s_org_message (ht_call_t *call, const ht_regview_org_t *org)
 {
@@ -35,7 +45,7 @@ s_get_organization (ht_call_t *call, const ProtobufCMessage *message)
 {
     const Hetao__V1__GetOrganizationRequest *request = (const void *) message;
     ht_regview_org_t org;
-    if (!ht_regview_organization (call, "id", request->id, &org))
+    if (!ht_regview_organization (call, s_field, request->id, &org))
         return;
     Hetao__V1__OrganizationReply reply = HETAO__V1__ORGANIZATION_REPLY__INIT;
     reply.organization = s_org_message (call, &org);
@@ -48,7 +58,7 @@ s_use_organization (ht_call_t *call, const ProtobufCMessage *message)
 {
     const Hetao__V1__GetOrganizationRequest *request = (const void *) message;
     ht_regview_org_t org;
-    if (!ht_regview_organization_usable (call, "id", request->id, &org))
+    if (!ht_regview_organization_usable (call, s_field, request->id, &org))
         return;
     Hetao__V1__OrganizationReply reply = HETAO__V1__ORGANIZATION_REPLY__INIT;
     reply.organization = s_org_message (call, &org);
@@ -61,7 +71,7 @@ s_get_project (ht_call_t *call, const ProtobufCMessage *message)
 {
     const Hetao__V1__GetProjectRequest *request = (const void *) message;
     ht_regview_project_t project;
-    if (!ht_regview_project (call, "id", request->id, &project))
+    if (!ht_regview_project (call, s_field, request->id, &project))
         return;
     ht_arena_t *arena = ht_call_arena (call);
     Hetao__V1__Project out = HETAO__V1__PROJECT__INIT;
@@ -141,6 +151,7 @@ static const ht_service_t s_probe = {
     .streams = s_streams,
     .default_port = 7901,
     .consumers = s_consumers,
+    .options = s_options,
 };
 
 int

@@ -7,13 +7,15 @@ event it applies (so a double application shows), and answers lookups
 through ht_regview (probe.GetOrganization, probe.UseOrganization,
 probe.GetProject).
 """
+import os
 import signal
+import subprocess
 import threading
 import unittest
 import uuid
 
-from harness import (Service, Status, checkpoint, decode, free_port, last_sequence, new_key, org_request,
-                     registry_pb2, wait_caught_up, wait_for)
+from harness import (BUILD, FollowingServiceTest, Service, Status, checkpoint, decode, free_port, last_sequence,
+                     new_key, org_request, registry_pb2, wait_caught_up, wait_for)
 
 QUIET = ("--registry-poll-ms", "600000")     # no read-back for quiet: only live events and gaps
 
@@ -113,6 +115,19 @@ class Following(ConsumerTest):
         reply = self.probe_get(str(uuid.uuid4()))
         self.assertStatus(reply, Status.NOT_FOUND, "id")
         self.assertStatus(self.probe_get("not-a-uuid"), Status.INVALID_ARGUMENT, "id")
+
+    def test_consumer_database_connection_cut_mid_stream_reconnects_without_applying_twice(self):
+        cuts = 0
+        for n in range(30):
+            register(self.registry, n)
+            if n % 10 == 5:
+                cuts += self.probe.db.query(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND application_name = 'hetao-regview-probe-consumer'")[0][0]
+        self.assertGreater(cuts, 0, "no consumer connection was cut")
+        wait_caught_up(self.probe, self.registry, events=30)
+        self.assertAppliedOnce(30)
+        self.assertProjectionEqualsRegistry()
 
     def test_consumer_killed_mid_stream_catches_up_on_restart_without_applying_twice(self):
         stop = threading.Event()
@@ -257,6 +272,22 @@ class Projects(ConsumerTest):
             "SELECT organization_id::text, role FROM regview_participant WHERE project_id = %s", (project_id,)),
             [(lead.id, "lead")])
 
+    def test_participants_are_kept_once_each_lead_first_and_unreadable_ones_left_out(self):
+        lead, partner = register(self.registry, 1), register(self.registry, 2)
+        project = registry_pb2.Project(
+            id=str(uuid.uuid4()), lead_organization_id=lead.id, status=registry_pb2.PROJECT_STATUS_PROPOSED,
+            version=1, participants=[
+                registry_pb2.ProjectParticipant(organization_id=partner.id, role=registry_pb2.PARTICIPANT_ROLE_PARTNER),
+                registry_pb2.ProjectParticipant(organization_id=lead.id, role=registry_pb2.PARTICIPANT_ROLE_LEAD),
+                registry_pb2.ProjectParticipant(organization_id="not-a-uuid", role=registry_pb2.PARTICIPANT_ROLE_FUNDER),
+                registry_pb2.ProjectParticipant(organization_id=partner.id, role=registry_pb2.PARTICIPANT_ROLE_FUNDER)])
+        self.emit_project(project)
+        wait_caught_up(self.probe, self.registry, events=3)
+        self.assertAppliedOnce(3)
+        self.assertEqual(self.probe.db.query(
+            "SELECT organization_id::text, role FROM regview_participant WHERE project_id = %s ORDER BY position",
+            (project.id,)), [(lead.id, "lead"), (partner.id, "partner")])
+
     def test_a_project_event_without_a_project_is_skipped_and_the_stream_goes_on(self):
         self.emit_project(registry_pb2.Project(id="not-a-uuid", version=1))
         org = register(self.registry, 3)
@@ -264,6 +295,94 @@ class Projects(ConsumerTest):
         self.assertAppliedOnce(2)
         self.assertEqual(list(projected_organizations(self.probe)), [org.id])
         self.assertIn("carries no complete project", self.probe.log_text())
+
+
+def register_project(registry, lead, partners=(), **fields):
+    request = registry_pb2.RegisterProjectRequest(
+        title_en=fields.pop("title_en", "Joint quantum lab"), lead_organization_id=lead,
+        partners=[registry_pb2.ProjectParticipant(organization_id=p, role=registry_pb2.PARTICIPANT_ROLE_PARTNER)
+                  for p in partners],
+        origin=registry_pb2.PROJECT_ORIGIN_HK_UNIVERSITY, sector=registry_pb2.SECTOR_QUANTUM_TECHNOLOGY,
+        high_end=True, **fields)
+    return decode(registry.call("registry.RegisterProject", request, key=new_key()),
+                  registry_pb2.ProjectReply).project
+
+
+def project_view(project):
+    """What the projection keeps of a project."""
+    return (project.id, project.lead_organization_id, project.sector, project.origin, project.status,
+            project.high_end, project.title_zh, project.title_en, project.version,
+            [(p.organization_id, p.role) for p in project.participants])
+
+
+class RegistryProjects(ConsumerTest):
+    """Projects through the registry's own project methods."""
+
+    def test_projects_registered_updated_and_moved_on_are_projected_as_the_registry_has_them(self):
+        lead, first, second = (register(self.registry, n).id for n in range(3))
+        project = register_project(self.registry, lead, [first])
+        decode(self.registry.call("registry.UpdateProject", registry_pb2.UpdateProjectRequest(
+            id=project.id, title_zh="联合量子实验室",
+            partners=registry_pb2.ParticipantList(participants=[registry_pb2.ProjectParticipant(
+                organization_id=second, role=registry_pb2.PARTICIPANT_ROLE_FUNDER)])), key=new_key()),
+            registry_pb2.ProjectReply)
+        decode(self.registry.call("registry.SetProjectStatus", registry_pb2.SetProjectStatusRequest(
+            id=project.id, status=registry_pb2.PROJECT_STATUS_ACTIVE), key=new_key()), registry_pb2.ProjectReply)
+        wait_caught_up(self.probe, self.registry, events=6)
+        self.assertAppliedOnce(6)
+        truth = decode(self.registry.call("registry.GetProject", registry_pb2.GetProjectRequest(id=project.id)),
+                       registry_pb2.ProjectReply).project
+        self.assertEqual(truth.version, 3)
+        self.assertEqual(self.probe.db.query(
+            "SELECT version, status FROM regview_project WHERE id = %s", (project.id,)), [(3, "active")])
+        found = decode(self.probe.call("probe.GetProject", registry_pb2.GetProjectRequest(id=project.id)),
+                       registry_pb2.ProjectReply).project
+        self.assertEqual(project_view(found), project_view(truth))
+        self.assertEqual([p.organization_id for p in found.participants], [lead, second])
+
+    def test_an_unknown_project_is_not_found_naming_the_field(self):
+        register(self.registry, 1)
+        wait_caught_up(self.probe, self.registry, events=1)
+        reply = self.probe.call("probe.GetProject", registry_pb2.GetProjectRequest(id=str(uuid.uuid4())))
+        self.assertStatus(reply, Status.NOT_FOUND, "id")
+
+
+class Harness(FollowingServiceTest):
+    """The harness's case for following services (funding and customs use it)."""
+
+    service = "regview-probe"
+
+    def test_the_following_service_is_a_principal_of_the_registry_and_follows_it(self):
+        org = self.register_organization(7)
+        self.assertGreaterEqual(self.caught_up(events=1), 1)
+        self.assertIn([self.svc.server.public.decode(), "regview-probe", "-",
+                       "reporting_reader,event_subscriber", "active"], self.registry.principals)
+        found = decode(self.svc.call("probe.GetOrganization", registry_pb2.GetOrganizationRequest(id=org.id)),
+                       registry_pb2.OrganizationReply).organization
+        self.assertEqual(found.name_en, org.name_en)
+
+
+class ServiceOptions(unittest.TestCase):
+    """A service's own settings (ht_service_t.options) sit beside the common ones."""
+
+    def test_a_service_setting_is_shown_by_help_and_used(self):
+        shown = subprocess.run([os.path.join(BUILD, "bin", "hetao-regview-probe"), "--help"],
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(shown.returncode, 0)
+        for flag in ("--probe-field", "HETAO_PROBE_FIELD", "--registry-server-key", "--test-drop-live", "--workers"):
+            self.assertIn(flag, shown.stdout)
+        registry = Service("registry", workers=2)
+        try:
+            probe = Service("regview-probe", workers=2, sources={"registry": registry},
+                            args=("--probe-field", "organization_id"))
+            try:
+                reply = probe.call("probe.GetOrganization", registry_pb2.GetOrganizationRequest(id=str(uuid.uuid4())))
+                self.assertEqual(Status.Name(reply.status), "NOT_FOUND", reply.message)
+                self.assertEqual([v.field for v in reply.violations], ["organization_id"])
+            finally:
+                probe.close()
+        finally:
+            registry.close()
 
 
 class Asking(unittest.TestCase):
@@ -294,6 +413,14 @@ class Asking(unittest.TestCase):
                          "the organization should not be in the projection yet")
         found = decode(self.get(later.id), registry_pb2.OrganizationReply).organization
         self.assertEqual((found.id, found.name_en, found.version), (later.id, later.name_en, 1))
+
+    def test_a_project_miss_is_asked_of_the_registry_directly(self):
+        lead = register(self.registry, 3)
+        project = register_project(self.registry, lead.id)
+        found = decode(self.probe.call("probe.GetProject", registry_pb2.GetProjectRequest(id=project.id),
+                                       timeout=10), registry_pb2.ProjectReply).project
+        self.assertEqual(self.probe.db.query("SELECT 1 FROM regview_project WHERE id = %s", (project.id,)), [])
+        self.assertEqual(project_view(found), project_view(project))
 
     def test_registry_down_a_miss_is_unavailable_and_the_projection_still_answers(self):
         try:
