@@ -26,31 +26,29 @@
 #define DESCRIPTION_MAX_CHARS 2000
 #define NOTE_MAX_CHARS        2000
 #define REASON_MAX_CHARS      500
-#define PAGE_DEFAULT          50
-#define PAGE_MAX              500
 #define BREACHES_PER_RUN      "8"
 
 //  Columns every case query returns, in this order (see s_case_from_row).
 #define CASE_COLUMNS \
     "c.id, c.organization_id, c.category, c.priority, c.description, c.status, c.team, c.officer," \
-    " " US_OF ("f.due_at") ", " US_OF ("r.due_at") ", " US_OF ("c.first_response_at") "," \
-    " " US_OF ("c.resolved_at") ", " US_OF ("c.closed_at") "," \
+    " " HT_SQL_US ("f.due_at") ", " HT_SQL_US ("r.due_at") ", " HT_SQL_US ("c.first_response_at") "," \
+    " " HT_SQL_US ("c.resolved_at") ", " HT_SQL_US ("c.closed_at") "," \
     " f.breached_at IS NOT NULL, r.breached_at IS NOT NULL, c.version," \
-    " " US_OF ("c.created_at") ", " US_OF ("c.updated_at")
+    " " HT_SQL_US ("c.created_at") ", " HT_SQL_US ("c.updated_at")
 #define CASE_FROM \
     " FROM assistance_case c" \
     " JOIN case_deadline f ON f.case_id = c.id AND f.kind = 'first_response'" \
     " JOIN case_deadline r ON r.case_id = c.id AND r.kind = 'resolution'"
-#define NOTE_COLUMNS "id, case_id, author, by_officer, text, " US_OF ("created_at")
+#define NOTE_COLUMNS "id, case_id, author, by_officer, text, " HT_SQL_US ("created_at")
 
 const ht_query_t case_queries [] = {
     { "case_insert",
       "INSERT INTO assistance_case (id, organization_id, category, priority, description, status,"
       " team, officer, version, created_at, updated_at)"
-      " VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'open', $6, $7, 1, " US_TO_TIMESTAMP (8) ", "
-      US_TO_TIMESTAMP (8) ")" },
+      " VALUES ($1::uuid, $2::uuid, $3, $4, $5, 'open', $6, $7, 1, " HT_SQL_FROM_US (8) ", "
+      HT_SQL_FROM_US (8) ")" },
     { "case_deadline_insert",
-      "INSERT INTO case_deadline (case_id, kind, due_at) VALUES ($1::uuid, $2, " US_TO_TIMESTAMP (3) ")" },
+      "INSERT INTO case_deadline (case_id, kind, due_at) VALUES ($1::uuid, $2, " HT_SQL_FROM_US (3) ")" },
     { "case_get",
       "SELECT " CASE_COLUMNS CASE_FROM " WHERE c.id = $1::uuid" },
     { "case_get_for_update",
@@ -64,27 +62,27 @@ const ht_query_t case_queries [] = {
       " ORDER BY c.id DESC LIMIT $5::int" },
     { "case_store",
       "UPDATE assistance_case SET status = $2, team = $3, officer = $4,"
-      " first_response_at = " US_TO_TIMESTAMP (5) ", resolved_at = " US_TO_TIMESTAMP (6) ","
-      " closed_at = " US_TO_TIMESTAMP (7) ", version = $8::bigint, updated_at = " US_TO_TIMESTAMP (9)
+      " first_response_at = " HT_SQL_FROM_US (5) ", resolved_at = " HT_SQL_FROM_US (6) ","
+      " closed_at = " HT_SQL_FROM_US (7) ", version = $8::bigint, updated_at = " HT_SQL_FROM_US (9)
       " WHERE id = $1::uuid" },
     //  Met late is still met; a breach already recorded stays recorded.
     { "case_deadline_meet",
-      "UPDATE case_deadline SET met_at = " US_TO_TIMESTAMP (3)
+      "UPDATE case_deadline SET met_at = " HT_SQL_FROM_US (3)
       " WHERE case_id = $1::uuid AND kind = $2 AND met_at IS NULL" },
     { "case_deadline_unmeet",
       "UPDATE case_deadline SET met_at = NULL WHERE case_id = $1::uuid AND kind = $2" },
     { "case_note_insert",
       "INSERT INTO case_note (id, case_id, author, by_officer, text, created_at)"
-      " VALUES ($1::uuid, $2::uuid, $3, $4::boolean, $5, " US_TO_TIMESTAMP (6) ")" },
+      " VALUES ($1::uuid, $2::uuid, $3, $4::boolean, $5, " HT_SQL_FROM_US (6) ")" },
     { "case_notes",
       "SELECT " NOTE_COLUMNS " FROM case_note WHERE case_id = $1::uuid ORDER BY created_at, id" },
     //  The breach timer's claim: rows another replica is working on are skipped.
     { "case_deadlines_due",
       "SELECT case_id, kind FROM case_deadline"
-      " WHERE met_at IS NULL AND breached_at IS NULL AND due_at <= " US_TO_TIMESTAMP (1)
+      " WHERE met_at IS NULL AND breached_at IS NULL AND due_at <= " HT_SQL_FROM_US (1)
       " ORDER BY due_at LIMIT " BREACHES_PER_RUN " FOR UPDATE SKIP LOCKED" },
     { "case_deadline_breach",
-      "UPDATE case_deadline SET breached_at = " US_TO_TIMESTAMP (3)
+      "UPDATE case_deadline SET breached_at = " HT_SQL_FROM_US (3)
       " WHERE case_id = $1::uuid AND kind = $2" },
     { NULL, NULL }
 };
@@ -101,27 +99,27 @@ s_case_from_row (ht_call_t *call, const PGresult *result, int row)
 {
     Hetao__V1__AssistanceCase *c = ht_arena_alloc (ht_call_arena (call), sizeof *c);
     hetao__v1__assistance_case__init (c);
-    c->id = wire_text (result, row, 0);
-    c->organization_id = wire_text (result, row, 1);
+    c->id = ht_row_text (result, row, 0);
+    c->organization_id = ht_row_text (result, row, 1);
     c->has_category = c->has_priority = c->has_status = true;
-    c->category = wire_value (&hetao__v1__case_category__descriptor, wire_text (result, row, 2));
-    c->priority = wire_value (&hetao__v1__case_priority__descriptor, wire_text (result, row, 3));
-    c->description = wire_text (result, row, 4);
-    c->status = wire_value (&hetao__v1__case_status__descriptor, wire_text (result, row, 5));
-    c->team = wire_text (result, row, 6);
-    c->officer = wire_text (result, row, 7);
+    c->category = ht_row_enum (&hetao__v1__case_category__descriptor, PQgetvalue (result, row, 2));
+    c->priority = ht_row_enum (&hetao__v1__case_priority__descriptor, PQgetvalue (result, row, 3));
+    c->description = ht_row_text (result, row, 4);
+    c->status = ht_row_enum (&hetao__v1__case_status__descriptor, PQgetvalue (result, row, 5));
+    c->team = ht_row_text (result, row, 6);
+    c->officer = ht_row_text (result, row, 7);
     wire_opt_int (result, row, 8, &c->has_first_response_due_us, &c->first_response_due_us);
     wire_opt_int (result, row, 9, &c->has_resolution_due_us, &c->resolution_due_us);
     wire_opt_int (result, row, 10, &c->has_first_response_at_us, &c->first_response_at_us);
     wire_opt_int (result, row, 11, &c->has_resolved_at_us, &c->resolved_at_us);
     wire_opt_int (result, row, 12, &c->has_closed_at_us, &c->closed_at_us);
     c->has_first_response_breached = c->has_resolution_breached = true;
-    c->first_response_breached = wire_bool (result, row, 13);
-    c->resolution_breached = wire_bool (result, row, 14);
+    c->first_response_breached = ht_row_bool (result, row, 13);
+    c->resolution_breached = ht_row_bool (result, row, 14);
     c->has_version = c->has_created_at_us = c->has_updated_at_us = true;
-    c->version = wire_int (result, row, 15);
-    c->created_at_us = wire_int (result, row, 16);
-    c->updated_at_us = wire_int (result, row, 17);
+    c->version = ht_row_int (result, row, 15);
+    c->created_at_us = ht_row_int (result, row, 16);
+    c->updated_at_us = ht_row_int (result, row, 17);
     return c;
 }
 
@@ -130,13 +128,13 @@ s_note_from_row (ht_call_t *call, const PGresult *result, int row)
 {
     Hetao__V1__CaseNote *note = ht_arena_alloc (ht_call_arena (call), sizeof *note);
     hetao__v1__case_note__init (note);
-    note->id = wire_text (result, row, 0);
-    note->case_id = wire_text (result, row, 1);
-    note->author = wire_text (result, row, 2);
+    note->id = ht_row_text (result, row, 0);
+    note->case_id = ht_row_text (result, row, 1);
+    note->author = ht_row_text (result, row, 2);
     note->has_by_officer = note->has_created_at_us = true;
-    note->by_officer = wire_bool (result, row, 3);
-    note->text = wire_text (result, row, 4);
-    note->created_at_us = wire_int (result, row, 5);
+    note->by_officer = ht_row_bool (result, row, 3);
+    note->text = ht_row_text (result, row, 4);
+    note->created_at_us = ht_row_int (result, row, 5);
     return note;
 }
 
@@ -197,7 +195,7 @@ s_store (ht_call_t *call, Hetao__V1__AssistanceCase *c, const char *type, Hetao_
     c->updated_at_us = customs_now_us (call);
     ht_call_write (call, "case_store", HT_ARGS (
         c->id,
-        wire_key (call, &hetao__v1__case_status__descriptor, c->status),
+        ht_row_key (call, &hetao__v1__case_status__descriptor, c->status),
         c->team, c->officer,
         s_opt_us (call, c->has_first_response_at_us, c->first_response_at_us),
         s_opt_us (call, c->has_resolved_at_us, c->resolved_at_us),
@@ -259,8 +257,8 @@ case_open (ht_call_t *call, const ProtobufCMessage *message)
     if (ht_call_failed (call) || !organization_check (call, "organization_id", request->organization_id))
         return;
 
-    const char *category = wire_key (call, &hetao__v1__case_category__descriptor, request->category);
-    const char *priority = wire_key (call, &hetao__v1__case_priority__descriptor, request->priority);
+    const char *category = ht_row_key (call, &hetao__v1__case_category__descriptor, request->category);
+    const char *priority = ht_row_key (call, &hetao__v1__case_priority__descriptor, request->priority);
     const char *team, *officer;
     if (!routing_assign (call, category, priority, &team, &officer))
         return;
@@ -319,24 +317,18 @@ case_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_enum (call, "status", true, request->status, &hetao__v1__case_status__descriptor);
     if (request->officer)
         ht_call_check_text (call, "officer", request->officer, 1, 64);
-    uint32_t page_size = request->has_page_size? request->page_size: PAGE_DEFAULT;
-    if (page_size < 1 || page_size > PAGE_MAX)
-        ht_call_violation (call, "page_size", "must be 1 to %d", PAGE_MAX);
-    if (request->page_token && !ht_uuid_valid (request->page_token))
-        ht_call_violation (call, "page_token", "is not a token this service issued: pass "
-                           "next_page_token of the previous page unchanged");
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
+                                           request->page_token);
     if (ht_call_failed (call) || !ht_call_acts_for (call, "organization_id", request->organization_id))
         return;
     PGresult *result = ht_call_query (call, "case_list", HT_ARGS (
         request->organization_id,
-        request->has_status? wire_key (call, &hetao__v1__case_status__descriptor, request->status): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__case_status__descriptor, request->status): NULL,
         request->officer, request->page_token, ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
+    bool more;
+    int rows = ht_row_page_rows (result, page_size, &more);
     Hetao__V1__ListCasesReply reply = HETAO__V1__LIST_CASES_REPLY__INIT;
     reply.cases = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)
@@ -360,7 +352,7 @@ case_change_status (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_text (call, "note", request->note, 1, NOTE_MAX_CHARS);
     if (ht_call_failed (call))
         return;
-    const char *action = wire_key (call, &hetao__v1__case_action__descriptor, request->action);
+    const char *action = ht_row_key (call, &hetao__v1__case_action__descriptor, request->action);
     if (!s_by_officer (call) && !case_action_by_requester (request->action)) {
         ht_call_fail (call, HT_PERMISSION_DENIED, "action", "a requester may resume, close or reopen "
                       "its case; '%s' is for officers", action);
@@ -369,17 +361,14 @@ case_change_status (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__AssistanceCase *c = s_lock (call, "id", request->id);
     if (!c)
         return;
-    if (request->has_expected_version && request->expected_version != c->version) {
-        ht_call_fail (call, HT_FAILED_PRECONDITION, "expected_version", "the case is at version %lld, "
-                      "not %lld: read it again and retry", (long long) c->version,
-                      (long long) request->expected_version);
+    if (!ht_row_check_version (call, "case", c->version, request->has_expected_version,
+                               request->expected_version))
         return;
-    }
     Hetao__V1__CaseStatus next = case_transition (c->status, request->action);
     if (!next) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "action", "a case that is %s cannot be %s: see the "
                       "case lifecycle in docs/protocol.md",
-                      wire_key (call, &hetao__v1__case_status__descriptor, c->status), action);
+                      ht_row_key (call, &hetao__v1__case_status__descriptor, c->status), action);
         return;
     }
     int64_t now = customs_now_us (call);
@@ -469,7 +458,7 @@ case_note_add (ht_call_t *call, const ProtobufCMessage *message)
     c->version++;
     c->updated_at_us = customs_now_us (call);
     ht_call_write (call, "case_store", HT_ARGS (
-        c->id, wire_key (call, &hetao__v1__case_status__descriptor, c->status), c->team, c->officer,
+        c->id, ht_row_key (call, &hetao__v1__case_status__descriptor, c->status), c->team, c->officer,
         s_opt_us (call, c->has_first_response_at_us, c->first_response_at_us),
         s_opt_us (call, c->has_resolved_at_us, c->resolved_at_us),
         s_opt_us (call, c->has_closed_at_us, c->closed_at_us),

@@ -29,7 +29,7 @@
 
 #define DECLARATION_COLUMNS \
     "id, organization_id, status, lane, lane_reason, officer, centralised_id, status_reason," \
-    " " US_OF ("registered_at") ", version, " US_OF ("created_at") ", " US_OF ("updated_at")
+    " " HT_SQL_US ("registered_at") ", version, " HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 #define LINE_COLUMNS \
     "hs_code, description, trim_scale(quantity)::text, unit, value_minor, currency, origin_country, category," \
     " biological_risk"
@@ -37,8 +37,8 @@
 const ht_query_t declaration_queries [] = {
     { "declaration_insert",
       "INSERT INTO declaration (id, organization_id, status, fast_track, version, created_at, updated_at)"
-      " VALUES ($1::uuid, $2::uuid, 'stored', $3::boolean, 1, " US_TO_TIMESTAMP (4) ", "
-      US_TO_TIMESTAMP (4) ")" },
+      " VALUES ($1::uuid, $2::uuid, 'stored', $3::boolean, 1, " HT_SQL_FROM_US (4) ", "
+      HT_SQL_FROM_US (4) ")" },
     { "declaration_line_insert",
       "INSERT INTO declaration_line (declaration_id, line_no, hs_code, description, quantity, unit,"
       " value_minor, currency, origin_country, category, biological_risk)"
@@ -51,7 +51,7 @@ const ht_query_t declaration_queries [] = {
       "SELECT " LINE_COLUMNS " FROM declaration_line WHERE declaration_id = $1::uuid ORDER BY line_no" },
     { "declaration_store",
       "UPDATE declaration SET status = $2, lane = $3, lane_reason = $4, officer = $5, status_reason = $6,"
-      " registered_at = " US_TO_TIMESTAMP (7) ", version = $8::bigint, updated_at = " US_TO_TIMESTAMP (9)
+      " registered_at = " HT_SQL_FROM_US (7) ", version = $8::bigint, updated_at = " HT_SQL_FROM_US (9)
       " WHERE id = $1::uuid" },
     { "declaration_lane_rules",
       "SELECT category, biological_risk, lane FROM lane_rule ORDER BY category, biological_risk" },
@@ -60,11 +60,11 @@ const ht_query_t declaration_queries [] = {
       " ON CONFLICT (category, biological_risk) DO UPDATE SET lane = $3, updated_at = now()" },
     { "declaration_centralised_insert",
       "INSERT INTO centralised_declaration (id, organization_id, month, created_at)"
-      " VALUES ($1::uuid, $2::uuid, ($3 || '-01')::date, " US_TO_TIMESTAMP (4) ")" },
+      " VALUES ($1::uuid, $2::uuid, ($3 || '-01')::date, " HT_SQL_FROM_US (4) ")" },
     //  Registered in the month (Asia/Shanghai), not yet grouped, not refused.
     { "declaration_group",
       "UPDATE declaration SET centralised_id = $3::uuid, version = version + 1,"
-      " updated_at = " US_TO_TIMESTAMP (4)
+      " updated_at = " HT_SQL_FROM_US (4)
       " WHERE organization_id = $1::uuid AND centralised_id IS NULL AND status <> 'refused'"
       "   AND registered_at IS NOT NULL"
       "   AND date_trunc('month', registered_at AT TIME ZONE 'Asia/Shanghai') = ($2 || '-01')::timestamp"
@@ -86,21 +86,21 @@ s_declaration_from_row (ht_call_t *call, const PGresult *result, int row)
 {
     Hetao__V1__Declaration *d = ht_arena_alloc (ht_call_arena (call), sizeof *d);
     hetao__v1__declaration__init (d);
-    d->id = wire_text (result, row, 0);
-    d->organization_id = wire_text (result, row, 1);
+    d->id = ht_row_text (result, row, 0);
+    d->organization_id = ht_row_text (result, row, 1);
     d->has_status = true;
-    d->status = wire_value (&hetao__v1__declaration_status__descriptor, wire_text (result, row, 2));
-    d->lane = wire_value (&hetao__v1__lane__descriptor, wire_text (result, row, 3));
+    d->status = ht_row_enum (&hetao__v1__declaration_status__descriptor, PQgetvalue (result, row, 2));
+    d->lane = ht_row_enum (&hetao__v1__lane__descriptor, PQgetvalue (result, row, 3));
     d->has_lane = d->lane != 0;
-    d->lane_reason = wire_text (result, row, 4);
-    d->officer = wire_text (result, row, 5);
-    d->centralised_id = wire_text (result, row, 6);
-    d->status_reason = wire_text (result, row, 7);
+    d->lane_reason = ht_row_text (result, row, 4);
+    d->officer = ht_row_text (result, row, 5);
+    d->centralised_id = ht_row_text (result, row, 6);
+    d->status_reason = ht_row_text (result, row, 7);
     wire_opt_int (result, row, 8, &d->has_registered_at_us, &d->registered_at_us);
     d->has_version = d->has_created_at_us = d->has_updated_at_us = true;
-    d->version = wire_int (result, row, 9);
-    d->created_at_us = wire_int (result, row, 10);
-    d->updated_at_us = wire_int (result, row, 11);
+    d->version = ht_row_int (result, row, 9);
+    d->created_at_us = ht_row_int (result, row, 10);
+    d->updated_at_us = ht_row_int (result, row, 11);
     return d;
 }
 
@@ -117,16 +117,16 @@ s_lines_load (ht_call_t *call, Hetao__V1__Declaration *d)
     for (int row = 0; row < rows; row++) {
         Hetao__V1__DeclarationLine *line = ht_arena_alloc (arena, sizeof *line);
         hetao__v1__declaration_line__init (line);
-        line->hs_code = wire_text (result, row, 0);
-        line->description = wire_text (result, row, 1);
-        line->quantity = wire_text (result, row, 2);
-        line->unit = wire_text (result, row, 3);
+        line->hs_code = ht_row_text (result, row, 0);
+        line->description = ht_row_text (result, row, 1);
+        line->quantity = ht_row_text (result, row, 2);
+        line->unit = ht_row_text (result, row, 3);
         line->has_value_minor = line->has_category = line->has_biological_risk = true;
-        line->value_minor = wire_int (result, row, 4);
-        line->currency = wire_text (result, row, 5);
-        line->origin_country = wire_text (result, row, 6);
-        line->category = wire_value (&hetao__v1__goods_category__descriptor, wire_text (result, row, 7));
-        line->biological_risk = wire_bool (result, row, 8);
+        line->value_minor = ht_row_int (result, row, 4);
+        line->currency = ht_row_text (result, row, 5);
+        line->origin_country = ht_row_text (result, row, 6);
+        line->category = ht_row_enum (&hetao__v1__goods_category__descriptor, PQgetvalue (result, row, 7));
+        line->biological_risk = ht_row_bool (result, row, 8);
         d->lines [d->n_lines++] = line;
     }
     return true;
@@ -166,8 +166,8 @@ s_store (ht_call_t *call, Hetao__V1__Declaration *d, const char *type, Hetao__V1
     d->updated_at_us = customs_now_us (call);
     ht_call_write (call, "declaration_store", HT_ARGS (
         d->id,
-        wire_key (call, &hetao__v1__declaration_status__descriptor, d->status),
-        d->has_lane? wire_key (call, &hetao__v1__lane__descriptor, d->lane): NULL,
+        ht_row_key (call, &hetao__v1__declaration_status__descriptor, d->status),
+        d->has_lane? ht_row_key (call, &hetao__v1__lane__descriptor, d->lane): NULL,
         d->lane_reason, d->officer, d->status_reason,
         d->has_registered_at_us? ht_call_int (call, d->registered_at_us): NULL,
         ht_call_int (call, d->version),
@@ -252,7 +252,7 @@ declaration_create (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_write (call, "declaration_line_insert", HT_ARGS (
             id, ht_call_int (call, (int64_t) i), line->hs_code, line->description, line->quantity,
             line->unit, ht_call_int (call, line->value_minor), line->currency, line->origin_country,
-            wire_key (call, &hetao__v1__goods_category__descriptor, line->category),
+            ht_row_key (call, &hetao__v1__goods_category__descriptor, line->category),
             line->has_biological_risk && line->biological_risk? "true": "false"));
     }
     Hetao__V1__Declaration d = HETAO__V1__DECLARATION__INIT;
@@ -296,9 +296,9 @@ s_lane (ht_call_t *call, Hetao__V1__Declaration *d)
     size_t n_rules = 0;
     for (int row = 0; row < PQntuples (result) && n_rules < RULES_MAX; row++)
         rules [n_rules++] = (declaration_lane_rule_t) {
-            wire_value (&hetao__v1__goods_category__descriptor, PQgetvalue (result, row, 0)),
-            wire_bool (result, row, 1),
-            wire_value (&hetao__v1__lane__descriptor, PQgetvalue (result, row, 2))
+            ht_row_enum (&hetao__v1__goods_category__descriptor, PQgetvalue (result, row, 0)),
+            ht_row_bool (result, row, 1),
+            ht_row_enum (&hetao__v1__lane__descriptor, PQgetvalue (result, row, 2))
         };
     declaration_lane_input_t input = {
         .listed = listed, .lines = (const Hetao__V1__DeclarationLine *const *) d->lines,
@@ -326,7 +326,7 @@ declaration_change_status (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_text (call, "reason", request->reason, 1, REASON_MAX_CHARS);
     if (ht_call_failed (call))
         return;
-    const char *action = wire_key (call, &hetao__v1__declaration_action__descriptor, request->action);
+    const char *action = ht_row_key (call, &hetao__v1__declaration_action__descriptor, request->action);
     bool officer = (ht_call_principal (call)->roles & HT_ROLE_CUSTOMS_OFFICER) != 0;
     if (!officer && request->action != HETAO__V1__DECLARATION_ACTION__DECLARATION_ACTION_REGISTER) {
         ht_call_fail (call, HT_PERMISSION_DENIED, "action", "a declarant may only register its "
@@ -340,7 +340,7 @@ declaration_change_status (ht_call_t *call, const ProtobufCMessage *message)
     if (!next) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "action", "a declaration that is %s cannot be %s: "
                       "see the declaration lifecycle in docs/protocol.md",
-                      wire_key (call, &hetao__v1__declaration_status__descriptor, d->status), action);
+                      ht_row_key (call, &hetao__v1__declaration_status__descriptor, d->status), action);
         return;
     }
     Hetao__V1__DeclarationEvent event = HETAO__V1__DECLARATION_EVENT__INIT;
@@ -378,12 +378,12 @@ declaration_reroute (ht_call_t *call, const ProtobufCMessage *message)
     &&  d->status != HETAO__V1__DECLARATION_STATUS__DECLARATION_STATUS_HELD) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "id", "only a registered, assessed or held "
                       "declaration can be re-routed; this one is %s",
-                      wire_key (call, &hetao__v1__declaration_status__descriptor, d->status));
+                      ht_row_key (call, &hetao__v1__declaration_status__descriptor, d->status));
         return;
     }
     if (d->lane == request->lane) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "lane", "the declaration is already in the %s lane",
-                      wire_key (call, &hetao__v1__lane__descriptor, d->lane));
+                      ht_row_key (call, &hetao__v1__lane__descriptor, d->lane));
         return;
     }
     Hetao__V1__DeclarationEvent event = HETAO__V1__DECLARATION_EVENT__INIT;
@@ -412,13 +412,13 @@ declaration_set_lane_rule (ht_call_t *call, const ProtobufCMessage *message)
     if (ht_call_failed (call))
         return;
     rule->has_biological_risk = true;
-    const char *category = wire_key (call, &hetao__v1__goods_category__descriptor, rule->category);
+    const char *category = ht_row_key (call, &hetao__v1__goods_category__descriptor, rule->category);
     const char *key = ht_arena_printf (ht_call_arena (call), "%s/%s", category,
                                        rule->biological_risk? "biological_risk": "no_biological_risk");
     if (!ht_call_lock (call, "lane_rule", key))
         return;
     ht_call_write (call, "declaration_lane_rule_upsert", HT_ARGS (
-        category, rule->biological_risk? "true": "false", wire_key (call, &hetao__v1__lane__descriptor, rule->lane)));
+        category, rule->biological_risk? "true": "false", ht_row_key (call, &hetao__v1__lane__descriptor, rule->lane)));
     Hetao__V1__DeclarationEvent event = HETAO__V1__DECLARATION_EVENT__INIT;
     event.rule = rule;
     ht_call_emit (call, "customs.lane.rule_set", key, &event.base);

@@ -55,11 +55,11 @@ s_officer_from_row (ht_call_t *call, const PGresult *result, int row)
 {
     Hetao__V1__Officer *officer = ht_arena_alloc (ht_call_arena (call), sizeof *officer);
     hetao__v1__officer__init (officer);
-    officer->id = wire_text (result, row, 0);
-    officer->name = wire_text (result, row, 1);
-    officer->team = wire_text (result, row, 2);
+    officer->id = ht_row_text (result, row, 0);
+    officer->name = ht_row_text (result, row, 1);
+    officer->team = ht_row_text (result, row, 2);
     officer->has_active = true;
-    officer->active = wire_bool (result, row, 3);
+    officer->active = ht_row_bool (result, row, 3);
     return officer;
 }
 
@@ -92,7 +92,7 @@ routing_officer_active (ht_call_t *call, const char *field, const char *id, cons
         ht_call_fail (call, HT_NOT_FOUND, field, "no officer has id '%s'", id);
         return false;
     }
-    if (!wire_bool (result, 0, 3)) {
+    if (!ht_row_bool (result, 0, 3)) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, field, "officer '%s' is not active", id);
         return false;
     }
@@ -143,9 +143,9 @@ routing_set_rule (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_enum (call, "rule.priority", true, rule->priority, &hetao__v1__case_priority__descriptor);
     if (ht_call_failed (call))
         return;
-    const char *category = wire_key (call, &hetao__v1__case_category__descriptor, rule->category);
+    const char *category = ht_row_key (call, &hetao__v1__case_category__descriptor, rule->category);
     const char *priority = rule->has_priority && rule->priority
-                         ? wire_key (call, &hetao__v1__case_priority__descriptor, rule->priority): "";
+                         ? ht_row_key (call, &hetao__v1__case_priority__descriptor, rule->priority): "";
     if (!ht_call_lock (call, "routing_rule", ht_arena_printf (ht_call_arena (call), "%s/%s", category, priority)))
         return;
     const char *team = NULL;
@@ -181,8 +181,8 @@ routing_list (ht_call_t *call, const ProtobufCMessage *message)
         Hetao__V1__RoutingRule *rule = ht_arena_alloc (arena, sizeof *rule);
         hetao__v1__routing_rule__init (rule);
         rule->has_category = true;
-        rule->category = wire_value (&hetao__v1__case_category__descriptor, PQgetvalue (rules, row, 0));
-        rule->priority = wire_value (&hetao__v1__case_priority__descriptor, PQgetvalue (rules, row, 1));
+        rule->category = ht_row_enum (&hetao__v1__case_category__descriptor, PQgetvalue (rules, row, 0));
+        rule->priority = ht_row_enum (&hetao__v1__case_priority__descriptor, PQgetvalue (rules, row, 1));
         rule->has_priority = rule->priority != 0;
         rule->team = PQgetvalue (rules, row, 2);
         rule->officer = PQgetvalue (rules, row, 3);

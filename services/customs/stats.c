@@ -57,7 +57,7 @@ stats_cases (ht_call_t *call, const ProtobufCMessage *message)
     }
     PGresult *result = ht_call_query (call, "stats_cases", HT_ARGS (
         from, until,
-        request->has_category? wire_key (call, &hetao__v1__case_category__descriptor, request->category): NULL));
+        request->has_category? ht_row_key (call, &hetao__v1__case_category__descriptor, request->category): NULL));
     if (!result)
         return;
     ht_arena_t *arena = ht_call_arena (call);
@@ -71,11 +71,11 @@ stats_cases (ht_call_t *call, const ProtobufCMessage *message)
         hetao__v1__category_stats__init (stats);
         stats->has_category = stats->has_opened = stats->has_open = stats->has_resolved = true;
         stats->has_breaches = true;
-        stats->category = wire_value (&hetao__v1__case_category__descriptor, PQgetvalue (result, row, 0));
-        stats->opened = (uint64_t) wire_int (result, row, 1);
-        stats->open = (uint64_t) wire_int (result, row, 2);
-        stats->resolved = (uint64_t) wire_int (result, row, 3);
-        stats->breaches = (uint64_t) wire_int (result, row, 4);
+        stats->category = ht_row_enum (&hetao__v1__case_category__descriptor, PQgetvalue (result, row, 0));
+        stats->opened = (uint64_t) ht_row_int (result, row, 1);
+        stats->open = (uint64_t) ht_row_int (result, row, 2);
+        stats->resolved = (uint64_t) ht_row_int (result, row, 3);
+        stats->breaches = (uint64_t) ht_row_int (result, row, 4);
         wire_opt_int (result, row, 5, &stats->has_median_first_response_s, &stats->median_first_response_s);
         wire_opt_int (result, row, 6, &stats->has_median_resolution_s, &stats->median_resolution_s);
         reply.categories [reply.n_categories++] = stats;

@@ -20,13 +20,13 @@
 
 #define ENTRY_COLUMNS \
     "id, organization_id, array_to_string(categories, ','), valid_from::text, valid_until::text, status," \
-    " revoked_reason, " US_OF ("revoked_at") ", relist_barred_until::text, " US_OF ("created_at")
+    " revoked_reason, " HT_SQL_US ("revoked_at") ", relist_barred_until::text, " HT_SQL_US ("created_at")
 
 const ht_query_t whitelist_queries [] = {
     { "whitelist_insert",
       "INSERT INTO whitelist_entry (id, organization_id, categories, valid_from, valid_until, status, created_at)"
       " VALUES ($1::uuid, $2::uuid, string_to_array($3, ','), $4::date, $5::date, 'active', "
-      US_TO_TIMESTAMP (6) ")" },
+      HT_SQL_FROM_US (6) ")" },
     //  An active entry whose period ended gives way to a new listing.
     { "whitelist_expire",
       "UPDATE whitelist_entry SET status = 'expired'"
@@ -41,7 +41,7 @@ const ht_query_t whitelist_queries [] = {
     { "whitelist_get_for_update",
       "SELECT " ENTRY_COLUMNS " FROM whitelist_entry WHERE id = $1::uuid FOR UPDATE" },
     { "whitelist_revoke",
-      "UPDATE whitelist_entry SET status = 'revoked', revoked_reason = $2, revoked_at = " US_TO_TIMESTAMP (3) ","
+      "UPDATE whitelist_entry SET status = 'revoked', revoked_reason = $2, revoked_at = " HT_SQL_FROM_US (3) ","
       " relist_barred_until = " US_TO_DATE (3) " + interval '2 years' WHERE id = $1::uuid"
       " RETURNING relist_barred_until::text" },
     //  Entries whose period covers the date, newest first, with the date of any revocation.
@@ -69,22 +69,22 @@ s_entry_from_row (ht_call_t *call, const PGresult *result, int row)
     ht_arena_t *arena = ht_call_arena (call);
     Hetao__V1__WhitelistEntry *entry = ht_arena_alloc (arena, sizeof *entry);
     hetao__v1__whitelist_entry__init (entry);
-    entry->id = wire_text (result, row, 0);
-    entry->organization_id = wire_text (result, row, 1);
+    entry->id = ht_row_text (result, row, 0);
+    entry->organization_id = ht_row_text (result, row, 1);
     char *categories = ht_arena_strdup (arena, PQgetvalue (result, row, 2));
     entry->categories = ht_arena_alloc (arena, sizeof (Hetao__V1__GoodsCategory) * (CATEGORIES_MAX + 1));
     for (char *save, *key = strtok_r (categories, ",", &save); key && entry->n_categories < CATEGORIES_MAX;
          key = strtok_r (NULL, ",", &save))
-        entry->categories [entry->n_categories++] = wire_value (&hetao__v1__goods_category__descriptor, key);
-    entry->valid_from = wire_text (result, row, 3);
-    entry->valid_until = wire_text (result, row, 4);
+        entry->categories [entry->n_categories++] = ht_row_enum (&hetao__v1__goods_category__descriptor, key);
+    entry->valid_from = ht_row_text (result, row, 3);
+    entry->valid_until = ht_row_text (result, row, 4);
     entry->has_status = true;
-    entry->status = wire_value (&hetao__v1__whitelist_status__descriptor, wire_text (result, row, 5));
-    entry->revoked_reason = wire_text (result, row, 6);
+    entry->status = ht_row_enum (&hetao__v1__whitelist_status__descriptor, PQgetvalue (result, row, 5));
+    entry->revoked_reason = ht_row_text (result, row, 6);
     wire_opt_int (result, row, 7, &entry->has_revoked_at_us, &entry->revoked_at_us);
-    entry->relist_barred_until = wire_text (result, row, 8);
+    entry->relist_barred_until = ht_row_text (result, row, 8);
     entry->has_created_at_us = true;
-    entry->created_at_us = wire_int (result, row, 9);
+    entry->created_at_us = ht_row_int (result, row, 9);
     return entry;
 }
 
@@ -129,7 +129,7 @@ whitelist_add (ht_call_t *call, const ProtobufCMessage *message)
         mask |= 1u << request->categories [i];
         if (i)
             strcat (text, ",");
-        strcat (text, wire_key (call, &hetao__v1__goods_category__descriptor, request->categories [i]));
+        strcat (text, ht_row_key (call, &hetao__v1__goods_category__descriptor, request->categories [i]));
     }
     bool dates = wire_check_date (call, "valid_from", request->valid_from)
                & wire_check_date (call, "valid_until", request->valid_until);
@@ -193,7 +193,7 @@ whitelist_revoke (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__WhitelistEntry *entry = s_entry_from_row (call, result, 0);
     if (entry->status != HETAO__V1__WHITELIST_STATUS__WHITELIST_STATUS_ACTIVE) {
         ht_call_fail (call, HT_FAILED_PRECONDITION, "id", "the entry is %s, not active",
-                      wire_key (call, &hetao__v1__whitelist_status__descriptor, entry->status));
+                      ht_row_key (call, &hetao__v1__whitelist_status__descriptor, entry->status));
         return;
     }
     int64_t now = customs_now_us (call);
@@ -221,7 +221,7 @@ whitelist_listed (ht_call_t *call, const char *organization_id, const char *date
     const char *reason = "the organization is not white-listed on that date";
     for (int row = 0; row < PQntuples (result); row++) {
         Hetao__V1__WhitelistEntry *entry = s_entry_from_row (call, result, row);
-        if (wire_bool (result, row, 10)) {
+        if (ht_row_bool (result, row, 10)) {
             reason = ht_arena_printf (ht_call_arena (call), "the white-list entry %s was revoked: %s",
                                       entry->id, entry->revoked_reason? entry->revoked_reason: "");
             continue;

@@ -1,51 +1,16 @@
-/*  wire - between hetao.v1 values, query parameters and result columns  */
+/*  wire - what customs adds to ht_row: dates in Asia/Shanghai and optional instants  */
 
 #include "wire.h"
-#include "ht_enum.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *
-wire_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
-{
-    char key [64];
-    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (ht_call_arena (call), key): NULL;
-}
-
-int
-wire_value (const ProtobufCEnumDescriptor *type, const char *key)
-{
-    int value = 0;
-    if (key)
-        ht_enum_value (type, key, &value);
-    return value;
-}
-
-char *
-wire_text (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? NULL: PQgetvalue (result, row, column);
-}
-
-int64_t
-wire_int (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? 0: strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
-
-bool
-wire_bool (const PGresult *result, int row, int column)
-{
-    return !PQgetisnull (result, row, column) && !strcmp (PQgetvalue (result, row, column), "t");
-}
-
 void
 wire_opt_int (const PGresult *result, int row, int column, protobuf_c_boolean *has, int64_t *value)
 {
     *has = !PQgetisnull (result, row, column);
-    *value = wire_int (result, row, column);
+    *value = ht_row_int (result, row, column);
 }
 
 bool
