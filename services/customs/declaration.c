@@ -16,9 +16,12 @@
 #include "whitelist.h"
 #include "wire.h"
 #include "ht_text.h"
+#include "ht_json.h"
 #include "ht_money.h"
 
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LINES_MAX          100
@@ -39,10 +42,16 @@ const ht_query_t declaration_queries [] = {
       "INSERT INTO declaration (id, organization_id, status, fast_track, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2::uuid, 'stored', $3::boolean, 1, " HT_SQL_FROM_US (4) ", "
       HT_SQL_FROM_US (4) ")" },
-    { "declaration_line_insert",
+    //  Every line in one statement, from the request as JSON (ht_json: enums by
+    //  their value names, GOODS_CATEGORY_REAGENTS, stored by key, reagents).
+    { "declaration_lines_insert",
       "INSERT INTO declaration_line (declaration_id, line_no, hs_code, description, quantity, unit,"
       " value_minor, currency, origin_country, category, biological_risk)"
-      " VALUES ($1::uuid, $2::int, $3, $4, $5::numeric, $6, $7::bigint, $8, $9, $10, $11::boolean)" },
+      " SELECT $1::uuid, (t.n - 1)::int, t.x->>'hs_code', t.x->>'description', (t.x->>'quantity')::numeric,"
+      "  t.x->>'unit', (t.x->>'value_minor')::bigint, t.x->>'currency', t.x->>'origin_country',"
+      "  lower(substr(t.x->>'category', length('GOODS_CATEGORY_') + 1)),"
+      "  coalesce((t.x->>'biological_risk')::boolean, false)"
+      " FROM jsonb_array_elements($2::jsonb -> 'lines') WITH ORDINALITY AS t(x, n)" },
     { "declaration_get",
       "SELECT " DECLARATION_COLUMNS " FROM declaration WHERE id = $1::uuid" },
     { "declaration_get_for_update",
@@ -177,6 +186,21 @@ s_store (ht_call_t *call, Hetao__V1__Declaration *d, const char *type, Hetao__V1
     s_reply (call, d);
 }
 
+//  `message` as one JSON object, in the call's arena.
+static const char *
+s_json (ht_call_t *call, const ProtobufCMessage *message)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    assert (out);
+    ht_json_write (out, message);
+    fclose (out);
+    const char *copy = ht_arena_strdup (ht_call_arena (call), text);
+    free (text);
+    return copy;
+}
+
 //  ---------------------------------------------------------------------------
 //  Checks
 
@@ -247,14 +271,7 @@ declaration_create (ht_call_t *call, const ProtobufCMessage *message)
     int64_t now = customs_now_us (call);
     ht_call_write (call, "declaration_insert", HT_ARGS (
         id, request->organization_id, fast_track? "true": "false", ht_call_int (call, now)));
-    for (size_t i = 0; i < request->n_lines; i++) {
-        const Hetao__V1__DeclarationLine *line = request->lines [i];
-        ht_call_write (call, "declaration_line_insert", HT_ARGS (
-            id, ht_call_int (call, (int64_t) i), line->hs_code, line->description, line->quantity,
-            line->unit, ht_call_int (call, line->value_minor), line->currency, line->origin_country,
-            ht_row_key (call, &hetao__v1__goods_category__descriptor, line->category),
-            line->has_biological_risk && line->biological_risk? "true": "false"));
-    }
+    ht_call_write (call, "declaration_lines_insert", HT_ARGS (id, s_json (call, &request->base)));
     Hetao__V1__Declaration d = HETAO__V1__DECLARATION__INIT;
     d.id = id;
     d.organization_id = request->organization_id;

@@ -121,6 +121,20 @@ class Declarations(CustomsTest):
         self.assertStatus(self.create(new_key(), line()), Status.NOT_FOUND, "organization_id")
         self.assertEqual(self.customs.db.query("SELECT count(*) FROM declaration_line WHERE hs_code = '770000'"), [(0,)])
 
+    def test_a_declaration_holds_up_to_100_lines_stored_as_given(self):
+        lines = [line(hs_code="9027%02d" % (i % 100), description="Line %d \"quoted\", 试剂" % i, quantity="2.5",
+                      value_minor=i, biological_risk=(i == 7)) for i in range(100)]
+        d = decode(self.create(self.listed, *lines), C.DeclarationReply).declaration
+        got = self.ok("GetDeclaration", C.GetDeclarationRequest(id=d.id), C.DeclarationReply,
+                      mutating=False).declaration
+        self.assertEqual(len(got.lines), 100)
+        self.assertEqual(got.lines[42].description, 'Line 42 "quoted", 试剂')
+        self.assertEqual((got.lines[42].value_minor, got.lines[42].quantity, got.lines[42].category),
+                         (42, "2.5", C.GOODS_CATEGORY_REAGENTS))
+        self.assertEqual([l.biological_risk for l in got.lines].count(True), 1)
+        self.assertTrue(got.lines[7].biological_risk)
+        self.assertStatus(self.create(self.listed, *(lines + [line()])), Status.INVALID_ARGUMENT, "lines")
+
     def test_a_listed_organization_declaring_its_listed_categories_without_risk_goes_green(self):
         d = self.register(self.listed, line(), line(hs_code="902780", category=C.GOODS_CATEGORY_INSTRUMENTS))
         self.assertEqual((d.status, d.lane), (C.DECLARATION_STATUS_REGISTERED, C.LANE_GREEN))
