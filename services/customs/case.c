@@ -187,9 +187,9 @@ s_opt_us (ht_call_t *call, bool has, int64_t value)
     return has? ht_call_int (call, value): NULL;
 }
 
-//  Writes the case back with the next version and emits `type`.
+//  Writes the case back with the next version.
 static void
-s_store (ht_call_t *call, Hetao__V1__AssistanceCase *c, const char *type, Hetao__V1__CaseEvent *event)
+s_write (ht_call_t *call, Hetao__V1__AssistanceCase *c)
 {
     c->version++;
     c->updated_at_us = customs_now_us (call);
@@ -202,6 +202,13 @@ s_store (ht_call_t *call, Hetao__V1__AssistanceCase *c, const char *type, Hetao_
         s_opt_us (call, c->has_closed_at_us, c->closed_at_us),
         ht_call_int (call, c->version),
         ht_call_int (call, c->updated_at_us)));
+}
+
+//  Writes the case back, emits `type` with the case in `event` and replies with the case.
+static void
+s_store (ht_call_t *call, Hetao__V1__AssistanceCase *c, const char *type, Hetao__V1__CaseEvent *event)
+{
+    s_write (call, c);
     event->assistance_case = c;
     ht_call_emit (call, type, c->id, &event->base);
     s_reply (call, c);
@@ -455,14 +462,7 @@ case_note_add (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__CaseEvent event = HETAO__V1__CASE_EVENT__INIT;
     Hetao__V1__CaseNote *note = s_note (call, c, request->text);
     event.note = note;
-    c->version++;
-    c->updated_at_us = customs_now_us (call);
-    ht_call_write (call, "case_store", HT_ARGS (
-        c->id, ht_row_key (call, &hetao__v1__case_status__descriptor, c->status), c->team, c->officer,
-        s_opt_us (call, c->has_first_response_at_us, c->first_response_at_us),
-        s_opt_us (call, c->has_resolved_at_us, c->resolved_at_us),
-        s_opt_us (call, c->has_closed_at_us, c->closed_at_us),
-        ht_call_int (call, c->version), ht_call_int (call, c->updated_at_us)));
+    s_write (call, c);
     event.assistance_case = c;
     ht_call_emit (call, "customs.case.note_added", c->id, &event.base);
     Hetao__V1__CaseNoteReply reply = HETAO__V1__CASE_NOTE_REPLY__INIT;
