@@ -242,14 +242,14 @@ class Lanes(unittest.TestCase):
         try:
             org = stack.org()
             lanes = {}
-            for _ in range(12):
+            for _ in range(20):
                 d = decode(stack.call("CreateDeclaration", C.CreateDeclarationRequest(
                     organization_id=org, lines=[line()])), C.DeclarationReply).declaration
                 lanes[d.id] = decode(stack.call("ChangeDeclarationStatus", C.ChangeDeclarationStatusRequest(
                     id=d.id, action=C.DECLARATION_ACTION_REGISTER)), C.DeclarationReply).declaration.lane
             expected = {i: C.LANE_RED if draw(SEED, i) < 500 else C.LANE_YELLOW for i in lanes}
             self.assertEqual(lanes, expected)
-            self.assertEqual(set(lanes.values()), {C.LANE_RED, C.LANE_YELLOW}, "12 draws at 50% all alike")
+            self.assertEqual(set(lanes.values()), {C.LANE_RED, C.LANE_YELLOW}, "20 draws at 50% all alike")
         finally:
             stack.close()
 
