@@ -79,6 +79,7 @@ struct _ht_call_t {
     bool echo_id;                   //  its request id can be echoed
     ProtobufCMessage *payload;
     int64_t now_us;                 //  the transaction's time, 0 until known
+    bool job;                       //  a job run (ht_job.h), not a client's request
 
     //  Outcome
     ht_status_t status;
@@ -927,7 +928,8 @@ s_run (ht_call_t *call)
         s_attempt_reset (call);
         call->route->run (call, call->payload);
         if (call->route->mutates) {
-            if (s_failed (call)) {
+            bool idle = call->job && call->n_events == 0;
+            if (s_failed (call) || idle) {
                 if (call->tx_open)
                     s_rollback (call);
             }
@@ -962,6 +964,49 @@ s_reply_pack (ht_call_t *call)
     zframe_t *frame = zframe_new (NULL, hetao__v1__reply__get_packed_size (&reply));
     hetao__v1__reply__pack (&reply, zframe_data (frame));
     return frame;
+}
+
+bool
+ht_call_is_job (ht_call_t *call)
+{
+    return call->job;
+}
+
+bool
+ht__call_job (ht_worker_t *worker, const ht_job_t *job)
+{
+    int64_t started = ht_mono_us ();
+    ht_route_t route = { job->name, NULL, true, HT_ROLE_ANY, 0, job->run };
+    char id [37];
+    ht_uuid_v7 (id);
+    Hetao__V1__Request request = HETAO__V1__REQUEST__INIT;
+    request.request_id = ht_arena_printf (worker->arena, "job-%s", id);
+    request.idempotency_key = ht_arena_printf (worker->arena, "job:%s", id);
+    request.method = (char *) job->name;
+    ht_call_t call = { .worker = worker, .arena = worker->arena, .route = &route,
+                       .request = &request, .authenticated = true, .job = true };
+    snprintf (call.principal.key, sizeof call.principal.key, "-");
+    snprintf (call.principal.name, sizeof call.principal.name, "(system)");
+    call.principal.roles = HT_ROLE_ANY;
+    s_run (&call);
+    //  A job that wrote or emitted something committed it (or failed); one
+    //  that found nothing to do left nothing behind.
+    bool worked = call.status == HT_OK && call.n_events > 0;
+    if (call.status != HT_OK) {
+        ht_log_request_t about = { request.request_id, job->name, ht_status_name (call.status),
+                                   ht_mono_us () - started, call.principal.name };
+        ht_log_at (HT_LOG_WARN, &about, "job failed: %s", call.message? call.message: "");
+    }
+    else
+    if (worked && ht_log_enabled (HT_LOG_INFO)) {
+        ht_log_request_t about = { request.request_id, job->name, "OK", ht_mono_us () - started,
+                                   call.principal.name };
+        ht_log_write (HT_LOG_INFO, &about, "%zu event(s)", call.n_events);
+    }
+    for (size_t i = 0; i < call.n_results; i++)
+        PQclear (call.results [i]);
+    ht_arena_reset (worker->arena);
+    return worked;
 }
 
 zframe_t *

@@ -47,6 +47,7 @@ typedef struct {
     const char *curve_cert;         //  the service's certificate (secret in <path>_secret)
     const char *principals;         //  the principals file
     int rate_limit;                 //  requests per second per principal; 0: none
+    int job_interval_ms;            //  how often the service's jobs look for work
     int test_drop_live;             //  test setting: consumers drop every Nth live event
     int n_sources;
     ht_source_settings_t sources [HT_SOURCES_MAX];
@@ -68,6 +69,8 @@ typedef struct {
     ht_db_t *db;
     ht_arena_t *arena;
     zsock_t *relay_wake;            //  PUSH to the relay: "events committed"
+    //  The statement tables its connection prepares, again on every reconnect.
+    const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2];
     void *clients [HT_SOURCES_MAX]; //  ht_client_t to each source, made when first asked
 } ht_worker_t;
 
@@ -80,6 +83,20 @@ extern const ht_route_t ht__system_routes [];
 //  Handles one request frame from the client whose CURVE public key is
 //  `user_id` (from the ZAP handler) and returns the reply frame. Caller owns the result.
 zframe_t *ht__call_handle (ht_worker_t *worker, const char *user_id, const byte *data, size_t size);
+
+//  Runs `job` once as an internal mutating call with the system principal
+//  (ht_job.h). True when it committed events: there may be more to do.
+bool ht__call_job (ht_worker_t *worker, const ht_job_t *job);
+
+//  Opens a worker's database connection, arena and relay wake-up socket;
+//  ht__worker_close releases them.
+void ht__worker_open (ht_worker_t *worker, const char *role);
+void ht__worker_close (ht_worker_t *worker);
+
+//  The thread that runs the service's jobs; NULL when it has none.
+typedef struct _ht_jobs_t ht_jobs_t;
+ht_jobs_t *ht__jobs_new (const ht_shared_t *shared);
+void ht__jobs_destroy (ht_jobs_t **self_p);
 
 //  Makes `socket` a CURVE server in ZAP domain `domain` with the service's certificate.
 void ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain);

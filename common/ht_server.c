@@ -108,6 +108,8 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
           "the principals file (client keys, names, organizations, roles); required" },
         { "rate-limit", "HETAO_RATE_LIMIT", HT_OPT_INT, &settings->rate_limit, "2000", 0, 1000000,
           "requests per second per principal (and burst); more get RESOURCE_EXHAUSTED; 0: no limit" },
+        { "job-interval-ms", "HETAO_JOB_INTERVAL_MS", HT_OPT_INT, &settings->job_interval_ms, "1000", 10, 600000,
+          "how often the service's own jobs (e.g. deadline timers) look for work" },
         { NULL }
     };
     //  Then the settings of every source the consumers name, then the service's own.
@@ -165,14 +167,14 @@ ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain
     zsock_set_curve_server (socket, 1);
 }
 
-static void
-s_worker_actor (zsock_t *pipe, void *args)
+void
+ht__worker_open (ht_worker_t *worker, const char *role)
 {
-    worker_slot_t *slot = args;
-    ht_worker_t *worker = &slot->worker;
     const ht_shared_t *shared = worker->shared;
     //  The runtime's statements, then every table of the service's.
-    const ht_query_t *tables [HT_QUERY_TABLES_MAX + 2] = { ht__runtime_queries };
+    //  Kept in the worker: the connection reads them again when it reconnects.
+    const ht_query_t **tables = worker->tables;
+    tables [0] = ht__runtime_queries;
     size_t count = 1;
     for (const ht_query_t *const *table = shared->service->queries; table && *table; table++) {
         assert (count < HT_QUERY_TABLES_MAX + 1);
@@ -196,8 +198,24 @@ s_worker_actor (zsock_t *pipe, void *args)
     zsock_set_sndhwm (worker->relay_wake, 10);
     zsock_connect (worker->relay_wake, "%s", ht__relay_wake_endpoint (shared->relay));
     if (!ht_db_ready (worker->db))
-        ht_warn ("worker: database not ready yet (%s); will retry per request",
-                 ht_db_error (worker->db));
+        ht_warn ("%s: database not ready yet (%s); will retry", role, ht_db_error (worker->db));
+}
+
+void
+ht__worker_close (ht_worker_t *worker)
+{
+    zsock_destroy (&worker->relay_wake);
+    ht__sources_worker_end (worker);
+    ht_arena_destroy (&worker->arena);
+    ht_db_destroy (&worker->db);
+}
+
+static void
+s_worker_actor (zsock_t *pipe, void *args)
+{
+    worker_slot_t *slot = args;
+    ht_worker_t *worker = &slot->worker;
+    ht__worker_open (worker, "worker");
 
     zsock_t *backend = zsock_new (ZMQ_DEALER);
     zsock_connect (backend, "%s", slot->backend);
@@ -236,10 +254,7 @@ s_worker_actor (zsock_t *pipe, void *args)
     }
     zpoller_destroy (&poller);
     zsock_destroy (&backend);
-    zsock_destroy (&worker->relay_wake);
-    ht__sources_worker_end (worker);
-    ht_arena_destroy (&worker->arena);
-    ht_db_destroy (&worker->db);
+    ht__worker_close (worker);
 }
 
 //  ---------------------------------------------------------------------------
@@ -697,6 +712,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         consumers [n_consumers++] = ht_consumer_new (*spec, &config);
     }
 
+    ht_jobs_t *jobs = ht__jobs_new (&shared);
     broker_t broker = { .shared = &shared, .n_workers = settings.workers };
     broker.pending = zlist_new ();
     broker.held = zhash_new ();
@@ -734,6 +750,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     free (slots);
     for (int i = 0; i < n_consumers; i++)
         ht_consumer_destroy (&consumers [i]);
+    ht__jobs_destroy (&jobs);
     for (int i = 0; i < broker.n_idle; i++)
         zframe_destroy (&broker.idle [i]);
     zmsg_t *left;

@@ -13,6 +13,7 @@
 #include "ht_config.h"
 #include "ht_consumer.h"
 #include "ht_db.h"
+#include "ht_job.h"
 
 //  At most this many query tables per service.
 #define HT_QUERY_TABLES_MAX 32
@@ -32,6 +33,8 @@ typedef struct {
                                             //  may be NULL
     const ht_consumer_spec_t *const *consumers;  //  streams of other services it follows
                                             //  (ht_consumer.h); ends with NULL; may be NULL
+    const ht_job_t *jobs;                   //  work the service does on its own, outside
+                                            //  any request (ht_job.h); ends with { NULL }; may be NULL
 } ht_service_t;
 
 //  Runs the service until SIGTERM or SIGINT, then finishes the requests in

@@ -393,6 +393,10 @@ class Asking(unittest.TestCase):
     def setUpClass(cls):
         cls.registry = Service("registry", workers=2)
         cls.known = register(cls.registry, 1)
+        # The probe reads back once, at its start: the registry's relay must
+        # have numbered the event by then, or the probe never sees it.
+        if not wait_for(lambda: last_sequence(cls.registry) >= 1, seconds=30):
+            raise AssertionError("the registry did not number its first event")
         nowhere = "tcp://127.0.0.1:%d" % free_port()
         cls.probe = Service("regview-probe", workers=2, sources={"registry": cls.registry},
                             args=QUIET + ("--registry-events", nowhere, "--registry-deadline-ms", "1500"))

@@ -38,6 +38,11 @@
     GROUP (award)         \
     GROUP (disbursement)  \
     GROUP (funding)       \
+    GROUP (case)          \
+    GROUP (routing)       \
+    GROUP (whitelist)     \
+    GROUP (declaration)   \
+    GROUP (customs)       \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
