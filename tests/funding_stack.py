@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (Service, Status, decode, new_key, org_request, read_events, registry_pb2 as R,
-                     wait_caught_up, wait_for)
+                     wait_applied_all, wait_caught_up, wait_for)
 from hetao.v1 import funding_pb2 as F  # noqa: E402  (path set by harness)
 
 YUAN = 100                      # fen per yuan
@@ -62,8 +62,7 @@ class FundingStack:
     def caught_up(self):
         """Waits until funding's projection holds every event the registry has
         committed so far (numbered a moment after the commit, then applied)."""
-        committed = self.registry.db.query("SELECT count(*) FROM ht_outbox WHERE stream = 'registry'")[0][0]
-        wait_caught_up(self.funding, self.registry, events=committed)
+        wait_applied_all(self.funding, self.registry)
 
     def project(self, lead, partners=()):
         request = R.RegisterProjectRequest(title_en="Quantum sensing %d" % next(_numbers),

@@ -362,6 +362,14 @@ def wait_caught_up(consumer, source, stream="registry", events=0, seconds=30):
     return target
 
 
+def wait_applied_all(consumer, source, stream="registry", seconds=30):
+    """Waits until `consumer` has applied every event of `stream` that `source`
+    has committed so far (counted in its outbox, so events committed but not
+    yet numbered are waited for too); returns the last sequence."""
+    committed = source.db.query("SELECT count(*) FROM ht_outbox WHERE stream = %s", (stream,))[0][0]
+    return wait_caught_up(consumer, source, stream, events=committed, seconds=seconds)
+
+
 def wait_for(predicate, seconds=10, interval=0.05):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

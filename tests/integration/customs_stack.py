@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 
-from harness import Service, ServiceTest, Status, decode, new_key, org_request, read_events, registry_pb2, last_sequence, wait_caught_up, wait_for  # noqa: F401
+from harness import Service, ServiceTest, Status, decode, new_key, org_request, read_events, registry_pb2, last_sequence, wait_applied_all, wait_caught_up, wait_for  # noqa: F401
 from hetao.v1 import customs_pb2  # noqa: F401
 
 SEED = 424242
@@ -41,12 +41,13 @@ class CustomsStack:
         return decode(reply, registry_pb2.OrganizationReply).organization.id
 
     def withdraw(self, org_id):
-        before = last_sequence(self.registry)
         decode(self.registry.call("registry.SetOrganizationStatus", registry_pb2.SetOrganizationStatusRequest(
             id=org_id, status=registry_pb2.ORGANIZATION_STATUS_WITHDRAWN, reason="left the park"), key=new_key()),
             registry_pb2.OrganizationReply)
-        # Customs learns it from the registry's stream, once the relay has numbered it.
-        wait_caught_up(self.customs, self.registry, events=before + 1)
+        # Customs learns it from the registry's stream once the relay has
+        # numbered it: wait for every event committed so far, this one included
+        # (the health's last sequence may still lag behind earlier commits).
+        wait_applied_all(self.customs, self.registry)
 
     def call(self, method, payload, keys="admin", key=None, mutating=None):
         """Calls customs; mutating methods get a new idempotency key unless one is given."""
