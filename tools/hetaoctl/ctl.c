@@ -660,9 +660,9 @@ static const struct {
     const char *suffix;
     void (*format) (FILE *out, int64_t value);
 } s_formats [] = {
-    { "_at_us", s_format_time },
-    { "_from_us", s_format_time },      //  and from_us: the start of a range
-    { "_until_us", s_format_time },     //  and until_us: its end
+    //  Every integer field named *_us is an instant, microseconds since the
+    //  epoch (created_at_us, from_us, resolution_due_us): docs/protocol.md.
+    { "_us", s_format_time },
     { "_minor", s_format_money },
     { "_fen",   s_format_money },
     { NULL }
