@@ -101,13 +101,20 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
-    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True):
+    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, replica_of=None):
         self.name = name
-        self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
-        self.server = Keys(self.keydir, "server")
-        self.principals_file = os.path.join(self.keydir, "principals")
-        self.principals = []
-        self.admin = self.add_principal("admin", ALL_ROLES)
+        if replica_of is not None:
+            # Another replica of the same service: the same key and principals.
+            self.keydir, self.server = replica_of.keydir, replica_of.server
+            self.principals_file, self.principals = replica_of.principals_file, replica_of.principals
+            self.admin = replica_of.admin
+            db = db or replica_of.db
+        else:
+            self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
+            self.server = Keys(self.keydir, "server")
+            self.principals_file = os.path.join(self.keydir, "principals")
+            self.principals = []
+            self.admin = self.add_principal("admin", ALL_ROLES)
         self.own_db = db is None
         self.db = db or Database()
         self.port = free_port()
