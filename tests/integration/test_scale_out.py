@@ -19,8 +19,8 @@ import subprocess
 import threading
 import unittest
 
-from harness import (BUILD, Database, Service, envelope_pb2, free_port, health, read_events, uscc,
-                     wait_for)
+from harness import (BUILD, Database, Service, decode, envelope_pb2, free_port, health, new_key, org_request,
+                     read_events, registry_pb2, uscc, wait_for)
 
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
 
@@ -209,6 +209,29 @@ class ScaleOut(unittest.TestCase):
                                     capture_output=True, text=True, timeout=60, env=clean_env())
             self.assertEqual(result.returncode, 0, "%s: %s" % (endpoints, result.stderr))
             self.assertEqual(json.loads(result.stdout)["service"], "registry")
+
+    def test_one_key_sent_to_both_replicas_at_once_makes_one_organization(self):
+        first = Service("registry", workers=2)
+        self.addCleanup(first.close)
+        second = Service("registry", workers=2, replica_of=first)
+        self.addCleanup(second.stop)
+        ids = []
+        for n in range(1, 9):
+            key, replies = new_key(), [None, None]
+
+            def send(i):
+                replies[i] = [first, second][i].call("registry.RegisterOrganization", org_request(n), key=key)
+
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+            both = [decode(r, registry_pb2.OrganizationReply).organization.id for r in replies]
+            self.assertEqual(both[0], both[1], "one key, two organizations")
+            ids.append(both[0])
+        rows = sorted(r[0] for r in first.db.query("SELECT id::text FROM organization"))
+        self.assertEqual(rows, sorted(ids))
 
     def test_two_replicas_one_killed_mid_load_lose_and_duplicate_nothing(self):
         for spec in SERVICES:
