@@ -8,32 +8,29 @@
 #include "org.h"
 #include "org_rules.h"
 #include "ht_enum.h"
+#include "ht_row.h"
 #include "ht_text.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAME_MAX_CHARS    200
 #define REASON_MAX_CHARS  500
 #define SECTORS_MAX       10
-#define PAGE_DEFAULT      50
-#define PAGE_MAX          500
 
 //  Columns every query returns, in this order (see s_org_from_row).
 #define ORG_COLUMNS \
     "id, kind, name_zh, name_en, region, registration_type, registration_id," \
-    " array_to_string(sectors, ','), major_platform, status, status_reason, version," \
-    " (extract(epoch FROM created_at) * 1000000)::bigint," \
-    " (extract(epoch FROM updated_at) * 1000000)::bigint"
-
-#define US_TO_TIMESTAMP(n) "('epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond')"
+    " array_to_string(sectors, ','), major_platform, status, status_reason, version" \
+    ", " HT_SQL_US ("created_at") ", " HT_SQL_US ("updated_at")
 
 const ht_query_t org_queries [] = {
     { "org_insert",
       "INSERT INTO organization (id, kind, name_zh, name_en, region, registration_type,"
       " registration_id, sectors, major_platform, status, version, created_at, updated_at)"
       " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, string_to_array($8, ','), $9::boolean,"
-      " 'active', 1, " US_TO_TIMESTAMP (10) ", " US_TO_TIMESTAMP (10) ")" },
+      " 'active', 1, " HT_SQL_FROM_US (10) ", " HT_SQL_FROM_US (10) ")" },
     { "org_get",
       "SELECT " ORG_COLUMNS " FROM organization WHERE id = $1::uuid" },
     { "org_get_for_update",
@@ -41,7 +38,7 @@ const ht_query_t org_queries [] = {
     { "org_store",
       "UPDATE organization SET kind = $2, name_zh = $3, name_en = $4,"
       " sectors = string_to_array($5, ','), major_platform = $6::boolean, status = $7,"
-      " status_reason = $8, version = $9::bigint, updated_at = " US_TO_TIMESTAMP (10)
+      " status_reason = $8, version = $9::bigint, updated_at = " HT_SQL_FROM_US (10)
       " WHERE id = $1::uuid" },
     { "org_list",
       "SELECT " ORG_COLUMNS " FROM organization"
@@ -54,6 +51,11 @@ const ht_query_t org_queries [] = {
       "   AND ($7::text IS NULL OR registration_id = $7)"
       "   AND ($8::uuid IS NULL OR id > $8::uuid)"
       " ORDER BY id LIMIT $9::int" },
+    //  FOR SHARE: a referenced organization cannot be withdrawn (its FOR UPDATE
+    //  waits) until the referring change has committed. In id order, so that
+    //  two changes referring to the same organizations lock them in one order.
+    { "org_refer",
+      "SELECT id::text, status FROM organization WHERE id = ANY ($1::uuid[]) ORDER BY id FOR SHARE" },
     { NULL, NULL }
 };
 
@@ -65,22 +67,6 @@ const ht_constraint_t org_constraints [] = {
 
 //  ---------------------------------------------------------------------------
 //  Between wire, text and rows
-
-//  The enum key of `value`, in the call's arena ("research_institute").
-static const char *
-s_key (ht_call_t *call, const ProtobufCEnumDescriptor *type, int value)
-{
-    char key [64];
-    return ht_enum_key (type, value, key, sizeof key)? ht_arena_strdup (ht_call_arena (call), key): NULL;
-}
-
-static int
-s_value (const ProtobufCEnumDescriptor *type, const char *key)
-{
-    int value = 0;
-    ht_enum_value (type, key, &value);
-    return value;
-}
 
 //  Sectors as the comma-separated keys the queries take.
 static const char *
@@ -98,12 +84,6 @@ s_sectors_text (ht_call_t *call, const Hetao__V1__Sector *sectors, size_t count)
     return text;
 }
 
-static char *
-s_nullable (const PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column)? NULL: PQgetvalue (result, row, column);
-}
-
 static Hetao__V1__Organization *
 s_org_from_row (ht_call_t *call, const PGresult *result, int row)
 {
@@ -112,27 +92,27 @@ s_org_from_row (ht_call_t *call, const PGresult *result, int row)
     hetao__v1__organization__init (org);
     org->id = PQgetvalue (result, row, 0);
     org->has_kind = true;
-    org->kind = s_value (&hetao__v1__organization_kind__descriptor, PQgetvalue (result, row, 1));
-    org->name_zh = s_nullable (result, row, 2);
-    org->name_en = s_nullable (result, row, 3);
+    org->kind = ht_row_enum (&hetao__v1__organization_kind__descriptor, PQgetvalue (result, row, 1));
+    org->name_zh = ht_row_text (result, row, 2);
+    org->name_en = ht_row_text (result, row, 3);
     org->has_region = true;
-    org->region = s_value (&hetao__v1__region__descriptor, PQgetvalue (result, row, 4));
+    org->region = ht_row_enum (&hetao__v1__region__descriptor, PQgetvalue (result, row, 4));
     org->has_registration_type = true;
-    org->registration_type = s_value (&hetao__v1__registration_type__descriptor, PQgetvalue (result, row, 5));
+    org->registration_type = ht_row_enum (&hetao__v1__registration_type__descriptor, PQgetvalue (result, row, 5));
     org->registration_id = PQgetvalue (result, row, 6);
     char *sectors = ht_arena_strdup (arena, PQgetvalue (result, row, 7));
     org->sectors = ht_arena_alloc (arena, sizeof (Hetao__V1__Sector) * (strlen (sectors) / 2 + 1));
     for (char *save, *key = strtok_r (sectors, ",", &save); key; key = strtok_r (NULL, ",", &save))
-        org->sectors [org->n_sectors++] = s_value (&hetao__v1__sector__descriptor, key);
+        org->sectors [org->n_sectors++] = ht_row_enum (&hetao__v1__sector__descriptor, key);
     org->has_major_platform = true;
-    org->major_platform = !strcmp (PQgetvalue (result, row, 8), "t");
+    org->major_platform = ht_row_bool (result, row, 8);
     org->has_status = true;
-    org->status = s_value (&hetao__v1__organization_status__descriptor, PQgetvalue (result, row, 9));
-    org->status_reason = s_nullable (result, row, 10);
+    org->status = ht_row_enum (&hetao__v1__organization_status__descriptor, PQgetvalue (result, row, 9));
+    org->status_reason = ht_row_text (result, row, 10);
     org->has_version = org->has_created_at_us = org->has_updated_at_us = true;
-    org->version = strtoll (PQgetvalue (result, row, 11), NULL, 10);
-    org->created_at_us = strtoll (PQgetvalue (result, row, 12), NULL, 10);
-    org->updated_at_us = strtoll (PQgetvalue (result, row, 13), NULL, 10);
+    org->version = ht_row_int (result, row, 11);
+    org->created_at_us = ht_row_int (result, row, 12);
+    org->updated_at_us = ht_row_int (result, row, 13);
     return org;
 }
 
@@ -246,9 +226,9 @@ org_register (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__Region issuer = org_registration_region (request->registration_type);
     if (type_ok && region_ok && issuer && issuer != request->region)
         ht_call_violation (call, "region", "a %s identifier is issued in %s; region must be %s",
-                           s_key (call, &hetao__v1__registration_type__descriptor, request->registration_type),
-                           s_key (call, &hetao__v1__region__descriptor, issuer),
-                           s_key (call, &hetao__v1__region__descriptor, issuer));
+                           ht_row_key (call, &hetao__v1__registration_type__descriptor, request->registration_type),
+                           ht_row_key (call, &hetao__v1__region__descriptor, issuer),
+                           ht_row_key (call, &hetao__v1__region__descriptor, issuer));
     s_check_sectors (call, "sectors", request->sectors, request->n_sectors);
     if (ht_call_failed (call))
         return;
@@ -277,10 +257,10 @@ org_register (ht_call_t *call, const ProtobufCMessage *message)
 
     ht_call_write (call, "org_insert", HT_ARGS (
         id,
-        s_key (call, &hetao__v1__organization_kind__descriptor, org.kind),
+        ht_row_key (call, &hetao__v1__organization_kind__descriptor, org.kind),
         org.name_zh, org.name_en,
-        s_key (call, &hetao__v1__region__descriptor, org.region),
-        s_key (call, &hetao__v1__registration_type__descriptor, org.registration_type),
+        ht_row_key (call, &hetao__v1__region__descriptor, org.region),
+        ht_row_key (call, &hetao__v1__registration_type__descriptor, org.registration_type),
         org.registration_id,
         s_sectors_text (call, org.sectors, org.n_sectors),
         org.major_platform? "true": "false",
@@ -309,11 +289,11 @@ s_store (ht_call_t *call, Hetao__V1__Organization *org, const char *event,
     org->updated_at_us = ht_call_now_us (call);
     ht_call_write (call, "org_store", HT_ARGS (
         org->id,
-        s_key (call, &hetao__v1__organization_kind__descriptor, org->kind),
+        ht_row_key (call, &hetao__v1__organization_kind__descriptor, org->kind),
         org->name_zh, org->name_en,
         s_sectors_text (call, org->sectors, org->n_sectors),
         org->major_platform? "true": "false",
-        s_key (call, &hetao__v1__organization_status__descriptor, org->status),
+        ht_row_key (call, &hetao__v1__organization_status__descriptor, org->status),
         org->status_reason,
         ht_call_int (call, org->version),
         ht_call_int (call, org->updated_at_us)));
@@ -386,8 +366,8 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                            request->expected_version);
     if (!org)
         return;
-    const char *from = s_key (call, &hetao__v1__organization_status__descriptor, org->status);
-    const char *to = s_key (call, &hetao__v1__organization_status__descriptor, request->status);
+    const char *from = ht_row_key (call, &hetao__v1__organization_status__descriptor, org->status);
+    const char *to = ht_row_key (call, &hetao__v1__organization_status__descriptor, request->status);
     switch (org_status_transition (org->status, request->status)) {
         case ORG_TRANSITION_OK:
             break;
@@ -407,23 +387,6 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
     s_store (call, org, "registry.organization.status_changed", previous);
 }
 
-//  `text` as an ILIKE pattern that matches it anywhere, literally.
-static const char *
-s_contains_pattern (ht_call_t *call, const char *text)
-{
-    char *pattern = ht_arena_alloc (ht_call_arena (call), strlen (text) * 2 + 3);
-    char *p = pattern;
-    *p++ = '%';
-    for (; *text; text++) {
-        if (*text == '%' || *text == '_' || *text == '\\')
-            *p++ = '\\';
-        *p++ = *text;
-    }
-    *p++ = '%';
-    *p = 0;
-    return pattern;
-}
-
 void
 org_list (ht_call_t *call, const ProtobufCMessage *message)
 {
@@ -440,31 +403,25 @@ org_list (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_check_text (call, "name_contains", request->name_contains, 1, NAME_MAX_CHARS);
     if (request->registration_id)
         ht_call_check_text (call, "registration_id", request->registration_id, 1, 64);
-    uint32_t page_size = request->has_page_size? request->page_size: PAGE_DEFAULT;
-    if (page_size < 1 || page_size > PAGE_MAX)
-        ht_call_violation (call, "page_size", "must be 1 to %d", PAGE_MAX);
-    if (request->page_token && !ht_uuid_valid (request->page_token))
-        ht_call_violation (call, "page_token", "is not a token this service issued: pass "
-                           "next_page_token of the previous page unchanged");
+    uint32_t page_size = ht_row_page_size (call, request->has_page_size, request->page_size,
+                                           request->page_token);
     if (ht_call_failed (call))
         return;
 
     PGresult *result = ht_call_query (call, "org_list", HT_ARGS (
-        request->has_kind? s_key (call, &hetao__v1__organization_kind__descriptor, request->kind): NULL,
-        request->has_region? s_key (call, &hetao__v1__region__descriptor, request->region): NULL,
-        request->has_status? s_key (call, &hetao__v1__organization_status__descriptor, request->status): NULL,
-        request->has_sector? s_key (call, &hetao__v1__sector__descriptor, request->sector): NULL,
+        request->has_kind? ht_row_key (call, &hetao__v1__organization_kind__descriptor, request->kind): NULL,
+        request->has_region? ht_row_key (call, &hetao__v1__region__descriptor, request->region): NULL,
+        request->has_status? ht_row_key (call, &hetao__v1__organization_status__descriptor, request->status): NULL,
+        request->has_sector? ht_row_key (call, &hetao__v1__sector__descriptor, request->sector): NULL,
         request->has_major_platform? (request->major_platform? "true": "false"): NULL,
-        request->name_contains? s_contains_pattern (call, request->name_contains): NULL,
+        request->name_contains? ht_row_contains (call, request->name_contains): NULL,
         request->registration_id,
         request->page_token,
         ht_call_int (call, page_size + 1)));
     if (!result)
         return;
-    int rows = PQntuples (result);
-    bool more = rows > (int) page_size;
-    if (more)
-        rows = (int) page_size;
+    bool more;
+    int rows = ht_row_page_rows (result, page_size, &more);
     Hetao__V1__ListOrganizationsReply reply = HETAO__V1__LIST_ORGANIZATIONS_REPLY__INIT;
     reply.organizations = ht_arena_alloc (ht_call_arena (call), sizeof (void *) * (size_t) (rows + 1));
     for (int row = 0; row < rows; row++)
@@ -472,4 +429,39 @@ org_list (ht_call_t *call, const ProtobufCMessage *message)
     if (more)
         reply.next_page_token = reply.organizations [rows - 1]->id;
     ht_call_reply (call, &reply.base);
+}
+
+//  ---------------------------------------------------------------------------
+//  References from other entities
+
+bool
+org_refer (ht_call_t *call, size_t count, const char *const *ids, const char *const *fields)
+{
+    ht_arena_t *arena = ht_call_arena (call);
+    char *array = ht_arena_alloc (arena, count * 37 + 3);
+    strcpy (array, "{");
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            strcat (array, ",");
+        strcat (array, ids [i]);
+    }
+    strcat (array, "}");
+    PGresult *result = ht_call_query (call, "org_refer", HT_ARGS (array));
+    if (!result)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        int row = 0;
+        while (row < PQntuples (result) && strcasecmp (PQgetvalue (result, row, 0), ids [i]))
+            row++;
+        if (row == PQntuples (result)) {
+            ht_call_fail (call, HT_NOT_FOUND, fields [i], "no organization has id %s", ids [i]);
+            return false;
+        }
+        if (!strcmp (PQgetvalue (result, row, 1), "withdrawn")) {
+            ht_call_fail (call, HT_FAILED_PRECONDITION, fields [i],
+                          "organization %s is withdrawn", ids [i]);
+            return false;
+        }
+    }
+    return true;
 }

@@ -15,4 +15,11 @@ ht_handler_fn org_update;
 ht_handler_fn org_set_status;
 ht_handler_fn org_list;
 
+//  Reads the organizations `ids` (UUIDs, `count` of them) so that none can be
+//  withdrawn before the calling change commits, and fails the call unless
+//  each is registered (NOT_FOUND) and not withdrawn (FAILED_PRECONDITION),
+//  naming `fields [i]` for `ids [i]`. Mutating methods only. Returns false
+//  when the call has failed.
+bool org_refer (ht_call_t *call, size_t count, const char *const *ids, const char *const *fields);
+
 #endif

@@ -6,6 +6,8 @@
 */
 
 #include "org.h"
+#include "project.h"
+#include "researcher.h"
 #include "routes.h"
 
 #define ADMIN   HT_ROLE_PARK_ADMIN
@@ -26,14 +28,47 @@ static const ht_route_t s_routes [] = {
       true,  ADMIN,   0,   org_set_status },
     { "registry.ListOrganizations",     &hetao__v1__list_organizations_request__descriptor,
       false, READERS, 0,   org_list },
+    //  Projects: an applicant registers and updates those its organization leads,
+    //  and reads those its organization takes part in.
+    { "registry.RegisterProject",       &hetao__v1__register_project_request__descriptor,
+      true,  ADMIN,   OWN, project_register },
+    { "registry.GetProject",            &hetao__v1__get_project_request__descriptor,
+      false, READERS, OWN, project_get },
+    { "registry.UpdateProject",         &hetao__v1__update_project_request__descriptor,
+      true,  ADMIN,   OWN, project_update },
+    { "registry.SetProjectStatus",      &hetao__v1__set_project_status_request__descriptor,
+      true,  ADMIN,   0,   project_set_status },
+    { "registry.ListProjects",          &hetao__v1__list_projects_request__descriptor,
+      false, READERS, OWN, project_list },
+    //  Researchers: an applicant reads those of its own organization.
+    { "registry.RegisterResearcher",    &hetao__v1__register_researcher_request__descriptor,
+      true,  ADMIN,   0,   researcher_register },
+    { "registry.GetResearcher",         &hetao__v1__get_researcher_request__descriptor,
+      false, READERS, OWN, researcher_get },
+    { "registry.UpdateResearcher",      &hetao__v1__update_researcher_request__descriptor,
+      true,  ADMIN,   0,   researcher_update },
+    { "registry.SetResearcherStatus",   &hetao__v1__set_researcher_status_request__descriptor,
+      true,  ADMIN,   0,   researcher_set_status },
+    { "registry.ListResearchers",       &hetao__v1__list_researchers_request__descriptor,
+      false, READERS, OWN, researcher_list },
     { NULL }
 };
 
 static const char *const s_streams [] = { "registry", NULL };
 
 //  Each domain file's statements and constraint meanings.
-static const ht_query_t *const s_queries [] = { org_queries, NULL };
-static const ht_constraint_t *const s_constraints [] = { org_constraints, NULL };
+static const ht_query_t *const s_queries [] = {
+    org_queries,
+    project_queries,
+    researcher_queries,
+    NULL
+};
+static const ht_constraint_t *const s_constraints [] = {
+    org_constraints,
+    project_constraints,
+    researcher_constraints,
+    NULL
+};
 
 extern const ht_migration_t registry_migrations [];
 

@@ -109,7 +109,41 @@ class Security(unittest.TestCase):
             "registry.SetOrganizationStatus": registry_pb2.SetOrganizationStatusRequest(
                 id=org_id, status=registry_pb2.ORGANIZATION_STATUS_SUSPENDED, reason="role matrix test"),
             "registry.ListOrganizations": registry_pb2.ListOrganizationsRequest(),
+            "registry.RegisterProject": registry_pb2.RegisterProjectRequest(
+                title_en="Role matrix %d" % n, lead_organization_id=org_id,
+                origin=registry_pb2.PROJECT_ORIGIN_OTHER, sector=registry_pb2.SECTOR_OTHER),
+            "registry.GetProject": registry_pb2.GetProjectRequest(id=self.fixture("project", org_id)),
+            "registry.UpdateProject": registry_pb2.UpdateProjectRequest(
+                id=self.fixture("project", org_id), title_en="Renamed %d" % n),
+            "registry.SetProjectStatus": registry_pb2.SetProjectStatusRequest(
+                id=self.fixture("project", org_id), status=registry_pb2.PROJECT_STATUS_ACTIVE),
+            "registry.ListProjects": registry_pb2.ListProjectsRequest(organization_id=org_id),
+            "registry.RegisterResearcher": registry_pb2.RegisterResearcherRequest(
+                name="Role Matrix %d" % n, region=registry_pb2.REGION_HONG_KONG, organization_id=org_id),
+            "registry.GetResearcher": registry_pb2.GetResearcherRequest(id=self.fixture("researcher", org_id)),
+            "registry.UpdateResearcher": registry_pb2.UpdateResearcherRequest(
+                id=self.fixture("researcher", org_id), name="Renamed %d" % n),
+            "registry.SetResearcherStatus": registry_pb2.SetResearcherStatusRequest(
+                id=self.fixture("researcher", org_id), status=registry_pb2.RESEARCHER_STATUS_INACTIVE),
+            "registry.ListResearchers": registry_pb2.ListResearchersRequest(organization_id=org_id),
         }[method]
+
+    fixtures = {}
+
+    def fixture(self, kind, org_id):
+        """A project led by, or a researcher affiliated with, `org_id`, made once by the admin."""
+        if (kind, org_id) not in self.fixtures:
+            if kind == "project":
+                reply = self.svc.call("registry.RegisterProject", registry_pb2.RegisterProjectRequest(
+                    title_en="Role matrix fixture", lead_organization_id=org_id,
+                    origin=registry_pb2.PROJECT_ORIGIN_OTHER, sector=registry_pb2.SECTOR_OTHER), key=new_key())
+                self.fixtures[kind, org_id] = decode(reply, registry_pb2.ProjectReply).project.id
+            else:
+                reply = self.svc.call("registry.RegisterResearcher", registry_pb2.RegisterResearcherRequest(
+                    name="Role Matrix Fixture", region=registry_pb2.REGION_MACAO, organization_id=org_id),
+                    key=new_key())
+                self.fixtures[kind, org_id] = decode(reply, registry_pb2.ResearcherReply).researcher.id
+        return self.fixtures[kind, org_id]
 
     def test_every_method_with_every_role_matches_the_documented_table(self):
         table = role_table()

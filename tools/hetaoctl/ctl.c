@@ -919,3 +919,51 @@ ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *co
     ctl_list_end (&list);
     return 0;
 }
+
+//  The string field `name` of `message`, as a place to read or write.
+static char **
+s_string_field (const ProtobufCMessage *message, const char *name)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name (message->descriptor, name);
+    assert (field && field->type == PROTOBUF_C_TYPE_STRING);
+    return (char **) ((char *) message + field->offset);
+}
+
+int
+ctl_list_pages (ctl_service_t service, const char *method, ProtobufCMessage *request,
+                const ProtobufCMessageDescriptor *reply_type, const char *field, const char *columns,
+                const char *token, bool all)
+{
+    const ProtobufCFieldDescriptor *repeated = protobuf_c_message_descriptor_get_field_by_name (reply_type, field);
+    assert (repeated && repeated->label == PROTOBUF_C_LABEL_REPEATED && repeated->type == PROTOBUF_C_TYPE_MESSAGE);
+    ctl_list_t *list = ctl_list_new (repeated->descriptor, columns);
+    if (!list)
+        return CTL_EXIT_USAGE;
+    int code;
+    char *next = token? strdup (token): NULL;
+    do {
+        *s_string_field (request, "page_token") = next;
+        ProtobufCMessage *reply = NULL;
+        code = ctl_call (service, method, request, reply_type, &reply);
+        free (next);
+        next = NULL;
+        if (code)
+            break;
+        size_t count;
+        const ProtobufCMessage *const *rows = ht_json_field (reply, repeated, &count);
+        for (size_t i = 0; i < count; i++)
+            ctl_list_add (list, rows [i]);
+        const char *more = *s_string_field (reply, "next_page_token");
+        if (more) {
+            next = strdup (more);
+            if (!all)
+                fprintf (stderr, "hetaoctl: more: --page-token %s\n", next);
+        }
+        protobuf_c_message_free_unpacked (reply, NULL);
+    } while (all && next);
+    *s_string_field (request, "page_token") = NULL;
+    free (next);
+    ctl_list_end (&list);
+    return code;
+}

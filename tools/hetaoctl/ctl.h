@@ -179,4 +179,13 @@ void ctl_list_end (ctl_list_t **self_p);
 //  does with `columns`. Returns 0, or CTL_EXIT_USAGE (reported) for bad --columns.
 int ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *columns);
 
+//  Lists with a List method whose request has `page_token` and whose reply
+//  (`reply_type`) has the repeated field `field` and `next_page_token`:
+//  calls `method` from page `token` (NULL: the first), every page when
+//  `all`, else one page and the next token on stderr; prints the rows as
+//  ctl_list does with `columns`. Returns 0 or the first error's exit code.
+int ctl_list_pages (ctl_service_t service, const char *method, ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *reply_type, const char *field, const char *columns,
+                    const char *token, bool all);
+
 #endif

@@ -19,6 +19,8 @@ static const struct {
     const ProtobufCMessageDescriptor *payload;
 } s_event_payloads [] = {
     { "registry.organization.", &hetao__v1__organization_event__descriptor },
+    { "registry.project.", &hetao__v1__project_event__descriptor },
+    { "registry.researcher.", &hetao__v1__researcher_event__descriptor },
     { NULL }
 };
 

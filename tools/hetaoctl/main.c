@@ -19,6 +19,8 @@
 //  `const ctl_command_t <noun>_commands []`, and a line here lists it.
 #define CTL_GROUPS(GROUP) \
     GROUP (org)           \
+    GROUP (project)       \
+    GROUP (researcher)    \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \
@@ -37,7 +39,7 @@ s_help (void)
             "Commands (COMMAND --help for their options):\n");
     for (int t = 0; s_tables [t]; t++)
         for (const ctl_command_t *command = s_tables [t]; command->noun; command++)
-            printf ("  %-9s %-11s %s\n", command->noun, command->verb? command->verb: "", command->summary);
+            printf ("  %-11s %-11s %s\n", command->noun, command->verb? command->verb: "", command->summary);
     puts ("");
     ctl_globals_usage ();
 }

@@ -144,32 +144,9 @@ s_org_list (int argc, char **argv)
     int code = ctl_parse (options, argc, argv, "Usage: hetaoctl org list [filters]");
     if (code)
         return code < 0? 0: code;
-    ctl_list_t *list = ctl_list_new (&hetao__v1__organization__descriptor, ORG_COLUMNS);
-    if (!list)
-        return CTL_EXIT_USAGE;
-    char *next = token? strdup (token): NULL;
-    do {
-        request.page_token = next;
-        ProtobufCMessage *result = NULL;
-        code = ctl_call (CTL_REGISTRY, "registry.ListOrganizations", &request.base,
-                         &hetao__v1__list_organizations_reply__descriptor, &result);
-        free (next);
-        next = NULL;
-        if (code)
-            break;
-        Hetao__V1__ListOrganizationsReply *reply = (Hetao__V1__ListOrganizationsReply *) result;
-        for (size_t i = 0; i < reply->n_organizations; i++)
-            ctl_list_add (list, &reply->organizations [i]->base);
-        if (reply->next_page_token) {
-            next = strdup (reply->next_page_token);
-            if (!all)
-                fprintf (stderr, "hetaoctl: more: --page-token %s\n", next);
-        }
-        protobuf_c_message_free_unpacked (result, NULL);
-    } while (all && next);
-    free (next);
-    ctl_list_end (&list);
-    return code;
+    return ctl_list_pages (CTL_REGISTRY, "registry.ListOrganizations", &request.base,
+                           &hetao__v1__list_organizations_reply__descriptor, "organizations", ORG_COLUMNS,
+                           token, all);
 }
 
 const ctl_command_t org_commands [] = {
