@@ -23,6 +23,7 @@ PACKAGES = ["kubernetes-models@5.1.0", "js-yaml@4.1.0"]
 def install():
     """node and the pinned npm packages, installed when missing."""
     if shutil.which("node") is None or shutil.which("npm") is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "nodejs", "npm"],
                        check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     if not os.path.exists(os.path.join(CACHE, "node_modules", "kubernetes-models", "package.json")):
