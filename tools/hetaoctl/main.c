@@ -21,6 +21,9 @@
     GROUP (org)           \
     GROUP (project)       \
     GROUP (researcher)    \
+    GROUP (park)          \
+    GROUP (unit)          \
+    GROUP (allocation)    \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \
@@ -28,6 +31,13 @@
     GROUP (facility)      \
     GROUP (instrument)    \
     GROUP (access)        \
+    GROUP (programme)     \
+    GROUP (call)          \
+    GROUP (application)   \
+    GROUP (review)        \
+    GROUP (award)         \
+    GROUP (disbursement)  \
+    GROUP (funding)       \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
