@@ -39,7 +39,7 @@
 #define S_HALF          64              //  buckets per power of two above that
 #define S_BUCKETS       (S_LINEAR + 33 * S_HALF)    //  up to 2^40 us
 #define S_STATUS_SLOTS  18              //  wire codes 0..16; 17 for any other
-#define S_NUMBERS       887503681ULL    //  31^6 organization numbers per run
+#define S_NUMBERS       28629151ULL     //  31^5 organization numbers per run
 
 //  Settings
 static const char *s_endpoint;
@@ -105,8 +105,8 @@ static const int s_uscc_weights [17] = {
 
 //  Writes the USCC of organization `number` of this run into `out`: "91" (an
 //  enterprise registered with market regulation), the run's division code,
-//  an organization code made of the run's prefix and `number` in base 31,
-//  and the check character.
+//  an organization code made of the run's prefix and `number` in base 31
+//  with its GB 11714 check character, and the GB 32100 check character.
 static void
 s_uscc (uint64_t number, char out [19])
 {
@@ -114,10 +114,18 @@ s_uscc (uint64_t number, char out [19])
     memcpy (out, "91", 2);
     memcpy (out + 2, s_run_division, 6);
     memcpy (out + 8, s_run_prefix, 3);
-    for (int i = 16; i >= 11; i--) {
+    for (int i = 15; i >= 11; i--) {
         out [i] = s_uscc_charset [number % 31];
         number /= 31;
     }
+    static const int code_weights [8] = { 3, 7, 9, 10, 5, 8, 4, 2 };
+    int code_sum = 0;
+    for (int i = 0; i < 8; i++) {
+        char c = out [8 + i];
+        code_sum += (c <= '9'? c - '0': c - 'A' + 10) * code_weights [i];
+    }
+    int check = 11 - code_sum % 11;
+    out [16] = check == 10? 'X': check == 11? '0': (char) ('0' + check);
     int sum = 0;
     for (int i = 0; i < 17; i++)
         sum += (int) (strchr (s_uscc_charset, out [i]) - s_uscc_charset) * s_uscc_weights [i];

@@ -201,6 +201,13 @@ s_load (ht_principals_t *self, char *error, size_t error_size)
     size_t count;
     if (!ht_principals_read (self->path, &list, &count, error, error_size))
         return false;
+    //  An empty file is most likely one caught between truncate and write:
+    //  taking it would lock every principal out.
+    if (count == 0) {
+        free (list);
+        snprintf (error, error_size, "%s lists no principal", self->path);
+        return false;
+    }
     entry_t *entries = calloc (count + 1, sizeof *entries);
     assert (entries);
     for (size_t i = 0; i < count; i++)
@@ -264,6 +271,20 @@ s_refresh (ht_principals_t *self)
         ht_error ("principals: keeping the previous list: %s", error);
         self->loaded = info;
     }
+}
+
+bool
+ht_principals_reload (ht_principals_t *self)
+{
+    char error [300];
+    pthread_mutex_lock (&self->lock);
+    bool ok = s_load (self, error, sizeof error);
+    if (ok)
+        ht_info ("principals: reloaded %s (%zu principals)", self->path, self->count);
+    else
+        ht_error ("principals: keeping the previous list: %s", error);
+    pthread_mutex_unlock (&self->lock);
+    return ok;
 }
 
 static entry_t *

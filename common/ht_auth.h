@@ -10,7 +10,10 @@
 
     The principals file has one principal per line:
         <public key, Z85> <name> <organization id or -> <role,role,...> <active|revoked>
-    and is read again whenever it changes.
+    and is read again whenever it changes, and on SIGHUP. A running service
+    takes a new file only when it is whole: readable, every line parsing,
+    at least one principal. Otherwise it keeps the last good list. Write
+    the file elsewhere and rename it into place (hetaoctl does).
 */
 #ifndef HT_AUTH_H_INCLUDED
 #define HT_AUTH_H_INCLUDED
@@ -74,6 +77,11 @@ typedef struct _ht_principals_t ht_principals_t;
 //  malformed. Caller owns the result.
 ht_principals_t *ht_principals_new (const char *path, char *error, size_t error_size);
 void ht_principals_destroy (ht_principals_t **self_p);
+
+//  Reads the file again now, whether or not it changed (SIGHUP). Keeps the
+//  previous list, and logs why, when the file cannot be read, is empty, or
+//  has a line that does not parse. True when the new list was taken.
+bool ht_principals_reload (ht_principals_t *self);
 
 //  Finds the active principal with public key `key`, reading the file
 //  again first if it changed. Thread-safe. False when unknown or revoked.

@@ -6,14 +6,23 @@
     idempotency record in one transaction. Every step that fails answers
     with a status and a message that names the problem.
 
-    A mutating method's transaction always starts with the insert of its
-    idempotency row, so a second request with the same key waits for the
-    first to finish and then finds its row (unique violation): it is answered
-    with the stored reply, or refused when the payload differs. Statements go
-    out in pipelines: a register with no reads is one round trip.
+    A mutating method's transaction starts by claiming its idempotency key
+    (a transaction-level advisory lock on principal and key, which assigns
+    no transaction id) and looking the key up: a second request with the
+    same key waits for the first to finish and then finds its row, and is
+    answered with the stored reply, or refused when the payload differs.
+    The idempotency row itself is inserted with the writes, at commit.
 
-    Do not break: nothing of a failed call may commit, and the first failure
-    is the one reported.
+    The transaction takes its id (xid) at its first write. Handlers take
+    their ordering locks (ht_call_lock, advisory, no xid) before any write,
+    and the runtime sends every queued lock before any queued write: so of
+    two transactions that change one entity, the one that commits first
+    also holds the smaller xid, and the relay numbers their events in
+    commit order (ht_outbox.c).
+
+    Do not break: nothing of a failed call may commit, the first failure is
+    the one reported, and nothing that assigns an xid (a write, a row lock)
+    goes out before the idempotency claim and the handler's ordering locks.
 */
 
 #include "ht_internal.h"
@@ -23,11 +32,13 @@
 
 #include <assert.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define S_MAX_STEPS     64      //  statements in one pipeline
 #define S_MAX_WRITES    32      //  queued writes in one call
+#define S_MAX_LOCKS     16      //  queued ordering locks in one call
 #define S_MAX_EVENTS    16      //  events in one call
 #define S_MAX_RESULTS   64      //  results a call keeps until its reply
 #define S_MAX_VIOLATIONS 32
@@ -37,9 +48,12 @@
 #define SQLSTATE_UNIQUE_VIOLATION   "23505"
 #define SQLSTATE_SERIALIZATION      "40001"
 #define SQLSTATE_DEADLOCK           "40P01"
+#define SQLSTATE_QUERY_CANCELED     "57014"     //  statement_timeout, or cancelled at shutdown
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"     //  lock_timeout
 
 typedef enum {
-    STEP_BEGIN, STEP_IDEM, STEP_WRITE, STEP_OUTBOX, STEP_IDEM_REPLY, STEP_COMMIT, STEP_QUERY
+    STEP_BEGIN, STEP_CLAIM, STEP_LOOKUP, STEP_NOW, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
+    STEP_COMMIT, STEP_QUERY
 } step_t;
 
 typedef struct {
@@ -61,9 +75,10 @@ struct _ht_call_t {
     ht_principal_t principal;
     bool authenticated;
     bool own_only;                  //  admitted by the route's own_roles only
-    Hetao__V1__Request *request;
+    Hetao__V1__Request *request;    //  once the envelope decoded
+    bool echo_id;                   //  its request id can be echoed
     ProtobufCMessage *payload;
-    int64_t now_us;                 //  the call's one "now", 0 until asked
+    int64_t now_us;                 //  the transaction's time, 0 until known
 
     //  Outcome
     ht_status_t status;
@@ -80,6 +95,8 @@ struct _ht_call_t {
     bool retry;                     //  serialization failure: run the handler again
     write_t writes [S_MAX_WRITES];
     size_t n_writes;
+    const char *locks [S_MAX_LOCKS];    //  ordering locks not sent yet
+    size_t n_locks;
     event_t events [S_MAX_EVENTS];
     size_t n_events;
 
@@ -88,14 +105,16 @@ struct _ht_call_t {
 };
 
 const ht_query_t ht__runtime_queries [] = {
+    { "ht_idem_claim",
+      "SELECT pg_advisory_xact_lock (hashtextextended ('idempotency:' || $1 || ':' || $2, 0))" },
     { "ht_idem_insert",
-      "INSERT INTO ht_idempotency (key, method, request_hash, reply)"
-      " VALUES ($1, $2, sha256($3::bytea), $4::bytea)" },
-    { "ht_idem_reply",
-      "UPDATE ht_idempotency SET reply = $2::bytea WHERE key = $1" },
+      "INSERT INTO ht_idempotency (principal_key, key, method, request_hash, reply)"
+      " VALUES ($1, $2, $3, sha256($4::bytea), $5::bytea)" },
     { "ht_idem_lookup",
-      "SELECT method, request_hash = sha256($2::bytea), reply"
-      " FROM ht_idempotency WHERE key = $1" },
+      "SELECT method, request_hash = sha256($3::bytea), reply"
+      " FROM ht_idempotency WHERE principal_key = $1 AND key = $2" },
+    { "ht_now",
+      "SELECT (extract(epoch FROM now()) * 1000000)::bigint" },
     { "ht_lock",
       "SELECT pg_advisory_xact_lock (hashtextextended ($1, 0))" },
     { "ht_outbox_insert",
@@ -133,6 +152,16 @@ ht_call_failed (ht_call_t *call)
     return s_failed (call);
 }
 
+//  Formats a message into `text`; one too long for it is cut at a character
+//  boundary, so that quoted client input never leaves half a character.
+static void
+s_format (char *text, size_t size, const char *format, va_list args)
+{
+    int length = vsnprintf (text, size, format, args);
+    if (length >= (int) size)
+        text [ht_utf8_prefix (text, size - 1)] = 0;
+}
+
 static void
 s_add_violation (ht_call_t *call, const char *field, const char *description)
 {
@@ -151,7 +180,7 @@ ht_call_violation (ht_call_t *call, const char *field, const char *format, ...)
     char text [512];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    s_format (text, sizeof text, format, args);
     va_end (args);
     if (call->status == HT_OK || call->status == HT_INVALID_ARGUMENT) {
         if (call->status == HT_OK)
@@ -170,7 +199,7 @@ ht_call_fail (ht_call_t *call, ht_status_t status, const char *field, const char
     char text [512];
     va_list args;
     va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
+    s_format (text, sizeof text, format, args);
     va_end (args);
     call->status = status;
     call->message = field? ht_arena_printf (call->arena, "%s: %s", field, text)
@@ -205,9 +234,13 @@ ht_call_acts_for (ht_call_t *call, const char *field, const char *organization_i
 {
     if (!call->own_only || (organization_id && !strcasecmp (organization_id, call->principal.organization_id)))
         return true;
+    char needed [256];
+    ht_roles_format (call->route->roles, needed, sizeof needed);
     ht_call_fail (call, HT_PERMISSION_DENIED, field, "principal '%s' may act only for its own "
-                  "organization (%s)", call->principal.name,
-                  *call->principal.organization_id? call->principal.organization_id: "none");
+                  "organization (%s); for any organization %s needs one of the roles %s",
+                  call->principal.name,
+                  *call->principal.organization_id? call->principal.organization_id: "none",
+                  call->route->method, needed);
     return false;
 }
 
@@ -324,6 +357,14 @@ s_db_failure (ht_call_t *call, const PGresult *result, bool committing)
         ht_call_fail (call, HT_UNAVAILABLE, NULL, "conflicting concurrent change; retry");
         return;
     }
+    if (!strcmp (state, SQLSTATE_QUERY_CANCELED) || !strcmp (state, SQLSTATE_LOCK_NOT_AVAILABLE)) {
+        //  Not rerun here: a statement that ran this long would again.
+        ht_call_fail (call, HT_UNAVAILABLE, NULL, "%s: retry later with the same "
+                      "idempotency key", !strcmp (state, SQLSTATE_QUERY_CANCELED)
+                      ? "the database statement was cancelled (statement timeout or shutdown)"
+                      : "a lock held by another change was not granted in time (lock timeout)");
+        return;
+    }
     const char *constraint = ht_db_constraint (result);
     const ht_constraint_t *const *table = call->worker->shared->service->constraints;
     for (; table && *table; table++)
@@ -350,34 +391,44 @@ s_rollback (ht_call_t *call)
     call->tx_open = false;
 }
 
-//  Queues BEGIN and the idempotency row that claims this call's key.
+//  The request payload as a bytea parameter (never NULL: zero bytes mean '').
+static const char *
+s_payload (ht_call_t *call)
+{
+    return call->request->payload.data? (const char *) call->request->payload.data: "";
+}
+
+//  Queues BEGIN, the claim of this call's idempotency key, its lookup and
+//  the transaction's time: nothing here assigns a transaction id.
 static void
-s_send_begin (ht_call_t *call, step_t *steps, int *n, bool with_reply)
+s_send_begin (ht_call_t *call, step_t *steps, int *n)
 {
     ht_db_t *db = call->worker->db;
     Hetao__V1__Request *request = call->request;
-    const char *values [] = {
-        request->idempotency_key, request->method,
-        (const char *) request->payload.data,
-        with_reply? (const char *) call->reply.data: NULL
-    };
-    //  A zero-length payload still needs a non-NULL pointer to mean ''.
-    if (!values [2])
-        values [2] = "";
-    if (with_reply && !values [3])
-        values [3] = "";
-    const int lengths [] = { 0, 0, (int) request->payload.len, (int) call->reply.len };
-    const int formats [] = { 0, 0, 1, 1 };
+    const char *values [] = { call->principal.key, request->idempotency_key, s_payload (call) };
+    const int lengths [] = { 0, 0, (int) request->payload.len };
+    const int formats [] = { 0, 0, 1 };
     ht_db_send_command (db, "BEGIN");
     steps [(*n)++] = STEP_BEGIN;
-    ht_db_send (db, "ht_idem_insert", 4, values, lengths, formats);
-    steps [(*n)++] = STEP_IDEM;
+    ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
+    steps [(*n)++] = STEP_CLAIM;
+    ht_db_send (db, "ht_idem_lookup", 3, values, lengths, formats);
+    steps [(*n)++] = STEP_LOOKUP;
+    ht_db_send (db, "ht_now", 0, NULL, NULL, NULL);
+    steps [(*n)++] = STEP_NOW;
     call->tx_open = true;
 }
 
+//  Queues the handler's ordering locks, then its writes: a lock never goes
+//  out after a write of the same pipeline, whatever order they were queued in.
 static void
-s_send_writes (ht_call_t *call, step_t *steps, int *n)
+s_send_pending (ht_call_t *call, step_t *steps, int *n)
 {
+    for (size_t i = 0; i < call->n_locks; i++) {
+        ht_db_send (call->worker->db, "ht_lock", 1, &call->locks [i], NULL, NULL);
+        steps [(*n)++] = STEP_LOCK;
+    }
+    call->n_locks = 0;
     for (size_t i = 0; i < call->n_writes; i++) {
         write_t *write = &call->writes [i];
         ht_db_send (call->worker->db, write->name, write->count, write->values, NULL, NULL);
@@ -387,8 +438,9 @@ s_send_writes (ht_call_t *call, step_t *steps, int *n)
 }
 
 //  Sends the queued statements and returns the last one's result, or NULL
-//  when any statement failed (the call then carries the failure and its
-//  transaction has been rolled back).
+//  when any statement failed or the idempotency key turned out to be taken
+//  (the call then carries the failure or the conflict, and its transaction
+//  has been rolled back).
 static PGresult *
 s_flush (ht_call_t *call, const step_t *steps, int count)
 {
@@ -399,7 +451,19 @@ s_flush (ht_call_t *call, const step_t *steps, int count)
     bool ok = true;
     for (int i = 0; i < count; i++) {
         s_keep (call, results [i]);
-        if (ht_db_ok (results [i]) || !ok)
+        if (ht_db_ok (results [i])) {
+            if (!ok)
+                continue;
+            if (steps [i] == STEP_LOOKUP && PQntuples (results [i]) > 0) {
+                call->idem_conflict = true;     //  an earlier request with this key committed
+                ok = false;
+            }
+            else
+            if (steps [i] == STEP_NOW)
+                call->now_us = strtoll (PQgetvalue (results [i], 0, 0), NULL, 10);
+            continue;
+        }
+        if (!ok)
             continue;               //  later steps were skipped: the first error counts
         ok = false;
         if (steps [i] == STEP_IDEM
@@ -415,6 +479,23 @@ s_flush (ht_call_t *call, const step_t *steps, int count)
     return results [count - 1];
 }
 
+//  Opens the transaction of a mutating call, if it is not open yet, and
+//  sends whatever the handler queued, with `name` last when it is not NULL.
+static PGresult *
+s_send_with (ht_call_t *call, const char *name, int count, const char *const *values)
+{
+    step_t steps [S_MAX_STEPS];
+    int n = 0;
+    if (!call->tx_open)
+        s_send_begin (call, steps, &n);
+    s_send_pending (call, steps, &n);
+    if (name) {
+        ht_db_send (call->worker->db, name, count, values, NULL, NULL);
+        steps [n++] = STEP_QUERY;
+    }
+    return n? s_flush (call, steps, n): NULL;
+}
+
 PGresult *
 ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values)
 {
@@ -428,19 +509,26 @@ ht_call_query (ht_call_t *call, const char *name, int count, const char *const *
         s_db_failure (call, result, false);
         return NULL;
     }
-    step_t steps [S_MAX_STEPS];
-    int n = 0;
-    if (!call->tx_open)
-        s_send_begin (call, steps, &n, false);
-    s_send_writes (call, steps, &n);
-    ht_db_send (call->worker->db, name, count, values, NULL, NULL);
-    steps [n++] = STEP_QUERY;
-    return s_flush (call, steps, n);
+    return s_send_with (call, name, count, values);
 }
 
 int64_t
 ht_call_now_us (ht_call_t *call)
 {
+    if (call->now_us)
+        return call->now_us;
+    //  The database's transaction time: one clock for every replica, and the
+    //  same instant as the event's occurred_at and the audit row's time.
+    if (call->route->mutates) {
+        if (!s_failed (call) && s_db_ready (call) && !call->tx_open)
+            s_send_with (call, NULL, 0, NULL);
+    }
+    else {
+        PGresult *result = ht_call_query (call, "ht_now", 0, NULL);
+        if (result)
+            call->now_us = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    }
+    //  Only when the call has failed (and its time will not be stored).
     if (!call->now_us)
         call->now_us = ht_now_us ();
     return call->now_us;
@@ -450,9 +538,12 @@ bool
 ht_call_lock (ht_call_t *call, const char *kind, const char *id)
 {
     assert (call->route->mutates);
-    char key [128];
-    snprintf (key, sizeof key, "%s:%s", kind, id);
-    return ht_call_query (call, "ht_lock", HT_ARGS (key)) != NULL;
+    assert (call->n_locks < S_MAX_LOCKS);
+    if (s_failed (call))
+        return false;
+    //  Sent with the next statement, ahead of every queued write.
+    call->locks [call->n_locks++] = ht_arena_printf (call->arena, "%s:%s", kind, id? id: "");
+    return true;
 }
 
 void
@@ -521,38 +612,53 @@ s_audit_alone (ht_call_t *call)
     PQclear (result);
 }
 
-//  Commits a mutating call that succeeded: its writes, its events, its
-//  idempotency record and its reply, in one pipeline.
+//  Commits a mutating call that succeeded: its locks and writes, its
+//  idempotency record with the reply, its events and its audit row, in one
+//  pipeline. A call that read nothing sends BEGIN and the key's claim here too.
 static void
 s_commit (ht_call_t *call)
 {
     if (!s_db_ready (call))
         return;
     ht_db_t *db = call->worker->db;
+    Hetao__V1__Request *request = call->request;
     step_t steps [S_MAX_STEPS];
     int n = 0;
-    bool was_open = call->tx_open;
-    if (!was_open)
-        s_send_begin (call, steps, &n, true);
-    s_send_writes (call, steps, &n);
+    if (!call->tx_open) {
+        const char *values [] = { call->principal.key, request->idempotency_key };
+        ht_db_send_command (db, "BEGIN");
+        steps [n++] = STEP_BEGIN;
+        ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
+        steps [n++] = STEP_CLAIM;
+        call->tx_open = true;
+    }
+    //  Locks first; the idempotency insert is the transaction's first write
+    //  (a unique violation here means another request committed the key).
+    const char *const *locks = call->locks;
+    for (size_t i = 0; i < call->n_locks; i++) {
+        ht_db_send (db, "ht_lock", 1, &locks [i], NULL, NULL);
+        steps [n++] = STEP_LOCK;
+    }
+    call->n_locks = 0;
+    const char *idem [] = {
+        call->principal.key, request->idempotency_key, request->method, s_payload (call),
+        call->reply.data? (const char *) call->reply.data: ""
+    };
+    const int idem_lengths [] = { 0, 0, 0, (int) request->payload.len, (int) call->reply.len };
+    const int idem_formats [] = { 0, 0, 0, 1, 1 };
+    ht_db_send (db, "ht_idem_insert", 5, idem, idem_lengths, idem_formats);
+    steps [n++] = STEP_IDEM;
+    s_send_pending (call, steps, &n);
     for (size_t i = 0; i < call->n_events; i++) {
         event_t *event = &call->events [i];
         const char *values [] = {
-            event->stream, event->type, event->aggregate_id, call->request->request_id,
+            event->stream, event->type, event->aggregate_id, request->request_id,
             (const char *) event->payload.data
         };
         const int lengths [] = { 0, 0, 0, 0, (int) event->payload.len };
         const int formats [] = { 0, 0, 0, 0, 1 };
         ht_db_send (db, "ht_outbox_insert", 5, values, lengths, formats);
         steps [n++] = STEP_OUTBOX;
-    }
-    if (was_open) {
-        const char *values [] = { call->request->idempotency_key,
-                                  call->reply.data? (const char *) call->reply.data: "" };
-        const int lengths [] = { 0, (int) call->reply.len };
-        const int formats [] = { 0, 1 };
-        ht_db_send (db, "ht_idem_reply", 2, values, lengths, formats);
-        steps [n++] = STEP_IDEM_REPLY;
     }
     ht_db_send (db, "ht_audit_insert", 7, s_audit_values (call, "OK"), NULL, NULL);
     steps [n++] = STEP_WRITE;
@@ -569,14 +675,13 @@ static void
 s_replay (ht_call_t *call)
 {
     Hetao__V1__Request *request = call->request;
-    const char *values [] = { request->idempotency_key,
-                              request->payload.data? (const char *) request->payload.data: "" };
-    const int lengths [] = { 0, (int) request->payload.len };
-    const int formats [] = { 0, 1 };
+    const char *values [] = { call->principal.key, request->idempotency_key, s_payload (call) };
+    const int lengths [] = { 0, 0, (int) request->payload.len };
+    const int formats [] = { 0, 0, 1 };
     call->idem_conflict = false;
     if (!s_db_ready (call))
         return;
-    PGresult *result = ht_db_exec (call->worker->db, "ht_idem_lookup", 2, values, lengths, formats);
+    PGresult *result = ht_db_exec (call->worker->db, "ht_idem_lookup", 3, values, lengths, formats);
     s_keep (call, result);
     if (!ht_db_ok (result)) {
         s_db_failure (call, result, false);
@@ -648,16 +753,27 @@ s_unknown_field (const ProtobufCMessage *message)
     return 0;
 }
 
-static bool
-s_token_valid (const char *text)
+//  What is wrong with a request id or idempotency key, or NULL when it is
+//  1 to S_ID_MAX printable ASCII characters (0x21 to 0x7E: no space).
+static const char *
+s_token_problem (ht_call_t *call, const char *text)
 {
-    size_t length = strlen (text);
-    if (length == 0 || length > S_ID_MAX)
-        return false;
-    for (size_t i = 0; i < length; i++)
-        if (text [i] < 0x21 || text [i] > 0x7E)
-            return false;
-    return true;
+    size_t length = text? strlen (text): 0;
+    if (length == 0)
+        return "is missing or empty";
+    if (length > S_ID_MAX)
+        return ht_arena_printf (call->arena, "is %zu bytes long; the limit is %d", length, S_ID_MAX);
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c == ' ')
+            return ht_arena_printf (call->arena, "has a space at position %zu", i + 1);
+        if (c < 0x20 || c == 0x7F)
+            return ht_arena_printf (call->arena, "has a control character (0x%02X) at position %zu",
+                                    c, i + 1);
+        if (c > 0x7F)
+            return ht_arena_printf (call->arena, "has a non-ASCII character at position %zu", i + 1);
+    }
+    return NULL;
 }
 
 //  Decodes and checks everything the runtime checks for every method.
@@ -674,23 +790,41 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
         return false;
     }
     char field [256];
-    if (!ht_wire_strings_valid (&hetao__v1__request__descriptor, data, size, field, sizeof field)) {
-        ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
-                      "envelope field %s must be valid UTF-8 without NUL bytes", field);
-        return false;
-    }
+    bool strings_ok = ht_wire_strings_valid (&hetao__v1__request__descriptor, data, size,
+                                             field, sizeof field);
     Hetao__V1__Request *request = hetao__v1__request__unpack (allocator, size, data);
     if (!request) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request",
                       "the frame (%zu bytes) is not a serialized hetao.v1.Request", size);
         return false;
     }
-    //  Echo the client's request id whenever it is printable.
-    if (request->request_id && s_token_valid (request->request_id))
-        call->request = request;
-    else {
+    //  From here on the reply echoes the client's request id, so that a
+    //  client matching replies by id sees every refusal, unless the id
+    //  itself is not valid UTF-8 (it could not travel back as a string).
+    call->request = request;
+    call->echo_id = strings_ok || strcmp (field, "request_id") != 0;
+    if (!strings_ok) {
+        //  protobuf-c cut the string at a NUL byte: what is left shows any
+        //  other control character; if there is none, the NUL was it.
+        const char *value = !strcmp (field, "request_id")? request->request_id
+                          : !strcmp (field, "idempotency_key")? request->idempotency_key: NULL;
+        if (!value) {
+            ht_call_fail (call, HT_INVALID_ARGUMENT, ht_arena_printf (call->arena, "request.%s", field),
+                          "must be valid UTF-8 without NUL or control characters");
+            return false;
+        }
+        const char *problem = s_token_problem (call, value);
+        if (!problem || !strncmp (problem, "is ", 3))
+            problem = "has a NUL byte";
+        ht_call_fail (call, HT_INVALID_ARGUMENT, ht_arena_printf (call->arena, "request.%s", field),
+                      "%s: it must be 1 to %d printable ASCII characters, without space",
+                      problem, S_ID_MAX);
+        return false;
+    }
+    const char *problem = s_token_problem (call, request->request_id);
+    if (problem) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request.request_id",
-                      "is required: 1 to %d printable ASCII characters", S_ID_MAX);
+                      "%s: it must be 1 to %d printable ASCII characters, without space", problem, S_ID_MAX);
         return false;
     }
     if (s_unknown_field (&request->base)) {
@@ -709,7 +843,8 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
         call->route = s_route_find (ht__system_routes, request->method);
     if (!call->route) {
         ht_call_fail (call, HT_UNIMPLEMENTED, "request.method",
-                      "the %s service has no method '%.100s'", service->name, request->method);
+                      "the %s service has no method '%.*s'", service->name,
+                      (int) ht_utf8_prefix (request->method, 100), request->method);
         return false;
     }
     //  Identity is the key the handshake proved, looked up again now: a
@@ -738,11 +873,12 @@ s_accept (ht_call_t *call, const byte *data, size_t size)
             return false;
         }
     }
-    if (call->route->mutates
-    && (!request->idempotency_key || !s_token_valid (request->idempotency_key))) {
+    problem = call->route->mutates? s_token_problem (call, request->idempotency_key): NULL;
+    if (problem) {
         ht_call_fail (call, HT_INVALID_ARGUMENT, "request.idempotency_key",
-                      "%s changes data and needs an idempotency key of 1 to %d printable "
-                      "ASCII characters, new for each new request", call->route->method, S_ID_MAX);
+                      "%s: %s changes data and needs an idempotency key of 1 to %d printable "
+                      "ASCII characters without space, new for each new request",
+                      problem, call->route->method, S_ID_MAX);
         return false;
     }
     const ProtobufCMessageDescriptor *type = call->route->request;
@@ -779,7 +915,9 @@ s_attempt_reset (ht_call_t *call)
     call->reply.len = 0;
     call->retry = false;
     call->n_writes = 0;
+    call->n_locks = 0;
     call->n_events = 0;
+    call->now_us = 0;               //  a new attempt is a new transaction
 }
 
 static void
@@ -807,7 +945,7 @@ static zframe_t *
 s_reply_pack (ht_call_t *call)
 {
     Hetao__V1__Reply reply = HETAO__V1__REPLY__INIT;
-    reply.request_id = call->request? call->request->request_id: NULL;
+    reply.request_id = call->request && call->echo_id? call->request->request_id: NULL;
     reply.has_status = true;
     reply.status = (Hetao__V1__Status) call->status;
     reply.message = (char *) (call->message? call->message: "");

@@ -10,6 +10,17 @@
 
     Everything a handler gets from a call (results, arena memory) lives until
     the reply is sent; nothing needs freeing.
+
+    The rule of a mutating handler that changes an existing entity: take
+    the entity's ordering lock (ht_call_lock) before the first read of it
+    for the change (a `... FOR UPDATE` query), and never write before the
+    lock. The transaction gets its id (xid) at its first write or row lock;
+    the ordering lock takes none. Taken first, it makes the later of two
+    changes of one entity get its xid only after the earlier committed, so
+    the relay numbers their events in commit order. The runtime sends
+    queued locks before queued writes, and the idempotency claim before
+    both. Several entities: lock them in a fixed order (e.g. by id) to
+    avoid deadlocks (which are retried, but cost a run).
 */
 #ifndef HT_CALL_H_INCLUDED
 #define HT_CALL_H_INCLUDED
@@ -86,14 +97,22 @@ bool ht_call_failed (ht_call_t *call);
 //  Returns NULL when the call has failed (the reason is already set).
 PGresult *ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values);
 
-//  The time of this call in microseconds since the epoch: the same value every
-//  time it is asked within one call. Handlers stamp created_at/updated_at with it.
+//  The time of this call in microseconds since the epoch: the database's
+//  transaction time (now()), the same value every time it is asked within
+//  one call, and the same instant as the event's occurred_at and the audit
+//  row's time. One clock for every replica. Handlers stamp created_at /
+//  updated_at with it. In a mutating method the first ask opens the
+//  transaction (one round trip, unless a query already did); in a read,
+//  it costs a round trip.
 int64_t ht_call_now_us (ht_call_t *call);
 
 //  Takes the ordering lock of one entity (`kind` "organization", `id` its
 //  UUID) until the method's transaction ends. A mutating handler takes it
 //  before it reads the entity for a change, so that two changes of one
 //  entity commit, and are numbered in the event stream, one after the other.
+//  The lock is a transaction-level advisory lock, which assigns no xid; it
+//  is sent with the next statement, ahead of any queued write. Waiting for
+//  it is bounded by --lock-timeout-ms (then UNAVAILABLE).
 //  Mutating methods only. Returns false when the call has failed.
 bool ht_call_lock (ht_call_t *call, const char *kind, const char *id);
 

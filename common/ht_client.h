@@ -23,6 +23,11 @@
 
 #include "hetao/v1/envelope.pb-c.h"
 
+//  The topic of the heartbeat every service publishes on its event socket,
+//  a hetao.v1.Heartbeat with each stream's last sequence (docs/protocol.md).
+//  Subscribe to it as well as to a stream's prefix to notice a loss early.
+#define HT_HEARTBEAT_TOPIC "hetao.heartbeat"
+
 typedef struct _ht_client_t ht_client_t;
 
 typedef struct {

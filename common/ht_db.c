@@ -7,6 +7,7 @@
 #include "ht_text.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,10 @@ struct _ht_db_t {
     int pending;                //  statements sent in the current pipeline
     unsigned generation;        //  counts successful connects
     bool ready;                 //  connected and statements prepared
+    int statement_timeout_ms;   //  0: the server's default
+    int lock_timeout_ms;
+    pthread_mutex_t cancel_lock;    //  guards `cancel`, used from other threads
+    PGcancel *cancel;           //  for the connection that is open, or NULL
     char error [512];
 };
 
@@ -37,7 +42,37 @@ ht_db_new (const char *conninfo, const char *application_name, const ht_query_t 
     self->application_name = strdup (application_name);
     self->tables = tables;
     self->backoff_us = S_BACKOFF_MIN_US;
+    pthread_mutex_init (&self->cancel_lock, NULL);
     return self;
+}
+
+void
+ht_db_set_timeouts (ht_db_t *self, int statement_timeout_ms, int lock_timeout_ms)
+{
+    self->statement_timeout_ms = statement_timeout_ms;
+    self->lock_timeout_ms = lock_timeout_ms;
+}
+
+//  Keeps the cancel handle in step with the connection (NULL when closed).
+static void
+s_cancel_update (ht_db_t *self)
+{
+    PGcancel *cancel = self->conn? PQgetCancel (self->conn): NULL;
+    pthread_mutex_lock (&self->cancel_lock);
+    if (self->cancel)
+        PQfreeCancel (self->cancel);
+    self->cancel = cancel;
+    pthread_mutex_unlock (&self->cancel_lock);
+}
+
+bool
+ht_db_cancel (ht_db_t *self)
+{
+    char error [256];
+    pthread_mutex_lock (&self->cancel_lock);
+    bool sent = self->cancel && PQcancel (self->cancel, error, sizeof error);
+    pthread_mutex_unlock (&self->cancel_lock);
+    return sent;
 }
 
 void
@@ -47,6 +82,9 @@ ht_db_destroy (ht_db_t **self_p)
     if (self) {
         if (self->conn)
             PQfinish (self->conn);
+        self->conn = NULL;
+        s_cancel_update (self);
+        pthread_mutex_destroy (&self->cancel_lock);
         free (self->conninfo);
         free (self->application_name);
         free (self);
@@ -67,6 +105,7 @@ s_fail (ht_db_t *self, const char *what)
     if (self->conn) {
         PQfinish (self->conn);
         self->conn = NULL;
+        s_cancel_update (self);
     }
     self->ready = false;
     if (was_ready)
@@ -108,6 +147,25 @@ s_connect (ht_db_t *self)
         s_fail (self, "set synchronous_commit");
         return false;
     }
+    //  No statement and no lock wait runs unbounded: a stuck request ends
+    //  with an error its caller can retry, and shutdown is never held up.
+    const char *names [] = { "statement_timeout", "lock_timeout" };
+    int limits [] = { self->statement_timeout_ms, self->lock_timeout_ms };
+    for (int i = 0; i < 2; i++) {
+        if (limits [i] <= 0)
+            continue;
+        char value [16];
+        snprintf (value, sizeof value, "%d", limits [i]);
+        const char *params [] = { names [i], value };
+        result = PQexecParams (self->conn, "SELECT set_config ($1, $2, false)", 2, NULL, params,
+                               NULL, NULL, 0);
+        ok = PQresultStatus (result) == PGRES_TUPLES_OK;
+        PQclear (result);
+        if (!ok) {
+            s_fail (self, names [i]);
+            return false;
+        }
+    }
     for (const ht_query_t *const *table = self->tables; table && *table; table++)
         for (const ht_query_t *query = *table; query->name; query++) {
             result = PQprepare (self->conn, query->name, query->sql, 0, NULL);
@@ -124,6 +182,7 @@ s_connect (ht_db_t *self)
     self->error [0] = 0;
     self->generation++;
     self->ready = true;
+    s_cancel_update (self);
     return true;
 }
 

@@ -34,6 +34,14 @@ ht_db_t *ht_db_new (const char *conninfo, const char *application_name,
                     const ht_query_t *const *tables);
 void ht_db_destroy (ht_db_t **self_p);
 
+//  Sets statement_timeout and lock_timeout (milliseconds; 0 keeps the
+//  server's default) on every connection opened from now on.
+void ht_db_set_timeouts (ht_db_t *self, int statement_timeout_ms, int lock_timeout_ms);
+
+//  Asks the server to cancel the statement running on this connection, if
+//  any (PQcancel). Safe to call from any thread. True when the request was sent.
+bool ht_db_cancel (ht_db_t *self);
+
 //  True when the connection is open and its statements are prepared. When it
 //  is not, makes one attempt to (re)connect unless the back-off period since
 //  the last failure has not passed yet.

@@ -5,6 +5,7 @@
 #include <czmq.h>
 
 #include "ht_auth.h"
+#include "ht_client.h"
 #include "ht_service.h"
 #include "hetao/v1/envelope.pb-c.h"
 
@@ -39,6 +40,10 @@ typedef struct {
     int relay_poll_ms;
     int idempotency_ttl_hours;
     int shutdown_grace_ms;
+    int statement_timeout_ms;       //  0: the server's default
+    int lock_timeout_ms;
+    int heartbeat_ms;               //  heartbeat on the event socket
+    const char *log_level_file;     //  re-read on SIGHUP; NULL when not set
     const char *curve_cert;         //  the service's certificate (secret in <path>_secret)
     const char *principals;         //  the principals file
     int rate_limit;                 //  requests per second per principal; 0: none
@@ -92,7 +97,14 @@ void ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int ro
 ht_relay_t *ht__relay_new (const ht_shared_t *shared);
 void ht__relay_destroy (ht_relay_t **self_p);
 const char *ht__relay_wake_endpoint (ht_relay_t *self);
-void ht__relay_position (ht_relay_t *self, int stream, bool *active, uint64_t *published);
+//  What the relay knows of stream number `stream`: whether it publishes it,
+//  the last sequence it published, and the last sequence numbered as of its
+//  last look (`known` false until it first looked). Thread-safe.
+void ht__relay_position (ht_relay_t *self, int stream, protobuf_c_boolean *active, uint64_t *published,
+                         uint64_t *last_sequence, bool *known);
+
+//  True when the relay's own database connection answered its last statement.
+bool ht__relay_database_ok (ht_relay_t *self);
 
 //  Sources (ht_source.c): adds the settings of every source the service's
 //  consumers name to `settings`, and their options to `options` (at

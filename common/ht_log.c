@@ -4,12 +4,13 @@
 #include "ht_text.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *s_service = "hetao";
-static ht_log_level_t s_level = HT_LOG_INFO;
+static atomic_int s_level = HT_LOG_INFO;       //  changed at run time by SIGHUP
 static const char *s_level_names [] = { "debug", "info", "warn", "error", "off" };
 
 void
@@ -17,6 +18,12 @@ ht_log_init (const char *service, ht_log_level_t level)
 {
     s_service = service;
     s_level = level;
+}
+
+void
+ht_log_set_level (ht_log_level_t level)
+{
+    atomic_store (&s_level, (int) level);
 }
 
 int
@@ -31,7 +38,7 @@ ht_log_level_parse (const char *name)
 bool
 ht_log_enabled (ht_log_level_t level)
 {
-    return level >= s_level && level < HT_LOG_OFF;
+    return (int) level >= atomic_load_explicit (&s_level, memory_order_relaxed) && level < HT_LOG_OFF;
 }
 
 static void

@@ -26,6 +26,9 @@ typedef struct {
 //  Sets the service name and the lowest level written. Call once, before threads start.
 void ht_log_init (const char *service, ht_log_level_t level);
 
+//  Changes the lowest level written; safe while other threads log.
+void ht_log_set_level (ht_log_level_t level);
+
 //  Parses "debug", "info", "warn", "error" or "off"; returns -1 for anything else.
 int ht_log_level_parse (const char *name);
 

@@ -6,18 +6,26 @@
     (it holds the stream's advisory lock), numbers them and publishes them.
 
     Do not break: the relay numbers only rows whose writing transaction
-    ended before the oldest transaction still running began
-    (txid < pg_snapshot_xmin). A bigserial compared with "id > last seen"
-    would skip a row whose transaction commits after a later one; with the
-    xmin horizon, no row can ever appear below a number already given, so
-    sequences are gap-free and never reordered. Rows of transactions that
-    conflict on the same data are numbered in commit order, because each
-    inserts its outbox row after the write that takes the row lock.
+    ended before the oldest transaction that can still write to this
+    database began (txid below the horizon of ht_relay_assign). A bigserial
+    compared with "id > last seen" would skip a row whose transaction
+    commits after a later one; with the horizon, no row can ever appear
+    below a number already given, so sequences are gap-free and never
+    reordered. Transactions of other databases in the same cluster are not
+    waited for: they cannot write here.
+
+    Rows of two transactions that change one entity are numbered in commit
+    order because the second one takes its transaction id only after the
+    first has committed: handlers take the entity's ordering lock (an
+    advisory lock, which assigns no xid) before anything that does
+    (ht_call.c). So the later commit holds the larger xid and can never be
+    below the horizon while the earlier one is not.
 */
 
 #include "ht_internal.h"
 #include "ht_log.h"
 #include "ht_text.h"
+#include "hetao/v1/system.pb-c.h"
 
 #include <assert.h>
 #include <endian.h>
@@ -38,10 +46,26 @@ static const ht_query_t s_relay_queries [] = {
     { "ht_relay_stream",
       "INSERT INTO ht_stream (stream) VALUES ($1) ON CONFLICT DO NOTHING" },
     { "ht_relay_assign",
-      "WITH ready AS ("
+      //  The horizon: the oldest transaction, as of this statement's
+      //  snapshot, that may still write to this database. Transactions of
+      //  other databases of the cluster (live or prepared) never add rows
+      //  here and are left out; one that ended since the snapshot is not
+      //  in pg_stat_activity and so still counts, until the next pass.
+      //  backend_xid is 32 bits: the snapshot's xids compare modulo 2^32.
+      "WITH snap AS (SELECT pg_current_snapshot() AS s),"
+      " elsewhere AS ("
+      "  SELECT backend_xid::text::bigint AS x FROM pg_stat_activity"
+      "   WHERE backend_xid IS NOT NULL AND datname <> current_database()"
+      "  UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts"
+      "   WHERE database <> current_database()),"
+      " horizon AS ("
+      "  SELECT coalesce((SELECT min(x) FROM pg_snapshot_xip(s) AS x"
+      "                    WHERE x::text::bigint % 4294967296 NOT IN (SELECT x FROM elsewhere)),"
+      "                  pg_snapshot_xmax(s)) AS h FROM snap),"
+      " ready AS ("
       "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM ht_outbox"
       "   WHERE stream = $1 AND seq IS NULL"
-      "     AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+      "     AND txid < (SELECT h FROM horizon)"
       "   ORDER BY id LIMIT $2::int),"
       " bump AS ("
       "  UPDATE ht_stream SET last_seq = last_seq + (SELECT count(*) FROM ready)"
@@ -52,6 +76,8 @@ static const ht_query_t s_relay_queries [] = {
       "  RETURNING o.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
       "   (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us)"
       " SELECT * FROM numbered ORDER BY seq" },
+    { "ht_relay_positions",
+      "SELECT stream, last_seq FROM ht_stream" },
     { "ht_relay_purge",
       "DELETE FROM ht_idempotency WHERE created_at < now() - make_interval(hours => $1::int)" },
     { NULL, NULL }
@@ -66,6 +92,9 @@ struct _ht_relay_t {
     int n_streams;
     atomic_bool active [S_MAX_STREAMS];
     atomic_uint_least64_t published [S_MAX_STREAMS];
+    atomic_uint_least64_t last_sequence [S_MAX_STREAMS];  //  as of the last look
+    atomic_bool positions_known;
+    atomic_bool database_ok;        //  the relay's connection answered its last statement
 };
 
 void
@@ -118,6 +147,7 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
             zsock_send (self->pub, "sf", event.type, body);
             zframe_destroy (&body);
             atomic_store (&self->published [index], event.sequence);
+            atomic_store (&self->last_sequence [index], event.sequence);
             ht_arena_reset (arena);
         }
         PQclear (result);
@@ -159,6 +189,52 @@ s_purge (ht_relay_t *self, ht_db_t *db)
     PQclear (result);
 }
 
+//  Reads every stream's last sequence, for Health and the heartbeat.
+static void
+s_positions (ht_relay_t *self, ht_db_t *db)
+{
+    PGresult *result = ht_db_exec (db, "ht_relay_positions", 0, NULL, NULL, NULL);
+    bool ok = ht_db_ok (result);
+    for (int row = 0; ok && row < PQntuples (result); row++)
+        for (int i = 0; i < self->n_streams; i++)
+            if (!strcmp (PQgetvalue (result, row, 0), self->shared->service->streams [i]))
+                atomic_store (&self->last_sequence [i], strtoull (PQgetvalue (result, row, 1), NULL, 10));
+    if (ok)
+        atomic_store (&self->positions_known, true);
+    else
+        ht_db_lost (db);
+    atomic_store (&self->database_ok, ok);
+    PQclear (result);
+}
+
+//  Publishes the heartbeat: [HT_HEARTBEAT_TOPIC][Heartbeat], so that a
+//  subscriber notices it is behind even when the stream is quiet.
+static void
+s_heartbeat (ht_relay_t *self, ht_arena_t *arena)
+{
+    Hetao__V1__Heartbeat heartbeat = HETAO__V1__HEARTBEAT__INIT;
+    heartbeat.service = (char *) self->shared->service->name;
+    heartbeat.has_sent_at_us = true;
+    heartbeat.sent_at_us = ht_now_us ();
+    heartbeat.streams = ht_arena_alloc (arena, sizeof (void *) * (size_t) self->n_streams);
+    for (int i = 0; i < self->n_streams; i++) {
+        Hetao__V1__StreamPosition *position = ht_arena_alloc (arena, sizeof *position);
+        hetao__v1__stream_position__init (position);
+        position->stream = (char *) self->shared->service->streams [i];
+        bool known;
+        ht__relay_position (self, i, &position->relay_active, &position->last_published,
+                            &position->last_sequence, &known);
+        position->has_last_sequence = known;
+        position->has_relay_active = position->has_last_published = true;
+        heartbeat.streams [heartbeat.n_streams++] = position;
+    }
+    zframe_t *body = zframe_new (NULL, hetao__v1__heartbeat__get_packed_size (&heartbeat));
+    hetao__v1__heartbeat__pack (&heartbeat, zframe_data (body));
+    zsock_send (self->pub, "sf", HT_HEARTBEAT_TOPIC, body);
+    zframe_destroy (&body);
+    ht_arena_reset (arena);
+}
+
 static void
 s_relay_actor (zsock_t *pipe, void *args)
 {
@@ -173,11 +249,16 @@ s_relay_actor (zsock_t *pipe, void *args)
     //  Stopped by the server through the pipe, after the last worker, never by a signal.
     zpoller_set_nonstop (poller, true);
     unsigned generation = 0;
-    int64_t lock_retry_at = 0, purge_at = 0, last_pass = 0;
+    ht_db_set_timeouts (db, settings->statement_timeout_ms, settings->lock_timeout_ms);
+    int64_t lock_retry_at = 0, purge_at = 0, last_pass = 0, heartbeat_at = 0;
     zsock_signal (pipe, 0);
 
     while (true) {
-        void *which = zpoller_wait (poller, settings->relay_poll_ms);
+        int64_t until_heartbeat = (heartbeat_at - ht_mono_us ()) / 1000;
+        int timeout = settings->relay_poll_ms;
+        if (until_heartbeat < timeout)
+            timeout = until_heartbeat > 0? (int) until_heartbeat: 0;
+        void *which = zpoller_wait (poller, timeout);
         if (which == pipe) {
             char *command = zstr_recv (pipe);
             bool stop = !command || !strcmp (command, "$TERM");
@@ -197,9 +278,15 @@ s_relay_actor (zsock_t *pipe, void *args)
                 zsock_wait (self->wake);
         }
         last_pass = ht_mono_us ();
+        bool heartbeat_due = last_pass >= heartbeat_at;
+        if (heartbeat_due)
+            heartbeat_at = last_pass + (int64_t) settings->heartbeat_ms * 1000;
         if (!ht_db_ready (db)) {
+            atomic_store (&self->database_ok, false);
             for (int i = 0; i < self->n_streams; i++)
                 atomic_store (&self->active [i], false);
+            if (heartbeat_due)
+                s_heartbeat (self, arena);
             continue;
         }
         if (ht_db_generation (db) != generation) {
@@ -220,9 +307,15 @@ s_relay_actor (zsock_t *pipe, void *args)
         }
         if (now >= lock_retry_at)
             lock_retry_at = now + S_LOCK_RETRY_US;
+        //  A failed statement closed the connection (ht_db_lost).
+        atomic_store (&self->database_ok, ht_db_conn (db) != NULL);
         if (any_active && now >= purge_at) {
             s_purge (self, db);
             purge_at = now + S_PURGE_EVERY_US;
+        }
+        if (heartbeat_due) {
+            s_positions (self, db);
+            s_heartbeat (self, arena);
         }
     }
     zpoller_destroy (&poller);
@@ -242,9 +335,13 @@ ht__relay_new (const ht_shared_t *shared)
 
     self->pub = zsock_new (ZMQ_PUB);
     assert (self->pub);
-    //  Events are small; a deep queue rides out a slow subscriber, and one
-    //  that still falls behind reads the rest back by sequence.
-    zsock_set_sndhwm (self->pub, 100000);
+    //  Memory per subscriber is bounded on purpose: at most 1,000 messages
+    //  (events or heartbeats; a registry event is under 2 KiB, so about
+    //  2 MiB) wait in the service, and 256 KiB in the kernel. A subscriber
+    //  that falls further behind loses live events, sees the gap (or the
+    //  heartbeat's last_sequence) and reads them back by sequence.
+    zsock_set_sndhwm (self->pub, 1000);
+    zsock_set_sndbuf (self->pub, 256 * 1024);
     zsock_set_linger (self->pub, 1000);
     //  Subscribers send only subscriptions: refuse anything bigger.
     zsock_set_maxmsgsize (self->pub, 1024);
@@ -290,8 +387,17 @@ ht__relay_wake_endpoint (ht_relay_t *self)
 }
 
 void
-ht__relay_position (ht_relay_t *self, int stream, bool *active, uint64_t *published)
+ht__relay_position (ht_relay_t *self, int stream, protobuf_c_boolean *active, uint64_t *published,
+                    uint64_t *last_sequence, bool *known)
 {
     *active = atomic_load (&self->active [stream]);
     *published = atomic_load (&self->published [stream]);
+    *last_sequence = atomic_load (&self->last_sequence [stream]);
+    *known = atomic_load (&self->positions_known);
+}
+
+bool
+ht__relay_database_ok (ht_relay_t *self)
+{
+    return atomic_load (&self->database_ok);
 }

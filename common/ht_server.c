@@ -11,21 +11,51 @@
     The flag remembers whether the client sent the empty delimiter frame of
     a REQ socket, so the reply goes back in the shape the client expects.
 
-    On SIGTERM or SIGINT the broker stops reading requests, waits until every
-    worker is idle (at most --shutdown-grace-ms), sends the last replies and
-    stops the workers and then the relay.
+    The broker reads requests while fewer than S_PENDING_MAX wait for a
+    worker, and answers system.Health itself, from memory, so that requests
+    blocked in the database never keep a health check waiting. A reply that
+    cannot be sent at once (the client reads slowly and its queue is full)
+    is held in bounded memory and sent when the client reads again: no
+    reply is dropped silently.
+
+    Signals: SIGTERM and SIGINT stop the service: the broker stops reading
+    requests, waits until every worker is idle (at most --shutdown-grace-ms),
+    then cancels the statements still running (PQcancel), sends the last
+    replies and stops the workers and then the relay. SIGHUP re-reads the
+    principals file and the log level file. SIGPIPE is ignored (a closed
+    log pipe must not kill the service). Every other signal keeps its
+    default action, on purpose.
 */
 
 #include "ht_internal.h"
 #include "ht_log.h"
 #include "ht_text.h"
 #include "ht_config.h"
+#include "ht_wire.h"
 
 #include <assert.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
-#define S_MAX_WORKERS 64
+#define S_MAX_WORKERS       64
+#define S_PENDING_MAX       256             //  requests read, waiting for a worker
+#define S_PENDING_BYTES_MAX (16 << 20)
+#define S_HELD_PEER_MAX     (8 << 20)       //  reply bytes held for one slow client
+#define S_HELD_TOTAL_MAX    (64 << 20)      //  and for all of them
+#define S_CANCEL_WAIT_US    3000000         //  after PQcancel, for workers to come back
+#define S_HEALTH_METHOD     "system.Health"
+
+static volatile sig_atomic_t s_reload_requested;
+
+static void
+s_on_sighup (int signal_number)
+{
+    (void) signal_number;
+    s_reload_requested = 1;
+}
 
 extern const ht_migration_t runtime_migrations [];
 
@@ -39,7 +69,7 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
     snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", service->default_port);
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", service->default_port + 1);
     snprintf (db, sizeof db, "dbname=hetao_%s", service->name);
-    static ht_option_t options [16 + 5 * HT_SOURCES_MAX + 64];
+    static ht_option_t options [24 + 5 * HT_SOURCES_MAX + 64];
     ht_option_t table [] = {
         { "bind", "HETAO_BIND", HT_OPT_STRING, &settings->bind, bind, 0, 0,
           "ZeroMQ endpoint of the request socket (tcp://*:PORT for all interfaces)" },
@@ -60,7 +90,18 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
           &settings->idempotency_ttl_hours, "72", 1, 8760,
           "how long a repeated idempotency key returns the stored reply" },
         { "shutdown-grace-ms", "HETAO_SHUTDOWN_GRACE_MS", HT_OPT_INT, &settings->shutdown_grace_ms,
-          "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish" },
+          "10000", 0, 600000, "on SIGTERM, how long requests in flight may take to finish; then "
+          "their statements are cancelled" },
+        { "statement-timeout-ms", "HETAO_STATEMENT_TIMEOUT_MS", HT_OPT_INT,
+          &settings->statement_timeout_ms, "30000", 0, 3600000,
+          "longest a database statement may run (statement_timeout); 0: the server's default" },
+        { "lock-timeout-ms", "HETAO_LOCK_TIMEOUT_MS", HT_OPT_INT, &settings->lock_timeout_ms,
+          "10000", 0, 3600000,
+          "longest a statement may wait for a lock (lock_timeout); 0: the server's default" },
+        { "heartbeat-ms", "HETAO_HEARTBEAT_MS", HT_OPT_INT, &settings->heartbeat_ms, "1000", 100, 60000,
+          "how often the event socket carries a heartbeat with each stream's last sequence" },
+        { "log-level-file", "HETAO_LOG_LEVEL_FILE", HT_OPT_STRING, &settings->log_level_file, NULL, 0, 0,
+          "a file holding a log level; read at start and on SIGHUP, it overrides --log-level" },
         { "curve-cert", "HETAO_CURVE_CERT", HT_OPT_STRING, &settings->curve_cert, NULL, 0, 0,
           "the service's CURVE certificate (public part; the secret is in <file>_secret); required" },
         { "principals", "HETAO_PRINCIPALS", HT_OPT_STRING, &settings->principals, NULL, 0, 0,
@@ -147,6 +188,8 @@ s_worker_actor (zsock_t *pipe, void *args)
     char name [64];
     snprintf (name, sizeof name, "hetao-%s", shared->service->name);
     worker->db = ht_db_new (shared->settings->db, name, tables);
+    ht_db_set_timeouts (worker->db, shared->settings->statement_timeout_ms,
+                        shared->settings->lock_timeout_ms);
     worker->arena = ht_arena_new ();
     worker->relay_wake = zsock_new (ZMQ_PUSH);
     zsock_set_sndtimeo (worker->relay_wake, 0);     //  a wake-up never blocks a request
@@ -202,10 +245,23 @@ s_worker_actor (zsock_t *pipe, void *args)
 //  ---------------------------------------------------------------------------
 //  Broker
 
+//  Replies held for one client that is not reading fast enough.
 typedef struct {
+    zlist_t *replies;               //  zmsg_t: [client id][delimiter flag][reply]
+    size_t bytes;
+} peer_t;
+
+typedef struct {
+    const ht_shared_t *shared;
     zsock_t *frontend, *backend;
     zframe_t *idle [S_MAX_WORKERS];     //  routing ids of idle workers
     int n_idle, n_workers;
+    worker_slot_t *slots;
+    zlist_t *pending;               //  zmsg_t: requests waiting for a worker
+    size_t pending_bytes;
+    zhash_t *held;                  //  client id (hex) -> peer_t
+    size_t held_bytes;
+    ht_worker_t health;             //  runs system.Health in the broker, without a database
 } broker_t;
 
 static zsock_t *
@@ -213,7 +269,7 @@ s_frontend_new (const ht_settings_t *settings)
 {
     zsock_t *frontend = zsock_new (ZMQ_ROUTER);
     assert (frontend);
-    //  Report replies to vanished clients instead of dropping them silently.
+    //  Report replies to vanished or full clients instead of dropping them silently.
     zsock_set_router_mandatory (frontend, 1);
     //  Per-client queues: a client with 1000 requests outstanding waits.
     zsock_set_rcvhwm (frontend, 1000);
@@ -234,27 +290,110 @@ s_frontend_new (const ht_settings_t *settings)
     return frontend;
 }
 
-//  Sends a reply to a client without ever blocking the broker.
-static void
-s_reply_send (broker_t *self, zmsg_t *msg)
+static size_t
+s_msg_bytes (zmsg_t *msg)
 {
-    zframe_t *client = zmsg_pop (msg);
-    zframe_t *flag = zmsg_pop (msg);
-    zframe_t *reply = zmsg_pop (msg);
+    return zmsg_content_size (msg) + 64;    //  frames and bookkeeping
+}
+
+//  Sends [client id][delimiter flag][reply] without ever blocking the
+//  broker: 0 when sent, else the errno (EAGAIN: the client's queue is full;
+//  EHOSTUNREACH: the client is gone). Destroys `msg` only when sent.
+static int
+s_reply_try (broker_t *self, zmsg_t *msg)
+{
+    zframe_t *client = zmsg_first (msg);
+    zframe_t *flag = zmsg_next (msg);
+    zframe_t *reply = zmsg_next (msg);
     void *socket = zsock_resolve (self->frontend);
     bool delimiter = flag && zframe_size (flag) == 1 && zframe_data (flag) [0] == 1;
-    int rc = client && reply
-        ? zmq_send (socket, zframe_data (client), zframe_size (client), ZMQ_SNDMORE | ZMQ_DONTWAIT)
-        : -1;
-    if (rc >= 0 && delimiter)
-        rc = zmq_send (socket, "", 0, ZMQ_SNDMORE);
-    if (rc >= 0)
-        rc = zmq_send (socket, zframe_data (reply), zframe_size (reply), 0);
-    if (rc < 0)
-        ht_warn ("reply dropped: %s (client gone or not reading)", zmq_strerror (zmq_errno ()));
-    zframe_destroy (&client);
-    zframe_destroy (&flag);
-    zframe_destroy (&reply);
+    //  The first frame decides: once it is accepted, the rest of the
+    //  message always is (libzmq checks the high-water mark per message).
+    if (zmq_send (socket, zframe_data (client), zframe_size (client), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return zmq_errno ();
+    if (delimiter)
+        zmq_send (socket, "", 0, ZMQ_SNDMORE);
+    zmq_send (socket, zframe_data (reply), zframe_size (reply), 0);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+static void
+s_peer_destroy (void *item)
+{
+    peer_t *peer = item;
+    zmsg_t *msg;
+    while ((msg = zlist_pop (peer->replies)))
+        zmsg_destroy (&msg);
+    zlist_destroy (&peer->replies);
+    free (peer);
+}
+
+//  Sends a reply, or holds it while the client's queue is full. Beyond the
+//  bounds on held memory the reply is dropped, loudly.
+static void
+s_reply_deliver (broker_t *self, zmsg_t *msg)
+{
+    char *key = zframe_strhex (zmsg_first (msg));
+    peer_t *peer = zhash_lookup (self->held, key);
+    int error = peer? EAGAIN: s_reply_try (self, msg);
+    if (error == EAGAIN) {
+        size_t bytes = s_msg_bytes (msg);
+        if ((peer? peer->bytes: 0) + bytes > S_HELD_PEER_MAX || self->held_bytes + bytes > S_HELD_TOTAL_MAX) {
+            ht_error ("reply dropped: client %.16s leaves %zu bytes of replies unread (limit %d per "
+                      "client, %d in all)", key, peer? peer->bytes: 0, S_HELD_PEER_MAX, S_HELD_TOTAL_MAX);
+            zmsg_destroy (&msg);
+        }
+        else {
+            if (!peer) {
+                peer = calloc (1, sizeof *peer);
+                assert (peer);
+                peer->replies = zlist_new ();
+                zhash_insert (self->held, key, peer);
+                zhash_freefn (self->held, key, s_peer_destroy);
+            }
+            zlist_append (peer->replies, msg);
+            peer->bytes += bytes;
+            self->held_bytes += bytes;
+        }
+    }
+    else
+    if (error) {
+        ht_warn ("reply dropped: %s (client gone)", zmq_strerror (error));
+        zmsg_destroy (&msg);
+    }
+    zstr_free (&key);
+}
+
+//  Sends what can be sent of the held replies.
+static void
+s_held_flush (broker_t *self)
+{
+    zlist_t *keys = zhash_keys (self->held);
+    for (const char *key = zlist_first (keys); key; key = zlist_next (keys)) {
+        peer_t *peer = zhash_lookup (self->held, key);
+        zmsg_t *msg;
+        int error = 0;
+        while ((msg = zlist_first (peer->replies))) {
+            size_t bytes = s_msg_bytes (msg);
+            error = s_reply_try (self, msg);
+            if (error)
+                break;
+            zlist_pop (peer->replies);
+            peer->bytes -= bytes;
+            self->held_bytes -= bytes;
+        }
+        if (error && error != EAGAIN) {
+            ht_warn ("%zu held replies dropped: %s (client gone)", zlist_size (peer->replies),
+                     zmq_strerror (error));
+            self->held_bytes -= peer->bytes;
+            zhash_delete (self->held, key);
+        }
+        else
+        if (zlist_size (peer->replies) == 0)
+            zhash_delete (self->held, key);
+    }
+    zlist_destroy (&keys);
 }
 
 static void
@@ -266,9 +405,22 @@ s_from_worker (broker_t *self)
     assert (self->n_idle < self->n_workers);
     self->idle [self->n_idle++] = zmsg_pop (msg);
     if (zmsg_size (msg) == 3)
-        s_reply_send (self, msg);
-    //  else: the worker's READY
-    zmsg_destroy (&msg);
+        s_reply_deliver (self, msg);
+    else
+        zmsg_destroy (&msg);        //  the worker's READY
+}
+
+//  Hands waiting requests to idle workers, oldest first.
+static void
+s_dispatch (broker_t *self)
+{
+    while (self->n_idle > 0 && zlist_size (self->pending) > 0) {
+        zmsg_t *msg = zlist_pop (self->pending);
+        self->pending_bytes -= s_msg_bytes (msg);
+        zframe_t *worker = self->idle [--self->n_idle];
+        zmsg_prepend (msg, &worker);
+        zmsg_send (&msg, self->backend);
+    }
 }
 
 static void
@@ -287,53 +439,132 @@ s_from_client (broker_t *self)
         zframe_destroy (&empty);
     }
     //  The key the CURVE handshake proved, as the ZAP handler named it.
-    const char *user_id = zframe_meta (zmsg_first (msg), "User-Id");
-    zmsg_pushstr (msg, user_id? user_id: "");
-    zmsg_pushmem (msg, &delimiter, 1);
-    zmsg_prepend (msg, &client);
-    zframe_t *worker = self->idle [--self->n_idle];
-    zmsg_prepend (msg, &worker);
-    zmsg_send (&msg, self->backend);
-    zmsg_destroy (&msg);
+    const char *meta = zframe_meta (zmsg_first (msg), "User-Id");
+    char *user_id = strdup (meta? meta: "");
+    zframe_t *body = zmsg_first (msg);
+    if (zmsg_size (msg) == 1
+    &&  zframe_size (body) <= (size_t) self->shared->settings->max_request_bytes
+    &&  ht_wire_field_equals (zframe_data (body), zframe_size (body), 2, S_HEALTH_METHOD)) {
+        //  Health needs no database: answered here, ahead of any queue.
+        zframe_t *reply = ht__call_handle (&self->health, *user_id? user_id: NULL,
+                                           zframe_data (body), zframe_size (body));
+        zmsg_t *out = zmsg_new ();
+        zmsg_append (out, &client);
+        zmsg_addmem (out, &delimiter, 1);
+        zmsg_append (out, &reply);
+        s_reply_deliver (self, out);
+        zmsg_destroy (&msg);
+    }
+    else {
+        zmsg_pushstr (msg, user_id);
+        zmsg_pushmem (msg, &delimiter, 1);
+        zmsg_prepend (msg, &client);
+        self->pending_bytes += s_msg_bytes (msg);
+        zlist_append (self->pending, msg);
+    }
+    free (user_id);
+}
+
+//  SIGHUP: the principals file and the log level, read again.
+static void
+s_reload (const ht_settings_t *settings, ht_principals_t *principals)
+{
+    ht_info ("SIGHUP: reloading the principals and the log level");
+    ht_principals_reload (principals);
+    if (settings->log_level_file) {
+        char word [32] = "";
+        FILE *file = fopen (settings->log_level_file, "r");
+        int level = -1;
+        if (file && fscanf (file, "%31s", word) == 1)
+            level = ht_log_level_parse (word);
+        if (file)
+            fclose (file);
+        if (level < 0)
+            ht_error ("log level file %s: '%s' is not debug, info, warn, error or off; level unchanged",
+                      settings->log_level_file, word);
+        else {
+            ht_log_set_level ((ht_log_level_t) level);
+            //  Written whatever the new level: the operator asked for it.
+            ht_log_write (HT_LOG_INFO, NULL, "log level is now %s", word);
+        }
+    }
+}
+
+static int
+s_busy (broker_t *self)
+{
+    return self->n_workers - self->n_idle + (int) zlist_size (self->pending);
+}
+
+//  Polls both sockets once for up to `timeout_ms` and handles what came.
+static void
+s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
+{
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (self->backend), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (self->frontend), 0, ZMQ_POLLIN, 0 }
+    };
+    if (self->held_bytes > 0 && timeout_ms > 10)
+        timeout_ms = 10;            //  held replies are retried often
+    if (zmq_poll (items, read_clients? 2: 1, timeout_ms) < 0)
+        return;                     //  EINTR: a signal; the caller looks
+    //  Under load, take everything that is waiting in one wake-up: each
+    //  poll is a system call and often a context switch.
+    if (items [0].revents & ZMQ_POLLIN)
+        do
+            s_from_worker (self);
+        while (zsock_events (self->backend) & ZMQ_POLLIN);
+    if (read_clients && items [1].revents & ZMQ_POLLIN)
+        do
+            s_from_client (self);
+        while (zlist_size (self->pending) < S_PENDING_MAX && self->pending_bytes < S_PENDING_BYTES_MAX
+               && (zsock_events (self->frontend) & ZMQ_POLLIN));
+    s_dispatch (self);
+    if (self->held_bytes > 0)
+        s_held_flush (self);
 }
 
 static void
 s_broker_run (broker_t *self, const ht_settings_t *settings)
 {
-    bool stopping = false;
-    int64_t give_up = 0;
-    while (true) {
-        if (zsys_interrupted && !stopping) {
-            stopping = true;
-            give_up = ht_mono_us () + (int64_t) settings->shutdown_grace_ms * 1000;
-            ht_info ("shutting down: finishing %d request(s) in flight", self->n_workers - self->n_idle);
+    while (!zsys_interrupted) {
+        if (s_reload_requested) {
+            s_reload_requested = 0;
+            s_reload (settings, self->shared->principals);
         }
-        if (stopping && self->n_idle == self->n_workers)
-            break;
-        if (stopping && ht_mono_us () > give_up) {
-            ht_warn ("shutdown grace period over with %d request(s) unfinished",
-                     self->n_workers - self->n_idle);
-            break;
-        }
-        zmq_pollitem_t items [] = {
-            { zsock_resolve (self->backend), 0, ZMQ_POLLIN, 0 },
-            { zsock_resolve (self->frontend), 0, ZMQ_POLLIN, 0 }
-        };
-        //  Read clients only when a worker can take the request.
-        int count = (self->n_idle > 0 && !stopping)? 2: 1;
-        if (zmq_poll (items, count, 100) < 0)
-            continue;               //  EINTR: a signal; checked at the top
-        //  Under load, take everything that is waiting in one wake-up: each
-        //  poll is a system call and often a context switch.
-        if (items [0].revents & ZMQ_POLLIN)
-            do
-                s_from_worker (self);
-            while (zsock_events (self->backend) & ZMQ_POLLIN);
-        if (count == 2 && items [1].revents & ZMQ_POLLIN)
-            do
-                s_from_client (self);
-            while (self->n_idle > 0 && (zsock_events (self->frontend) & ZMQ_POLLIN));
+        bool room = zlist_size (self->pending) < S_PENDING_MAX && self->pending_bytes < S_PENDING_BYTES_MAX;
+        s_broker_poll (self, room, 100);
     }
+    //  Requests already read are finished too: their clients wait for them.
+    int64_t give_up = ht_mono_us () + (int64_t) settings->shutdown_grace_ms * 1000;
+    ht_info ("shutting down: finishing %d request(s) in flight", s_busy (self));
+    while (s_busy (self) > 0 && ht_mono_us () < give_up)
+        s_broker_poll (self, false, 100);
+    if (s_busy (self) > 0) {
+        ht_warn ("shutdown grace period over with %d request(s) unfinished: cancelling their statements",
+                 s_busy (self));
+        //  Requests not started get no reply: their clients retry elsewhere.
+        zmsg_t *msg;
+        while ((msg = zlist_pop (self->pending)))
+            zmsg_destroy (&msg);
+        self->pending_bytes = 0;
+        for (int i = 0; i < self->n_workers; i++)
+            ht_db_cancel (self->slots [i].worker.db);
+        give_up = ht_mono_us () + S_CANCEL_WAIT_US;
+        while (s_busy (self) > 0 && ht_mono_us () < give_up)
+            s_broker_poll (self, false, 100);
+        if (s_busy (self) > 0) {
+            //  A worker stuck outside the database (a network that does not
+            //  answer the cancel): waiting for it would make shutdown unbounded.
+            ht_error ("%d worker(s) did not stop after their statements were cancelled; exiting "
+                      "without them", s_busy (self));
+            _exit (1);
+        }
+    }
+    //  The last held replies get one more chance, within the ROUTER's linger.
+    give_up = ht_mono_us () + 1000000;
+    while (self->held_bytes > 0 && ht_mono_us () < give_up)
+        s_broker_poll (self, false, 10);
 }
 
 //  ---------------------------------------------------------------------------
@@ -418,6 +649,23 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     //  CZMQ's signal handler sets zsys_interrupted on SIGINT and SIGTERM.
     zsys_init ();
     zsys_set_logstream (NULL);
+    //  A closed stderr pipe must not kill the service at its next log line
+    //  (write then fails with EPIPE, which logging ignores).
+    signal (SIGPIPE, SIG_IGN);
+    struct sigaction hup = { .sa_handler = s_on_sighup };
+    sigemptyset (&hup.sa_mask);
+    sigaction (SIGHUP, &hup, NULL);
+    if (settings.log_level_file)
+        s_reload (&settings, shared.principals);
+    //  Every connection is a descriptor: take all the kernel allows.
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        rlim_t before = files.rlim_cur;
+        files.rlim_cur = files.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &files) == 0)
+            ht_info ("open file limit raised from %llu to %llu", (unsigned long long) before,
+                     (unsigned long long) files.rlim_max);
+    }
     //  The ZAP handler runs before any socket binds: without it libzmq
     //  would admit every client that knows our public key.
     ht_zap_t *zap = ht_zap_new (shared.principals);
@@ -449,7 +697,11 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         consumers [n_consumers++] = ht_consumer_new (*spec, &config);
     }
 
-    broker_t broker = { .n_workers = settings.workers };
+    broker_t broker = { .shared = &shared, .n_workers = settings.workers };
+    broker.pending = zlist_new ();
+    broker.held = zhash_new ();
+    broker.health.shared = &shared;
+    broker.health.arena = ht_arena_new ();
     broker.frontend = s_frontend_new (&settings);
     ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
     char backend [64];
@@ -461,6 +713,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     int exit_code = 0;
     worker_slot_t *slots = calloc ((size_t) settings.workers, sizeof *slots);
     assert (slots);
+    broker.slots = slots;
     for (int i = 0; i < settings.workers; i++) {
         slots [i].worker.shared = &shared;
         slots [i].backend = backend;
@@ -483,6 +736,12 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         ht_consumer_destroy (&consumers [i]);
     for (int i = 0; i < broker.n_idle; i++)
         zframe_destroy (&broker.idle [i]);
+    zmsg_t *left;
+    while ((left = zlist_pop (broker.pending)))
+        zmsg_destroy (&left);
+    zlist_destroy (&broker.pending);
+    zhash_destroy (&broker.held);
+    ht_arena_destroy (&broker.health.arena);
     zsock_destroy (&broker.backend);
     zsock_destroy (&broker.frontend);
     ht__relay_destroy (&shared.relay);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -106,6 +107,22 @@ ht_utf8_length (const char *text)
     return count;
 }
 
+size_t
+ht_utf8_prefix (const char *text, size_t max)
+{
+    size_t length = strnlen (text, max + 1);
+    if (length <= max)
+        return length;
+    //  Cut at `max`, then step back over continuation bytes to the start of
+    //  the character that would be split (at most 3 steps in valid UTF-8).
+    size_t cut = max;
+    while (cut > 0 && max - cut < 3 && ((unsigned char) text [cut] & 0xC0) == 0x80)
+        cut--;
+    if (((unsigned char) text [cut] & 0xC0) == 0x80)
+        cut = max;                  //  not UTF-8 at all: a byte cut is all there is
+    return cut;
+}
+
 void
 ht_random_bytes (void *out, size_t size)
 {
@@ -123,16 +140,35 @@ ht_random_bytes (void *out, size_t size)
     }
 }
 
+//  Counter seeds leave the counter's top bit clear, so at least 2,048 ids
+//  fit in one millisecond before the timestamp has to run ahead of the clock.
+#define S_UUID_COUNTER_MAX 0xFFF
+
 void
-ht_uuid_v7 (char out [37])
+ht_uuid_v7_next (ht_uuid_clock_t *clock, uint64_t now_ms, char out [37])
 {
     unsigned char b [16];
     ht_random_bytes (b, sizeof b);
-    uint64_t ms = (uint64_t) ht_now_us () / 1000;
+    //  RFC 9562 6.2, method 1: a 12-bit counter in rand_a, seeded at random
+    //  in each new millisecond, incremented within one. A clock that went
+    //  back (or a full counter) keeps the last timestamp or moves it one
+    //  millisecond ahead: ids never decrease within a process.
+    if (now_ms > clock->ms) {
+        clock->ms = now_ms;
+        clock->counter = (uint16_t) (((b [6] << 8) | b [7]) & 0x7FF);
+    }
+    else
+    if (clock->counter < S_UUID_COUNTER_MAX)
+        clock->counter++;
+    else {
+        clock->ms++;
+        clock->counter = 0;
+    }
     for (int i = 0; i < 6; i++)
-        b [i] = (unsigned char) (ms >> (40 - 8 * i));
-    b [6] = (unsigned char) ((b [6] & 0x0F) | 0x70);      //  version 7
-    b [8] = (unsigned char) ((b [8] & 0x3F) | 0x80);      //  variant 10
+        b [i] = (unsigned char) (clock->ms >> (40 - 8 * i));
+    b [6] = (unsigned char) (0x70 | (clock->counter >> 8));    //  version 7
+    b [7] = (unsigned char) (clock->counter & 0xFF);
+    b [8] = (unsigned char) ((b [8] & 0x3F) | 0x80);          //  variant 10
     static const char hex [] = "0123456789abcdef";
     char *p = out;
     for (int i = 0; i < 16; i++) {
@@ -142,6 +178,16 @@ ht_uuid_v7 (char out [37])
         *p++ = hex [b [i] & 15];
     }
     *p = 0;
+}
+
+void
+ht_uuid_v7 (char out [37])
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static ht_uuid_clock_t clock = { 0, 0 };
+    pthread_mutex_lock (&lock);
+    ht_uuid_v7_next (&clock, (uint64_t) ht_now_us () / 1000, out);
+    pthread_mutex_unlock (&lock);
 }
 
 bool

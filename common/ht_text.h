@@ -22,9 +22,27 @@ bool ht_utf8_valid (const char *text, size_t length, bool allow_newline);
 //  Number of Unicode code points in valid UTF-8 `text`.
 size_t ht_utf8_length (const char *text);
 
-//  Writes a new random version-7 UUID (time-ordered, RFC 9562) in canonical
-//  text form into `out` (37 bytes with the terminating NUL).
+//  The length in bytes of the longest prefix of `text` that has at most
+//  `max` bytes and does not end inside a multi-byte character: use it to
+//  quote client input ("%.*s") or to cut a message without breaking UTF-8.
+size_t ht_utf8_prefix (const char *text, size_t max);
+
+//  Writes a new version-7 UUID (time-ordered, RFC 9562) in canonical text
+//  form into `out` (37 bytes with the terminating NUL). Monotonic within the
+//  process (RFC 9562 6.2): each id is greater than the one before, even when
+//  the wall clock steps back. Thread-safe.
 void ht_uuid_v7 (char out [37]);
+
+//  The state of a monotonic UUIDv7 generator: the last timestamp it used
+//  (milliseconds since the epoch) and its counter within that millisecond.
+typedef struct {
+    uint64_t ms;
+    uint16_t counter;
+} ht_uuid_clock_t;
+
+//  Writes the next UUIDv7 of `clock` for wall-clock time `now_ms` into `out`:
+//  greater than every id `clock` gave before. Not thread-safe (ht_uuid_v7 is).
+void ht_uuid_v7_next (ht_uuid_clock_t *clock, uint64_t now_ms, char out [37]);
 
 //  True when `text` is a UUID in canonical lower- or upper-case text form.
 bool ht_uuid_valid (const char *text);

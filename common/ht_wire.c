@@ -78,3 +78,39 @@ ht_wire_strings_valid (const ProtobufCMessageDescriptor *type, const uint8_t *da
     field [0] = 0;
     return s_walk (type, data, data + size, field, field_size, 0) != 1;
 }
+
+bool
+ht_wire_field_equals (const uint8_t *data, size_t size, uint32_t number, const char *text)
+{
+    const uint8_t *p = data, *end = data + size;
+    size_t text_length = strlen (text);
+    bool equal = false;
+    while (p < end) {
+        uint64_t key, length;
+        if (!s_varint (&p, end, &key))
+            return false;
+        switch (key & 7) {
+            case 0:
+                if (!s_varint (&p, end, &length))
+                    return false;
+                continue;
+            case 1:
+            case 5:
+                if ((uint64_t) (end - p) < ((key & 7) == 1? 8u: 4u))
+                    return false;
+                p += (key & 7) == 1? 8: 4;
+                continue;
+            case 2:
+                break;
+            default:
+                return false;
+        }
+        if (!s_varint (&p, end, &length) || length > (uint64_t) (end - p))
+            return false;
+        //  The last occurrence of a field is the one a decoder keeps.
+        if (key >> 3 == number)
+            equal = length == text_length && !memcmp (p, text, length);
+        p += length;
+    }
+    return equal;
+}

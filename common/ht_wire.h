@@ -20,4 +20,9 @@
 bool ht_wire_strings_valid (const ProtobufCMessageDescriptor *type, const uint8_t *data, size_t size,
                             char *field, size_t field_size);
 
+//  True when `data` parses as a protobuf message whose length-delimited
+//  field `number` (its last occurrence, as a decoder would keep) is exactly
+//  `text`. A cheap look at one field without decoding the whole message.
+bool ht_wire_field_equals (const uint8_t *data, size_t size, uint32_t number, const char *text);
+
 #endif

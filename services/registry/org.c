@@ -48,7 +48,8 @@ const ht_query_t org_queries [] = {
       "   AND ($4::text IS NULL OR $4 = ANY (sectors))"
       "   AND ($5::boolean IS NULL OR major_platform = $5::boolean)"
       "   AND ($6::text IS NULL OR name_zh ILIKE $6 OR name_en ILIKE $6)"
-      "   AND ($7::text IS NULL OR registration_id = $7)"
+      "   AND ($7::text IS NULL OR registration_id = $7"
+      "        OR (registration_type = 'uscc' AND registration_id = upper($7)))"
       "   AND ($8::uuid IS NULL OR id > $8::uuid)"
       " ORDER BY id LIMIT $9::int" },
     //  FOR SHARE: a referenced organization cannot be withdrawn (its FOR UPDATE
@@ -317,8 +318,9 @@ org_update (ht_call_t *call, const ProtobufCMessage *message)
         s_check_sectors (call, "sectors.sectors", request->sectors->sectors, request->sectors->n_sectors);
     if (!request->has_kind && !request->name_zh && !request->name_en && !request->sectors
     &&  !request->has_major_platform)
-        ht_call_violation (call, "id", "the update changes nothing: set kind, name_zh, name_en, "
-                           "sectors or major_platform");
+        //  The request as a whole is at fault, not any one field of it.
+        ht_call_fail (call, HT_INVALID_ARGUMENT, NULL, "the update changes nothing: set kind, "
+                      "name_zh, name_en, sectors or major_platform");
     if (ht_call_failed (call))
         return;
 

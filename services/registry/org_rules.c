@@ -14,6 +14,24 @@ static const int s_uscc_weights [17] = {
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 };
 
+//  GB 11714-1997: an organization code is 8 digits or capital letters and a
+//  check character; the weights of the 8 are below, letters count 10 (A) to
+//  35 (Z), and the check character is 11 - (sum mod 11), written 'X' for 10
+//  and '0' for 11. Characters 9 to 17 of a USCC are such a code (GB 32100-2015).
+static const int s_org_code_weights [8] = { 3, 7, 9, 10, 5, 8, 4, 2 };
+
+static char
+s_org_code_check (const char *body)
+{
+    int sum = 0;
+    for (int i = 0; i < 8; i++) {
+        int value = isdigit ((unsigned char) body [i])? body [i] - '0': body [i] - 'A' + 10;
+        sum += value * s_org_code_weights [i];
+    }
+    int check = 11 - sum % 11;
+    return check == 10? 'X': check == 11? '0': (char) ('0' + check);
+}
+
 static bool
 s_uscc_check (const char *id, char *canonical, char *error, size_t size)
 {
@@ -42,6 +60,13 @@ s_uscc_check (const char *id, char *canonical, char *error, size_t size)
             sum += (int) (found - s_uscc_charset) * s_uscc_weights [i];
     }
     canonical [18] = 0;
+    char code_check = s_org_code_check (canonical + 8);
+    if (canonical [16] != code_check) {
+        snprintf (error, size, "characters 9 to 17 are the organization code %.9s, whose check "
+                  "character should be '%c', not '%c' (GB 11714)", canonical + 8, code_check,
+                  canonical [16]);
+        return false;
+    }
     char expected = s_uscc_charset [(31 - sum % 31) % 31];
     if (canonical [17] != expected) {
         snprintf (error, size, "check character should be '%c', not '%c' (GB 32100-2015)",

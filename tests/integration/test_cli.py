@@ -14,7 +14,8 @@ import unicodedata
 import unittest
 import uuid
 
-from harness import BUILD, ServiceTest, decode, free_port, new_key, org_request, read_events, registry_pb2, uscc
+from harness import (BUILD, Service, ServiceTest, decode, free_port, health, new_key, org_request, read_events,
+                     registry_pb2, uscc)
 
 R = registry_pb2
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
@@ -513,30 +514,45 @@ class EventTail(CliTest):
     def test_tail_of_an_unknown_stream_is_a_usage_error(self):
         self.assertExit(self.ctl("events", "tail", "--stream", "payments", "--max", "1"), 2)
 
-    def test_tail_waits_for_a_live_event_and_prints_it(self):
+    def tail_one_live_event(self, svc, n):
+        """Starts `events tail --max 1` against `svc`, registers organization n through the class's
+        service, and returns (the organization, the events printed, seconds from reply to tail's exit)."""
         last = self.wait_numbered()
-        command = [HETAOCTL, "--registry-endpoint", self.svc.endpoint, "--registry-events", self.svc.events_endpoint,
-                   "--cert", self.svc.admin.public_file, "--registry-server-key", self.svc.server.public_file,
+        command = [HETAOCTL, "--registry-endpoint", svc.endpoint, "--registry-events", svc.events_endpoint,
+                   "--cert", svc.admin.public_file, "--registry-server-key", svc.server.public_file,
                    "--json", "events", "tail", "--from-seq", str(last), "--max", "1"]
         tail = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
         try:
             time.sleep(0.5)
             if tail.poll() is not None:
                 self.fail("tail exited %d before any new event: %s" % (tail.returncode, tail.communicate()))
-            org = decode(self.svc.call("registry.RegisterOrganization", org_request(100 + last), key=new_key()),
+            org = decode(self.svc.call("registry.RegisterOrganization", org_request(n + last), key=new_key()),
                          R.OrganizationReply).organization
             started = time.monotonic()
-            out, err = tail.communicate(timeout=10)
+            out, err = tail.communicate(timeout=20)
             waited = time.monotonic() - started
         finally:
             if tail.poll() is None:
                 tail.kill()
                 tail.wait()
         self.assertEqual(tail.returncode, 0, "tail exited %d: %s" % (tail.returncode, err))
-        self.assertLess(waited, 5.0, "the live event took %.1f s to arrive" % waited)
         events = [json.loads(line) for line in out.splitlines() if line.strip()]
         self.assertEqual([(e["sequence"], e["aggregate_id"]) for e in events], [(last + 1, org.id)])
+        return org, events, waited
 
+    def test_tail_waits_for_a_live_event_and_prints_it(self):
+        _, _, waited = self.tail_one_live_event(self.svc, 100)
+        self.assertLess(waited, 5.0, "the live event took %.1f s to arrive" % waited)
+
+    def test_tail_on_a_replica_that_publishes_nothing_learns_of_new_events_from_its_heartbeat(self):
+        self.wait_numbered()
+        standby = Service("registry", db=self.svc.db, args=("--heartbeat-ms", "200"))
+        self.addCleanup(standby.close)
+        self.assertFalse(health(standby).streams[0].relay_active, "the second instance must be the standby")
+        _, _, waited = self.tail_one_live_event(standby, 200)
+        # Its live feed carries no events at all: only a heartbeat (every 0.2 s) can tell it,
+        # well before its 5 s silence fallback.
+        self.assertLess(waited, 4.0, "the event took %.1f s: the heartbeat was not used" % waited)
 
 
 class ClientRetries(CliTest):
@@ -605,6 +621,39 @@ class KeysPrincipalsAudit(CliTest):
             bad = self.ctl(*principals, "principal", "add", "--cert", cert, "--name", "x", "--roles", "root")
             self.assertExit(bad, 2)
             self.assertIn("'root' is not a role", bad.stderr)
+
+    def test_principal_remove_deletes_the_line_and_the_key_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            cert = os.path.join(d, "temp.key")
+            self.assertExit(self.ctl("keys", "gen", "--out", cert), 0)
+            principals = ["--principals", self.svc.principals_file]
+            self.assertExit(self.ctl(*principals, "principal", "add", "--cert", cert, "--name", "cli-temp",
+                                     "--roles", "reporting_reader"), 0)
+            self.assertExit(self.ctl("--cert", cert, "--json", "org", "list"), 0)
+            self.assertExit(self.ctl(*principals, "principal", "revoke", "cli-temp"), 0)
+            self.assertExit(self.ctl(*principals, "principal", "remove", "cli-temp"), 0)
+            with open(self.svc.principals_file) as f:
+                text = f.read()
+            self.assertNotIn("cli-temp", text, "the line is still there")
+            self.assertIn(" admin ", text, "other principals must stay")
+            self.assertNotEqual(self.ctl("--cert", cert, "--timeout", "1500", "org", "list").returncode, 0)
+            self.assertExit(self.ctl(*principals, "principal", "remove", "cli-temp"), 4)
+
+    def test_principal_add_refuses_an_applicant_without_an_organization(self):
+        with tempfile.TemporaryDirectory() as d:
+            cert = os.path.join(d, "applicant.key")
+            self.assertExit(self.ctl("keys", "gen", "--out", cert), 0)
+            with open(self.svc.principals_file) as f:
+                before = f.read()
+            refused = self.ctl("--principals", self.svc.principals_file, "principal", "add", "--cert", cert,
+                               "--name", "cli-applicant", "--roles", "applicant")
+            self.assertExit(refused, 2)
+            self.assertIn("--organization", refused.stderr)
+            with open(self.svc.principals_file) as f:
+                self.assertEqual(f.read(), before)
+            org_id = str(uuid.uuid4())
+            self.assertExit(self.ctl("--principals", self.svc.principals_file, "principal", "add", "--cert", cert,
+                                     "--name", "cli-applicant", "--roles", "applicant", "--organization", org_id), 0)
 
     def test_audit_shows_who_changed_what(self):
         key = "cli-audit-%d" % os.getpid()

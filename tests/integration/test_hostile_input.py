@@ -56,6 +56,48 @@ def envelope(method, payload, key=None, request_id=None):
     return request.SerializeToString()
 
 
+def read_varint(data, at):
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, at
+
+
+def invalid_strings(data, descriptor, path=""):
+    """Paths of the string fields in serialized `data` (of message `descriptor`) that are not
+    valid UTF-8, found on the wire bytes: a decoder might repair or refuse them silently."""
+    from google.protobuf.descriptor import FieldDescriptor
+    bad, at = [], 0
+    while at < len(data):
+        key, at = read_varint(data, at)
+        number, wire_type = key >> 3, key & 7
+        if wire_type == VARINT:
+            _, at = read_varint(data, at)
+        elif wire_type == 1:
+            at += 8
+        elif wire_type == 5:
+            at += 4
+        elif wire_type == LEN:
+            length, at = read_varint(data, at)
+            value, at = data[at:at + length], at + length
+            fd = descriptor.fields_by_number.get(number)
+            name = path + (fd.name if fd else str(number))
+            if fd is not None and fd.type == FieldDescriptor.TYPE_STRING:
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    bad.append(name)
+            elif fd is not None and fd.type == FieldDescriptor.TYPE_MESSAGE:
+                bad.extend(invalid_strings(value, fd.message_type, name + "."))
+        else:
+            raise AssertionError("reply has wire type %d: not a protobuf message" % wire_type)
+    return bad
+
+
 def exactly(size, make):
     """make(k) for the padding length k that makes it exactly `size` bytes long."""
     k = 0
@@ -92,8 +134,14 @@ class HostileInput(ServiceTest):
         return type(self).serial
 
     def send(self, frame, kind=zmq.DEALER, timeout=5.0):
+        """Sends `frame` and returns the decoded Reply, after checking that every string in the
+        reply, as it came on the wire, is valid UTF-8."""
         with self.svc.client(kind) as client:
-            return client.exchange(frame, timeout)
+            client.send_frame(frame)
+            raw = client.recv_frame(timeout)
+        self.assertEqual(invalid_strings(raw, envelope_pb2.Reply.DESCRIPTOR), [],
+                         "reply strings that are not valid UTF-8")
+        return envelope_pb2.Reply.FromString(raw)
 
     def assertRefused(self, reply, status, field=None, *words):
         """`reply` has `status`; `field` is among its violations and named in the
@@ -202,6 +250,51 @@ class HostileInput(ServiceTest):
             frame = envelope(REGISTER, org_request(self.next_n()), key=key)
             self.assertRefused(self.send(frame), Status.INVALID_ARGUMENT,
                                "request.idempotency_key", "request.idempotency_key")
+        self.assertServingAndNothingStored()
+
+    def test_nul_or_control_character_in_the_idempotency_key_is_named_with_the_request_id_echoed(self):
+        for key, words in (("bad\x00key", ("NUL",)), ("bad\x01key", ("control character", "0x01", "position 4")),
+                           ("bad\x7fkey", ("control character",)), ("has space", ("space",))):
+            with self.subTest(key=key):
+                request_id = "rid-" + new_key()
+                reply = self.send(envelope(REGISTER, org_request(self.next_n()), key=key, request_id=request_id))
+                self.assertRefused(reply, Status.INVALID_ARGUMENT, "request.idempotency_key",
+                                   "request.idempotency_key", *words)
+                self.assertEqual(reply.request_id, request_id, "request_id not echoed")
+        self.assertServingAndNothingStored()
+
+    def test_every_refusal_of_a_decoded_envelope_echoes_its_request_id(self):
+        request_id = "echo-" + new_key()
+        frames = [envelope("registry.Nope", b"", request_id=request_id),
+                  envelope(REGISTER, b"\xff\xff", key=new_key(), request_id=request_id),
+                  envelope(REGISTER, org_request(self.next_n()), request_id=request_id),
+                  envelope(REGISTER, org_request(self.next_n()), key="k" * 129, request_id=request_id),
+                  envelope("system.Health", b"", request_id=request_id) + field(15, LEN, b"x")]
+        for frame in frames:
+            reply = self.send(frame)
+            self.assertNotEqual(reply.status, Status.OK)
+            self.assertEqual(reply.request_id, request_id, "not echoed: %s" % reply.message)
+        # An id that is itself not printable is still echoed when it is valid UTF-8 ...
+        reply = self.send(envelope("system.Health", b"", request_id="caf\u00e9 au lait"))
+        self.assertRefused(reply, Status.INVALID_ARGUMENT, "request.request_id", "non-ASCII")
+        self.assertEqual(reply.request_id, "caf\u00e9 au lait")
+        # ... and a frame that is not a Request gets an empty one.
+        reply = self.send(b"\xff\xff\xff")
+        self.assertRefused(reply, Status.INVALID_ARGUMENT, "request")
+        self.assertEqual(reply.request_id, "")
+
+    def test_messages_quoting_long_multibyte_input_cut_it_at_a_character_boundary(self):
+        for width, char in ((2, "\u00e9"), (3, "\u6cb3"), (4, "\U0001f600")):
+            for shift in range(4):              # every alignment against the cut
+                with self.subTest(width=width, shift=shift):
+                    method = "registry." + "x" * shift + char * (200 // width)
+                    reply = self.send(envelope(method, b"", key=new_key()))
+                    self.assertRefused(reply, Status.UNIMPLEMENTED, "request.method")
+                    self.assertIn(char * 10, reply.message)
+                    stream = "s" * shift + char * (200 // width)
+                    reply = self.send(envelope("system.ReadEvents",
+                                               system_pb2.ReadEventsRequest(stream=stream)))
+                    self.assertRefused(reply, Status.NOT_FOUND, "stream")
         self.assertServingAndNothingStored()
 
     # -- payloads that are not the method's request ---------------------------------

@@ -299,6 +299,36 @@ class Idempotency(ServiceTest):
         self.assertEqual(fixed.status, Status.OK, fixed.message)
         self.assertFalse(fixed.replayed)
 
+    # -- keys belong to the principal that sent them ----------------------------
+
+    def test_another_principal_with_the_same_key_and_payload_makes_its_own_change(self):
+        other = self.svc.add_principal("other-admin-%s" % new_key()[:8], "park_admin")
+        org = self.org_of(self.svc.call(REGISTER, org_request(9730), key=new_key()))
+        key = new_key()
+        request = R.UpdateOrganizationRequest(id=org.id, name_en="Renamed")
+        mine = self.svc.call(UPDATE, request, key=key)
+        self.assertEqual(self.org_of(mine).version, 2)
+        theirs = self.svc.call(UPDATE, request, key=key, keys=other)
+        self.assertEqual(theirs.status, Status.OK, theirs.message)
+        self.assertFalse(theirs.replayed, "another principal received the first principal's stored reply")
+        self.assertEqual(self.org_of(theirs).version, 3)
+        self.assertEqual([t for (t,) in self.outbox_about(org.id)],
+                         ["registry.organization.registered"] + ["registry.organization.updated"] * 2)
+        # Each principal's repeat still replays its own reply.
+        self.assertEqual(self.svc.call(UPDATE, request, key=key).payload, mine.payload)
+        self.assertEqual(self.svc.call(UPDATE, request, key=key, keys=other).payload, theirs.payload)
+
+    def test_another_principal_with_the_same_key_and_another_payload_is_not_told_the_key_exists(self):
+        other = self.svc.add_principal("second-admin-%s" % new_key()[:8], "park_admin")
+        key = new_key()
+        self.org_of(self.svc.call(REGISTER, org_request(9731), key=key))
+        theirs = self.svc.call(REGISTER, org_request(9732), key=key, keys=other)
+        self.assertEqual(theirs.status, Status.OK, theirs.message)
+        self.assertFalse(theirs.replayed)
+        self.assertEqual(len(self.rows_with(uscc(9732))), 1)
+        stored = self.svc.db.query("SELECT count(DISTINCT principal_key) FROM ht_idempotency WHERE key = %s", (key,))
+        self.assertEqual(stored, [(2,)])
+
 
 if __name__ == "__main__":
     unittest.main()

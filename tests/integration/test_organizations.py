@@ -8,7 +8,7 @@ import unittest
 import uuid
 
 from harness import (ServiceTest, Status, decode, new_key, org_request, read_events, registry_pb2,
-                     uscc)
+                     uscc, USCC_CHARSET, USCC_WEIGHTS)
 
 R = registry_pb2
 ACTIVE = R.ORGANIZATION_STATUS_ACTIVE
@@ -194,6 +194,21 @@ class Registration(OrgTest):
         reply = self.assertRefusedChangesNothing(lambda: self.register(321, registration_id=wrong),
                                                  Status.INVALID_ARGUMENT, "registration_id")
         self.assertIn(good[-1], reply.message, "the message should say which check character is right")
+
+    def test_uscc_whose_organization_code_has_a_wrong_check_character_is_refused(self):
+        good = uscc(322)
+        code_check = good[16]
+        for wrong in "0123456789X":
+            if wrong == code_check:
+                continue
+            body = good[:16] + wrong
+            total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
+            bad = body + USCC_CHARSET[(31 - total % 31) % 31]       # right GB 32100 check, wrong GB 11714 one
+            with self.subTest(registration_id=bad):
+                reply = self.assertRefusedChangesNothing(lambda: self.register(322, registration_id=bad),
+                                                         Status.INVALID_ARGUMENT, "registration_id")
+                self.assertIn("organization code", reply.message)
+                self.assertIn("'%s'" % code_check, reply.message)
 
     def test_missing_kind_is_refused_naming_kind(self):
         self.assertRefusedChangesNothing(lambda: self.register(330, kind=None), Status.INVALID_ARGUMENT, "kind")
@@ -386,10 +401,12 @@ class Updates(OrgTest):
         org = self.register_org(11, name_zh=None)
         self.assertRefusedChangesNothing(lambda: self.update(org.id, name_en=""), Status.INVALID_ARGUMENT)
 
-    def test_update_that_changes_nothing_is_refused(self):
+    def test_update_that_changes_nothing_is_refused_on_the_request_as_a_whole(self):
         org = self.register_org(12)
-        self.assertRefusedChangesNothing(lambda: self.update(org.id), Status.INVALID_ARGUMENT)
-        self.assertRefusedChangesNothing(lambda: self.update(org.id, expected_version=1), Status.INVALID_ARGUMENT)
+        for send in (lambda: self.update(org.id), lambda: self.update(org.id, expected_version=1)):
+            reply = self.assertRefusedChangesNothing(send, Status.INVALID_ARGUMENT)
+            self.assertEqual([v.field for v in reply.violations], [], "no one field is at fault")
+            self.assertIn("changes nothing", reply.message)
 
     def test_expected_version_mismatch_is_failed_precondition_and_the_row_is_unchanged(self):
         org = self.register_org(13)
@@ -626,6 +643,10 @@ class Listing(OrgTest):
         self.assertListed(dict(registration_id="31415926"), 3)
         self.assertListed(dict(registration_id="MO-777"), 4)
         self.assertListed(dict(registration_id="99999999"))
+
+    def test_filter_by_registration_id_accepts_a_uscc_in_lower_case_as_registration_does(self):
+        self.assertListed(dict(registration_id=self.orgs[2].registration_id.lower()), 2)
+        self.assertListed(dict(registration_id="mo-777"))       # other identifiers keep their case
 
     def test_filters_combine_with_and(self):
         self.assertListed(dict(kind=R.ORGANIZATION_KIND_ENTERPRISE, region=R.REGION_MACAO), 4)

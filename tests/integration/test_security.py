@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import uuid
 
 import zmq
 
@@ -271,9 +272,17 @@ class Security(unittest.TestCase):
                           registry_pb2.GetOrganizationRequest(id=self.other_org))
         self.assertEqual(reply.status, Status.PERMISSION_DENIED, reply.message)
         self.assertIn("own organization", reply.message)
+        # It names the roles that would allow it, as for any other refusal.
+        for role in ("park_admin", "finance_officer", "customs_officer", "reporting_reader"):
+            self.assertIn(role, reply.message)
         mine = decode(self.call(self.keys["applicant"], "registry.GetOrganization",
                                 registry_pb2.GetOrganizationRequest(id=self.own_org)), registry_pb2.OrganizationReply)
         self.assertEqual(mine.organization.id, self.own_org)
+
+    def test_an_applicant_asking_for_an_id_that_does_not_exist_is_denied_not_told_it_is_missing(self):
+        reply = self.call(self.keys["applicant"], "registry.GetOrganization",
+                          registry_pb2.GetOrganizationRequest(id=str(uuid.uuid4())))
+        self.assertEqual(Status.Name(reply.status), "PERMISSION_DENIED", reply.message)
 
     def test_a_subscriber_without_permission_receives_no_events(self):
         outsider = self.svc.subscribe(keys=self.keys["reporting_reader"])

@@ -90,8 +90,12 @@ USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def uscc(n):
-    """A valid Unified Social Credit Code (GB 32100-2015 check character)."""
-    body = "91440300" + "".join(USCC_CHARSET[(n // 31 ** k) % 31] for k in range(8, -1, -1))
+    """A valid Unified Social Credit Code: characters 9 to 17 are an organization code with its
+    GB 11714 check character, the 18th is the GB 32100-2015 check character."""
+    code = "".join(USCC_CHARSET[(n // 31 ** k) % 31] for k in range(7, -1, -1))
+    check = 11 - sum((int(c) if c.isdigit() else ord(c) - 55) * w
+                     for c, w in zip(code, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
+    body = "91440300" + code + ("X" if check == 10 else "0" if check == 11 else str(check))
     weights = [pow(3, i, 31) for i in range(17)]
     total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body, weights))
     return body + USCC_CHARSET[(31 - total % 31) % 31]

@@ -26,16 +26,17 @@ static const int s_weights [17] = {
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 };
 
-//  First 17 characters of codes to complete with their check character:
+//  First 17 characters of codes to complete with their check character
+//  (characters 9 to 17 are an organization code with its GB 11714 check):
 //  enterprises of Shenzhen, Beijing and Hong Kong-registered ones, a public
 //  institution, a social organization, and letters in every letter position.
 static const char *s_uscc_bodies [] = {
     "91440300MA5F12342",
     "91110108551385082",
-    "12100000400000770",
-    "52440300MJL123456",
-    "Y1810000XYWUTRQPN",
-    "A9000000HJKLMNPQR",
+    "12100000400000771",
+    "52440300MJL123454",
+    "Y1810000XYWUTRQP1",
+    "A9000000HJKLMNPQ3",
     "31440300000000000",
     NULL
 };
@@ -123,13 +124,12 @@ test_uscc_computed_check_characters_are_accepted (void)
 static void
 test_uscc_check_character_zero_when_sum_divisible_by_31 (void)
 {
-    //  The last body character has weight 28, coprime with 31, so exactly
-    //  one choice of it makes the check character '0'.
+    //  The second character has weight 3, coprime with 31, and is not part
+    //  of the organization code: exactly one choice of it makes the check '0'.
     int found = 0;
     for (const char *c = s_charset; *c; c++) {
-        char body [18] = "91440300MA5F1234";
-        body [16] = *c;
-        body [17] = 0;
+        char body [18] = "91440300MA5F12342";
+        body [1] = *c;
         char code [19];
         s_uscc_complete (body, code);
         if (code [17] == '0') {
@@ -178,6 +178,24 @@ test_uscc_any_single_substitution_in_body_is_detected (void)
                 ASSERT_STR_CONTAINS (s_refused (USCC, changed), "check character");
             }
         }
+    }
+}
+
+//  GB 32100-2015 makes characters 9 to 17 a GB 11714 organization code:
+//  its own check character is checked too, before the USCC's.
+static void
+test_uscc_organization_code_check_character_is_checked (void)
+{
+    for (const char *c = "0123456789X"; *c; c++) {
+        if (*c == '2')
+            continue;                   //  the right one for MA5F1234
+        char body [18] = "91440300MA5F12342";
+        body [16] = *c;
+        char code [19];
+        s_uscc_complete (body, code);   //  a right USCC check character, a wrong code
+        const char *error = s_refused (USCC, code);
+        ASSERT_STR_CONTAINS (error, "organization code");
+        ASSERT_STR_CONTAINS (error, "should be '2'");
     }
 }
 
@@ -343,6 +361,7 @@ main (void)
     HT_TEST_RUN (test_uscc_check_character_zero_when_sum_divisible_by_31);
     HT_TEST_RUN (test_uscc_every_other_check_character_is_refused);
     HT_TEST_RUN (test_uscc_any_single_substitution_in_body_is_detected);
+    HT_TEST_RUN (test_uscc_organization_code_check_character_is_checked);
     HT_TEST_RUN (test_uscc_must_have_18_characters);
     HT_TEST_RUN (test_uscc_refuses_i_o_s_v_z_in_either_case);
     HT_TEST_RUN (test_uscc_refuses_punctuation_and_non_ascii_bytes);

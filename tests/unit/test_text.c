@@ -335,6 +335,57 @@ test_time_format_before_epoch_rounds_toward_past (void)
     ASSERT_STR_EQ (s_time (-1500000), "1969-12-31T23:59:58.500000Z");
 }
 
+static void
+test_uuid_v7_stays_increasing_when_the_clock_steps_back_an_hour (void)
+{
+    ht_uuid_clock_t clock = { 0, 0 };
+    uint64_t now = 1800000000000ULL;
+    char previous [37], uuid [37];
+    ht_uuid_v7_next (&clock, now, previous);
+    for (int i = 1; i < 5000; i++) {
+        //  From the 1000th id on, the clock reads an hour earlier.
+        ht_uuid_v7_next (&clock, i < 1000? now + (uint64_t) i / 10: now - 3600000, uuid);
+        ASSERT_TRUE (strcmp (uuid, previous) > 0);
+        ASSERT_INT_EQ (uuid [14], '7');
+        memcpy (previous, uuid, sizeof uuid);
+    }
+    //  A full counter moves the timestamp ahead by a millisecond at most as
+    //  often as 2,048 ids were made in one.
+    ASSERT_TRUE (s_uuid_ms (uuid) >= now + 99);
+    ASSERT_TRUE (s_uuid_ms (uuid) <= now + 99 + 4000 / 2048 + 1);
+}
+
+static void
+test_uuid_v7_takes_the_clock_again_once_it_is_ahead (void)
+{
+    ht_uuid_clock_t clock = { 0, 0 };
+    char uuid [37];
+    ht_uuid_v7_next (&clock, 2000, uuid);
+    ht_uuid_v7_next (&clock, 1000, uuid);
+    ASSERT_INT_EQ (s_uuid_ms (uuid), 2000);
+    ht_uuid_v7_next (&clock, 5000, uuid);
+    ASSERT_INT_EQ (s_uuid_ms (uuid), 5000);
+}
+
+static void
+test_utf8_prefix_never_splits_a_character (void)
+{
+    const char *text = "ab\xe6\xb2\xb3\xe5\xa5\x97\xf0\x9f\x98\x80z";    //  ab 河 套 😀 z
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 100), strlen (text));
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 2), 2);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 3), 2);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 4), 2);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 5), 5);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 10), 8);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 11), 8);
+    ASSERT_INT_EQ (ht_utf8_prefix (text, 12), 12);
+    for (size_t max = 0; max < strlen (text); max++) {
+        size_t cut = ht_utf8_prefix (text, max);
+        ASSERT_TRUE (cut <= max);
+        ASSERT_TRUE (ht_utf8_valid (text, cut, false));
+    }
+}
+
 int
 main (void)
 {
@@ -351,6 +402,9 @@ main (void)
     HT_TEST_RUN (test_uuid_v7_has_version_7_and_variant_10);
     HT_TEST_RUN (test_uuid_v7_consecutive_ids_differ);
     HT_TEST_RUN (test_uuid_v7_starts_with_the_current_unix_milliseconds);
+    HT_TEST_RUN (test_uuid_v7_stays_increasing_when_the_clock_steps_back_an_hour);
+    HT_TEST_RUN (test_uuid_v7_takes_the_clock_again_once_it_is_ahead);
+    HT_TEST_RUN (test_utf8_prefix_never_splits_a_character);
     HT_TEST_RUN (test_uuid_valid_accepts_either_case);
     HT_TEST_RUN (test_uuid_valid_refuses_anything_else);
     HT_TEST_RUN (test_json_quote_plain_text_is_only_wrapped_in_quotes);

@@ -95,6 +95,35 @@ test_malformed_input_is_left_to_the_decoder (void)
     ASSERT_STR_EQ (field, "");
 }
 
+//  The broker looks at a request's method without decoding the request.
+static void
+test_field_equals_finds_the_method_of_an_envelope (void)
+{
+    Hetao__V1__Request request = HETAO__V1__REQUEST__INIT;
+    request.request_id = "r-1";
+    request.method = "system.Health";
+    request.has_payload = true;
+    request.payload.data = (uint8_t *) "system.Health";       //  the same bytes elsewhere do not count
+    request.payload.len = 13;
+    uint8_t buffer [128];
+    size_t size = hetao__v1__request__pack (&request, buffer);
+    ASSERT_TRUE (ht_wire_field_equals (buffer, size, 2, "system.Health"));
+    ASSERT_FALSE (ht_wire_field_equals (buffer, size, 2, "system.Healt"));
+    ASSERT_FALSE (ht_wire_field_equals (buffer, size, 2, "system.HealthX"));
+    ASSERT_FALSE (ht_wire_field_equals (buffer, size, 1, "system.Health"));
+    request.method = "registry.GetOrganization";
+    size = hetao__v1__request__pack (&request, buffer);
+    ASSERT_FALSE (ht_wire_field_equals (buffer, size, 2, "system.Health"));
+    //  Cut short: a match only where the cut leaves a whole message that
+    //  still holds the method (right after it, before the payload).
+    int matches = 0;
+    for (size_t cut = 0; cut < size; cut++)
+        matches += ht_wire_field_equals (buffer, cut, 2, "registry.GetOrganization");
+    ASSERT_INT_EQ (matches, 1);
+    const uint8_t garbage [] = { 0xFF, 0xFF, 0xFF, 0xFF };
+    ASSERT_FALSE (ht_wire_field_equals (garbage, sizeof garbage, 2, "system.Health"));
+}
+
 int
 main (void)
 {
@@ -104,5 +133,6 @@ main (void)
     HT_TEST_RUN (test_a_bad_string_inside_a_nested_message_is_named_by_its_path);
     HT_TEST_RUN (test_bytes_fields_may_hold_anything);
     HT_TEST_RUN (test_malformed_input_is_left_to_the_decoder);
+    HT_TEST_RUN (test_field_equals_finds_the_method_of_an_envelope);
     return 0;
 }

@@ -2,7 +2,8 @@
 
     Each service publishes one stream named after it. The tail subscribes
     first, then reads history by sequence, so nothing published in between
-    is missed; a gap in the live feed (or a quiet second) is read back.
+    is missed; a gap in the live feed is read back, and so is anything a
+    heartbeat says it has not seen (events lost while the stream went quiet).
 */
 
 #include "ctl.h"
@@ -13,6 +14,10 @@
 
 #include <czmq.h>
 #include <string.h>
+
+//  With a heartbeat every second, this long without any message means the
+//  subscription itself is in trouble: read back whatever was missed.
+#define S_SILENCE_MS 5000
 
 //  The payload type of each event type prefix: a line per kind of entity.
 static const struct {
@@ -105,6 +110,7 @@ s_events_tail (int argc, char **argv)
     char topic [80];
     snprintf (topic, sizeof topic, "%s.", stream);
     zsock_set_subscribe (subscriber, topic);
+    zsock_set_subscribe (subscriber, HT_HEARTBEAT_TOPIC);
     ht_client_t *client = ctl_client_new (service);
     if (!client || !ht_client_curve (subscriber, ctl.cert, ctl_service_key (service))) {
         ht_client_destroy (&client);
@@ -149,14 +155,28 @@ s_events_tail (int argc, char **argv)
             continue;
         }
         zmq_pollitem_t item = { zsock_resolve (subscriber), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, 1000) <= 0) {
-            caught_up = false;          //  quiet: look for anything the live feed missed
+        if (zmq_poll (&item, 1, S_SILENCE_MS) <= 0) {
+            caught_up = false;          //  not even a heartbeat: look for anything missed
             continue;
         }
         char *type = NULL;
         zframe_t *body = NULL;
         if (zsock_recv (subscriber, "sf", &type, &body) != 0)
             continue;
+        if (type && body && !strcmp (type, HT_HEARTBEAT_TOPIC)) {
+            //  The stream's last sequence: beyond ours, we are behind.
+            Hetao__V1__Heartbeat *heartbeat =
+                hetao__v1__heartbeat__unpack (NULL, zframe_size (body), zframe_data (body));
+            for (size_t i = 0; heartbeat && i < heartbeat->n_streams; i++)
+                if (heartbeat->streams [i]->stream && !strcmp (heartbeat->streams [i]->stream, stream)
+                &&  heartbeat->streams [i]->last_sequence > last)
+                    caught_up = false;
+            if (heartbeat)
+                hetao__v1__heartbeat__free_unpacked (heartbeat, NULL);
+            zstr_free (&type);
+            zframe_destroy (&body);
+            continue;
+        }
         Hetao__V1__Event *event = body
             ? hetao__v1__event__unpack (NULL, zframe_size (body), zframe_data (body)): NULL;
         if (event && event->sequence == last + 1) {

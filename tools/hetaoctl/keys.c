@@ -1,4 +1,4 @@
-/*  keys - hetaoctl keys gen and principal add|list|revoke: CURVE keys and who may use them
+/*  keys - hetaoctl keys gen and principal add|list|revoke|remove: CURVE keys and who may use them
 
     Works on files, not services: a key pair for a client or a service, and
     the principals file every service reads (a key, a name, an organization,
@@ -143,6 +143,12 @@ s_principal_add (int argc, char **argv)
     }
     if (!key || !name || !roles)
         return ctl_usage_error ("principal add: give --key (or --cert), --name and --roles");
+    unsigned parsed;
+    char why [256];
+    if (ht_roles_parse (roles, &parsed, why, sizeof why) && (parsed & HT_ROLE_APPLICANT) && !organization)
+        //  An applicant acts for its own organization: without one it could act for none.
+        return ctl_usage_error ("principal add: the applicant role needs --organization (the id of "
+                                "the organization the principal acts for)");
     char line [512], error [256];
     snprintf (line, sizeof line, "%s %s %s %s active", key, name, organization? organization: "-", roles);
     ht_principal_t principal;
@@ -183,35 +189,74 @@ s_principal_list (int argc, char **argv)
     return 0;
 }
 
+//  Reads the principals file and finds the principal named or keyed `who`
+//  at *index. Returns 0, or the exit code after reporting why not (then
+//  nothing is left to free).
 static int
-s_principal_revoke (int argc, char **argv)
+s_principal_find (const char *who, ht_principal_t **list, size_t *count, size_t *index)
+{
+    if (!s_principals_read (list, count))
+        return 1;
+    size_t i = 0;
+    while (i < *count && strcmp ((*list) [i].name, who) != 0 && strcmp ((*list) [i].key, who) != 0)
+        i++;
+    if (i == *count) {
+        free (*list);
+        *list = NULL;
+        fprintf (stderr, "hetaoctl: NOT_FOUND: no principal named or keyed '%s' in %s\n", who, ctl.principals);
+        return ht_status_exit_code (HT_NOT_FOUND);
+    }
+    *index = i;
+    return 0;
+}
+
+//  principal revoke (keeps the line, marked revoked) and principal remove
+//  (deletes it): both name one principal by name or key.
+static int
+s_principal_drop (int argc, char **argv, bool remove)
 {
     const char *who = NULL;
     const ctl_option_t options [] = {
         { "name", CTL_STRING, &who, .flags = CTL_REQUIRED | CTL_POSITIONAL, .help = "the principal's name or key" },
         { NULL }
     };
-    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl principal revoke NAME-OR-KEY");
+    int code = ctl_parse (options, argc, argv, remove? "Usage: hetaoctl principal remove NAME-OR-KEY"
+                                                     : "Usage: hetaoctl principal revoke NAME-OR-KEY");
     if (code)
         return code < 0? 0: code;
     ht_principal_t *list;
-    size_t count;
-    if (!s_principals_read (&list, &count))
-        return 1;
-    size_t i = 0;
-    while (i < count && strcmp (list [i].name, who) != 0 && strcmp (list [i].key, who) != 0)
-        i++;
-    if (i == count) {
+    size_t count, i = 0;
+    code = s_principal_find (who, &list, &count, &i);
+    if (code)
+        return code;
+    if (remove && count == 1) {
         free (list);
-        fprintf (stderr, "hetaoctl: NOT_FOUND: no principal named or keyed '%s' in %s\n", who, ctl.principals);
-        return ht_status_exit_code (HT_NOT_FOUND);
+        //  Services keep their last list rather than take an empty file.
+        return ctl_usage_error ("principal remove: %s is the only principal; a principals file "
+                                "must list at least one", who);
     }
-    list [i].revoked = true;
+    ht_principal_t changed = list [i];
+    if (remove)
+        memmove (&list [i], &list [i + 1], (count-- - i - 1) * sizeof *list);
+    else
+        changed.revoked = list [i].revoked = true;
     code = s_principals_write (list, count);
     if (code == 0)
-        s_principals_print (&list [i], 1);
+        s_principals_print (&changed, 1);
     free (list);
     return code;
+}
+
+static int
+s_principal_revoke (int argc, char **argv)
+{
+    return s_principal_drop (argc, argv, false);
+}
+
+static int
+s_principal_remove (int argc, char **argv)
+{
+    return s_principal_drop (argc, argv, true);
 }
 
 const ctl_command_t keys_commands [] = {
@@ -219,5 +264,6 @@ const ctl_command_t keys_commands [] = {
     { "principal", "add",    s_principal_add,    "admit a client key with a name, roles and organization" },
     { "principal", "list",   s_principal_list,   "list the principals file" },
     { "principal", "revoke", s_principal_revoke, "refuse a key from its next request and connection" },
+    { "principal", "remove", s_principal_remove, "delete a principal's line (revoke it first to keep a record)" },
     { NULL }
 };
