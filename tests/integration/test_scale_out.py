@@ -20,23 +20,47 @@ import threading
 import unittest
 
 from harness import (BUILD, Database, Service, decode, envelope_pb2, free_port, health, new_key, org_request,
-                     read_events, registry_pb2, uscc, wait_for)
+                     read_events, registry_pb2, uscc, wait_caught_up, wait_for)
 
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
 
 # name: the service (hetao-<name>, its stream, hetaoctl's --<name>-* flags)
-# write: hetaoctl arguments of the n-th write; its --json reply has the entity's "id"
+# sources: services it follows; the test runs one of each, and `setup` uses them
+# setup: (sources, replicas) -> context the writes and reads need (or None)
+# write: hetaoctl arguments of the n-th write, given the context; its --json reply has the entity's "id"
 # reads: hetaoctl arguments of reads, given the ids written so far
 # rows: the ids of every entity the writes make, from the service's database
-# check: SQL that returns true when the service's invariants hold (None: no such check)
+# check: hetaoctl arguments of the service's own consistency check, exit 0 when it holds (or None)
+
+
+def registry_org(n):
+    return ["org", "register", "--name", "Scale Lab %d" % n, "--kind", "research_institute",
+            "--region", "mainland", "--uscc", uscc(500000 + n)]
+
+
+def funding_setup(sources, replicas):
+    """An agency registered at the registry, known to both funding replicas."""
+    agency = decode(sources["registry"].call("registry.RegisterOrganization", org_request(900001), key=new_key()),
+                    registry_pb2.OrganizationReply).organization.id
+    for svc in replicas:
+        wait_caught_up(svc, sources["registry"], "registry", events=1)
+    return agency
+
+
 SERVICES = [
-    dict(name="registry",
-         write=lambda n: ["org", "register", "--name", "Scale Lab %d" % n, "--kind", "research_institute",
-                          "--region", "mainland", "--uscc", uscc(500000 + n)],
+    dict(name="registry", sources=[], setup=None,
+         write=lambda n, _: registry_org(n),
          reads=[lambda ids: ["org", "get", ids[-1]],
                 lambda ids: ["org", "list", "--name-contains", "scale"]],
          rows="SELECT id::text FROM organization",
          check=None),
+    dict(name="funding", sources=["registry"], setup=funding_setup,
+         write=lambda n, agency: ["programme", "create", "--name", "Scale Programme %d" % n, "--agency", agency,
+                                  "--budget", "%d.00" % (1000 + n), "--from", "2027-01-01", "--until", "2028-01-01"],
+         reads=[lambda ids: ["programme", "get", ids[-1]],
+                lambda ids: ["programme", "list"]],
+         rows="SELECT id::text FROM programme",
+         check=["funding", "ledger-check"]),
 ]
 
 THREADS = 4
@@ -46,6 +70,11 @@ KILL_AFTER = 15             # acknowledged writes before the kill
 
 def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith("HETAO_")}
+
+
+def stream_of(svc, name):
+    """The service's own stream in its health (a following service lists its sources' too)."""
+    return next(s for s in health(svc).streams if s.stream == name)
 
 
 class Subscriber:
@@ -93,14 +122,19 @@ class Subscriber:
 
 class ScaleOut(unittest.TestCase):
     def run_service(self, spec):
+        sources = {}
+        for name in spec["sources"]:
+            sources[name] = Service(name, workers=2)
+            self.addCleanup(sources[name].close)
         db = Database()
         self.addCleanup(db.close)
         args = ("--relay-poll-ms", "20")
-        first = Service(spec["name"], db=db, workers=2, args=args)
+        first = Service(spec["name"], db=db, workers=2, args=args, sources=sources)
         self.addCleanup(first.close)
-        second = Service(spec["name"], workers=2, args=args, replica_of=first)
+        second = Service(spec["name"], workers=2, args=args, replica_of=first, sources=sources)
         self.addCleanup(second.stop)
         replicas = [first, second]
+        context = spec["setup"](sources, replicas) if spec["setup"] else None
         subscriber = Subscriber(replicas, spec["name"])
         self.addCleanup(subscriber.close)
 
@@ -131,7 +165,7 @@ class ScaleOut(unittest.TestCase):
                         failures.append((args, result.returncode, result.stderr))
                     continue
                 key = "scale-%s-%d" % (spec["name"], n)
-                args = spec["write"](n)
+                args = spec["write"](n, context)
                 with lock:
                     writes[n] = (key, args, None)
                 result = ctl(*args, key=key)
@@ -147,7 +181,7 @@ class ScaleOut(unittest.TestCase):
         acknowledged = lambda: sum(1 for w in list(writes.values()) if w[2])  # noqa: E731
         self.assertTrue(wait_for(lambda: acknowledged() >= KILL_AFTER, seconds=60),
                         "the load made no progress: %r" % failures[:3])
-        active = [i for i, svc in enumerate(replicas) if health(svc).streams[0].relay_active]
+        active = [i for i, svc in enumerate(replicas) if stream_of(svc, spec["name"]).relay_active]
         doomed = replicas[active[0] if active else 0]
         survivor = replicas[1] if doomed is replicas[0] else replicas[0]
         doomed.proc.kill()
@@ -178,9 +212,9 @@ class ScaleOut(unittest.TestCase):
         self.assertEqual(rows, sorted(ids.values()), "rows are not exactly the acknowledged writes")
 
         # The survivor holds the relay and numbered every change exactly once.
-        self.assertTrue(wait_for(lambda: health(survivor).streams[0].relay_active, seconds=20),
+        self.assertTrue(wait_for(lambda: stream_of(survivor, spec["name"]).relay_active, seconds=20),
                         "the survivor did not take over the relay:\n" + survivor.log_text())
-        self.assertTrue(wait_for(lambda: health(survivor).streams[0].last_sequence == len(rows), seconds=20),
+        self.assertTrue(wait_for(lambda: stream_of(survivor, spec["name"]).last_sequence == len(rows), seconds=20),
                         "the survivor did not number all %d changes" % len(rows))
         history = read_events(survivor, stream=spec["name"])
         self.assertEqual([e.sequence for e in history], list(range(1, len(rows) + 1)))
@@ -196,7 +230,8 @@ class ScaleOut(unittest.TestCase):
         self.assertEqual([a for _, a in delivered], [e.aggregate_id for e in history])
 
         if spec["check"]:
-            self.assertTrue(db.query(spec["check"])[0][0], "the consistency check failed: " + spec["check"])
+            result = ctl(*spec["check"])
+            self.assertEqual(result.returncode, 0, "%s: %s%s" % (spec["check"], result.stdout, result.stderr))
 
     def test_a_replica_that_refuses_connections_is_skipped(self):
         svc = Service("registry", workers=1)
