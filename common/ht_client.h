@@ -1,10 +1,17 @@
-/*  ht_client - calls to a Hetao service with deadlines and retries
+/*  ht_client - calls to a Hetao service with deadlines, retries and fail-over
 
     Each call gets a reply or a status within its deadline. A call that is
     not answered within one attempt's timeout is sent again on a fresh
     socket (the Guide's Lazy Pirate), with the same request id and
     idempotency key: safe, because every mutating method is idempotent.
     Replies to earlier attempts are recognised by request id and dropped.
+
+    A service may run as several replicas: the endpoint is then a
+    comma-separated list. A client starts at a random replica (so many
+    clients spread over them) and stays with it while it answers; when an
+    attempt times out, or its connection drops or is refused, the request
+    goes to the next replica at once, still with the same request id and
+    idempotency key.
 */
 #ifndef HT_CLIENT_H_INCLUDED
 #define HT_CLIENT_H_INCLUDED
@@ -30,10 +37,11 @@ typedef struct {
     const char *server_key;     //  the service's CURVE public key, Z85
 } ht_client_options_t;
 
-//  A client of the service at `endpoint` (e.g. "tcp://127.0.0.1:7101").
+//  A client of the service at `endpoint` (e.g. "tcp://127.0.0.1:7101"), or
+//  at any of several replicas ("tcp://10.0.0.1:7101,tcp://10.0.0.2:7101").
 //  Without `cert` and `server_key` it connects without CURVE, which every
 //  Hetao service refuses: that is for tests of exactly that. NULL when the
-//  certificate cannot be loaded. Caller owns the result.
+//  certificate cannot be loaded or `endpoint` lists none. Caller owns the result.
 ht_client_t *ht_client_new (const char *endpoint, const ht_client_options_t *options);
 void ht_client_destroy (ht_client_t **self_p);
 
@@ -57,6 +65,9 @@ bool ht_client_server_key (const char *key_or_file, char out [41]);
 //  Makes `socket` a CURVE client with `cert` (a certificate file) towards
 //  `server_key` (Z85). False when the certificate cannot be loaded.
 bool ht_client_curve (zsock_t *socket, const char *cert, const char *server_key);
+
+//  The endpoint the client talks to now (one of those it was given).
+const char *ht_client_endpoint (ht_client_t *self);
 
 //  Sends `frame` as the whole request and waits for one reply frame, once,
 //  with no retry and no check of what comes back (for tests of bad input).

@@ -367,7 +367,12 @@ s_sub_new (ht_consumer_t *self)
         return NULL;
     }
     zsock_set_subscribe (sub, self->topic);
-    zsock_connect (sub, "%s", self->config.events);
+    //  Every replica of the source (comma-separated): only the one holding
+    //  its relay publishes, and the relay may move.
+    if (zsock_attach (sub, self->config.events, false) != 0) {
+        zsock_destroy (&sub);
+        return NULL;
+    }
     return sub;
 }
 

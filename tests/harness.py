@@ -105,17 +105,25 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
-    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None):
+    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None, replica_of=None):
         """`sources`: {source name: running Service} this service follows (e.g.
         {"registry": registry}): its own key pair is admitted at each as a principal
         named after it with SERVICE_ROLES, and it gets --<source>-endpoint,
-        --<source>-events and --<source>-server-key."""
+        --<source>-events and --<source>-server-key. `replica_of`: a running
+        Service whose key, principals and database this one shares."""
         self.name = name
-        self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
-        self.server = Keys(self.keydir, "server")
-        self.principals_file = os.path.join(self.keydir, "principals")
-        self.principals = []
-        self.admin = self.add_principal("admin", ALL_ROLES)
+        if replica_of is not None:
+            # Another replica of the same service: the same key and principals.
+            self.keydir, self.server = replica_of.keydir, replica_of.server
+            self.principals_file, self.principals = replica_of.principals_file, replica_of.principals
+            self.admin = replica_of.admin
+            db = db or replica_of.db
+        else:
+            self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
+            self.server = Keys(self.keydir, "server")
+            self.principals_file = os.path.join(self.keydir, "principals")
+            self.principals = []
+            self.admin = self.add_principal("admin", ALL_ROLES)
         self.own_db = db is None
         self.db = db or Database()
         self.port = free_port()
@@ -129,7 +137,8 @@ class Service:
                     "--curve-cert", self.server.public_file,
                     "--principals", self.principals_file]
         for source_name, source in (sources or {}).items():
-            source.admit(self.server, name, SERVICE_ROLES)
+            if replica_of is None:          # a replica's key is admitted already
+                source.admit(self.server, name, SERVICE_ROLES)
             self.cmd += ["--%s-endpoint" % source_name, source.endpoint,
                          "--%s-events" % source_name, source.events_endpoint,
                          "--%s-server-key" % source_name, source.server.public_file]

@@ -121,9 +121,11 @@ s_globals_table (void)
         if (dir)
             snprintf (s->key_default, sizeof s->key_default, "%s/%s.key", dir, s->name);
         s_globals [n++] = (ht_option_t) { s->endpoint_flag, s->endpoint_env, HT_OPT_STRING, &s->endpoint,
-                                          s->endpoint_default, 0, 0, "requests to the service" };
+                                          s->endpoint_default, 0, 0,
+                                          "requests to the service; replicas comma-separated (fail-over)" };
         s_globals [n++] = (ht_option_t) { s->events_flag, s->events_env, HT_OPT_STRING, &s->events,
-                                          s->events_default, 0, 0, "events of the service" };
+                                          s->events_default, 0, 0,
+                                          "events of the service; replicas comma-separated" };
         s_globals [n++] = (ht_option_t) { s->key_flag, s->key_env, HT_OPT_STRING, &s->server_key,
                                           dir? s->key_default: NULL, 0, 0,
                                           "the service's public key, Z85 or a certificate file; "

@@ -117,7 +117,14 @@ s_events_tail (int argc, char **argv)
         zsock_destroy (&subscriber);
         return CTL_EXIT_USAGE;
     }
-    zsock_connect (subscriber, "%s", ctl_service_events (service));
+    //  Every replica's PUB: only the one that holds the relay publishes, and
+    //  whichever that is, its events follow the same sequence.
+    if (zsock_attach (subscriber, ctl_service_events (service), false) != 0) {
+        ht_client_destroy (&client);
+        zsock_destroy (&subscriber);
+        return ctl_usage_error ("--%s-events: '%s' is not a list of endpoints", stream,
+                                ctl_service_events (service));
+    }
     uint64_t last = from;
     uint32_t printed = 0;
     bool caught_up = false;
