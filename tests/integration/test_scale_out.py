@@ -38,8 +38,8 @@ def registry_org(n):
             "--region", "mainland", "--uscc", uscc(500000 + n)]
 
 
-def funding_setup(sources, replicas):
-    """An agency registered at the registry, known to both funding replicas."""
+def agency_setup(sources, replicas):
+    """An organization registered at the registry, known to both replicas of the following service."""
     agency = decode(sources["registry"].call("registry.RegisterOrganization", org_request(900001), key=new_key()),
                     registry_pb2.OrganizationReply).organization.id
     for svc in replicas:
@@ -54,13 +54,20 @@ SERVICES = [
                 lambda ids: ["org", "list", "--name-contains", "scale"]],
          rows="SELECT id::text FROM organization",
          check=None),
-    dict(name="funding", sources=["registry"], setup=funding_setup,
+    dict(name="funding", sources=["registry"], setup=agency_setup,
          write=lambda n, agency: ["programme", "create", "--name", "Scale Programme %d" % n, "--agency", agency,
                                   "--budget", "%d.00" % (1000 + n), "--from", "2027-01-01", "--until", "2028-01-01"],
          reads=[lambda ids: ["programme", "get", ids[-1]],
                 lambda ids: ["programme", "list"]],
          rows="SELECT id::text FROM programme",
          check=["funding", "ledger-check"]),
+    dict(name="customs", sources=["registry"], setup=agency_setup,
+         write=lambda n, org: ["case", "open", "--org", org, "--category", "registration_filing",
+                               "--priority", "normal", "--description", "Scale case %d" % n],
+         reads=[lambda ids: ["case", "get", ids[-1]],
+                lambda ids: ["case", "list"]],
+         rows="SELECT id::text FROM assistance_case",
+         check=None),
 ]
 
 THREADS = 4
