@@ -130,4 +130,19 @@ bool ht_call_check_uuid (ht_call_t *call, const char *field, const char *value);
 //  Decimal text of a 64-bit integer, in the call's arena.
 const char *ht_call_int (ht_call_t *call, int64_t value);
 
+//  ---------------------------------------------------------------------------
+//  Asking another service (common/ht_source.c)
+
+//  Calls `method` of the source service `source` (one the service follows,
+//  e.g. "registry": see ht_consumer.h) with `request`, as this service's own
+//  principal, within the source's --<source>-deadline-ms. Returns the reply's
+//  status: HT_OK with `*reply` unpacked as `reply_type` into the call's arena;
+//  the source's own refusal (e.g. HT_NOT_FOUND); or HT_UNAVAILABLE when the
+//  source cannot be reached or did not answer in time. `*message` (may be
+//  NULL) gets the reply's message, in the arena. Does not fail the call.
+ht_status_t ht_call_ask (ht_call_t *call, const char *source, const char *method,
+                         const ProtobufCMessage *request,
+                         const ProtobufCMessageDescriptor *reply_type,
+                         ProtobufCMessage **reply, const char **message);
+
 #endif

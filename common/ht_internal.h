@@ -10,6 +10,24 @@
 
 typedef struct _ht_relay_t ht_relay_t;
 
+//  At most this many source services (ht_consumer.h) per service.
+#define HT_SOURCES_MAX 8
+
+//  The settings of one source service, --<name>-endpoint and the rest
+//  (see ht_source.c); the flag texts live here too.
+typedef struct {
+    const ht_source_t *source;
+    const char *endpoint;           //  its request socket
+    const char *events;             //  its event socket; NULL: the endpoint's port + 1
+    const char *server_key_arg;     //  its public key, Z85 or a certificate file
+    int deadline_ms;                //  per call to it
+    int poll_ms;                    //  a consumer reads back after this long without events
+    char server_key [41];           //  resolved from server_key_arg
+    char events_default [128];      //  resolved events endpoint
+    char text [5][3][64];           //  flag, environment variable, default of each setting
+    char help [5][128];
+} ht_source_settings_t;
+
 //  Settings every service takes (see ht_server.c for flags and defaults).
 typedef struct {
     const char *bind;               //  request ROUTER endpoint
@@ -24,6 +42,9 @@ typedef struct {
     const char *curve_cert;         //  the service's certificate (secret in <path>_secret)
     const char *principals;         //  the principals file
     int rate_limit;                 //  requests per second per principal; 0: none
+    int test_drop_live;             //  test setting: consumers drop every Nth live event
+    int n_sources;
+    ht_source_settings_t sources [HT_SOURCES_MAX];
 } ht_settings_t;
 
 //  What every worker of one service shares; read-only after start.
@@ -42,6 +63,7 @@ typedef struct {
     ht_db_t *db;
     ht_arena_t *arena;
     zsock_t *relay_wake;            //  PUSH to the relay: "events committed"
+    void *clients [HT_SOURCES_MAX]; //  ht_client_t to each source, made when first asked
 } ht_worker_t;
 
 //  Statements of the runtime, prepared on every worker connection.
@@ -71,5 +93,21 @@ ht_relay_t *ht__relay_new (const ht_shared_t *shared);
 void ht__relay_destroy (ht_relay_t **self_p);
 const char *ht__relay_wake_endpoint (ht_relay_t *self);
 void ht__relay_position (ht_relay_t *self, int stream, bool *active, uint64_t *published);
+
+//  Sources (ht_source.c): adds the settings of every source the service's
+//  consumers name to `settings`, and their options to `options` (at
+//  `*count`, at most `max`).
+void ht__sources_options (const ht_service_t *service, ht_settings_t *settings,
+                          ht_option_t *options, int *count, int max);
+
+//  After parsing: resolves server keys and event endpoints; false with
+//  `error` filled when a source's key is missing or unreadable.
+bool ht__sources_resolve (ht_settings_t *settings, char *error, size_t error_size);
+
+//  The settings of source `name`, or NULL.
+const ht_source_settings_t *ht__source_find (const ht_settings_t *settings, const char *name);
+
+//  Destroys the clients a worker made to sources.
+void ht__sources_worker_end (ht_worker_t *worker);
 
 #endif

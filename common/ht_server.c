@@ -39,7 +39,7 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
     snprintf (bind, sizeof bind, "tcp://127.0.0.1:%d", service->default_port);
     snprintf (events, sizeof events, "tcp://127.0.0.1:%d", service->default_port + 1);
     snprintf (db, sizeof db, "dbname=hetao_%s", service->name);
-    static ht_option_t options [16];
+    static ht_option_t options [16 + 5 * HT_SOURCES_MAX + 64];
     ht_option_t table [] = {
         { "bind", "HETAO_BIND", HT_OPT_STRING, &settings->bind, bind, 0, 0,
           "ZeroMQ endpoint of the request socket (tcp://*:PORT for all interfaces)" },
@@ -69,7 +69,21 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
           "requests per second per principal (and burst); more get RESOURCE_EXHAUSTED; 0: no limit" },
         { NULL }
     };
+    //  Then the settings of every source the consumers name, then the service's own.
+    int count = (int) (sizeof table / sizeof table [0]) - 1;
     memcpy (options, table, sizeof table);
+    int max = (int) (sizeof options / sizeof options [0]) - 1;
+    ht__sources_options (service, settings, options, &count, max);
+    if (service->consumers && service->consumers [0])
+        options [count++] = (ht_option_t) {
+            "test-drop-live", "HETAO_TEST_DROP_LIVE", HT_OPT_INT, &settings->test_drop_live, "0", 0, 1000000,
+            "TEST SETTING, never in production: consumers of other services' streams drop every "
+            "Nth live event (and heal the gap by reading back); 0: off" };
+    for (const ht_option_t *option = service->options; option && option->flag; option++) {
+        assert (count < max);
+        options [count++] = *option;
+    }
+    options [count] = (ht_option_t) { NULL };
     return options;
 }
 
@@ -123,6 +137,12 @@ s_worker_actor (zsock_t *pipe, void *args)
         assert (count < HT_QUERY_TABLES_MAX + 1);
         tables [count++] = *table;
     }
+    //  Handlers look up what the service's consumers keep (ht_regview).
+    for (const ht_consumer_spec_t *const *spec = shared->service->consumers; spec && *spec; spec++)
+        for (const ht_query_t *const *table = (*spec)->queries; table && *table; table++) {
+            assert (count < HT_QUERY_TABLES_MAX + 1);
+            tables [count++] = *table;
+        }
     tables [count] = NULL;
     char name [64];
     snprintf (name, sizeof name, "hetao-%s", shared->service->name);
@@ -174,6 +194,7 @@ s_worker_actor (zsock_t *pipe, void *args)
     zpoller_destroy (&poller);
     zsock_destroy (&backend);
     zsock_destroy (&worker->relay_wake);
+    ht__sources_worker_end (worker);
     ht_arena_destroy (&worker->arena);
     ht_db_destroy (&worker->db);
 }
@@ -331,6 +352,10 @@ s_migrate (const ht_service_t *service, const ht_settings_t *settings)
     else
         ok = ht_db_migrate (db, "runtime", runtime_migrations, error, sizeof error)
           && ht_db_migrate (db, service->name, service->migrations, error, sizeof error);
+    //  The tables the consumers apply events to (ht_regview's "regview").
+    for (const ht_consumer_spec_t *const *spec = service->consumers; ok && spec && *spec; spec++)
+        if ((*spec)->component)
+            ok = ht_db_migrate (db, (*spec)->component, (*spec)->migrations, error, sizeof error);
     if (!ok && *error)
         ht_error ("%s", error);
     ht_db_destroy (&db);
@@ -370,6 +395,10 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
                  "(make keys with `hetaoctl keys gen`; see docs/security.md)\n", service->name);
         return 2;
     }
+    if (!ht__sources_resolve (&settings, error, sizeof error)) {
+        fprintf (stderr, "hetao-%s: %s\n", service->name, error);
+        return 2;
+    }
     ht_shared_t shared = { service, &settings, NULL, NULL, NULL, ht_mono_us () };
     shared.principals = ht_principals_new (settings.principals, error, sizeof error);
     if (!shared.principals) {
@@ -402,6 +431,24 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         return 1;
     }
 
+    //  Followers of other services' streams, after the migrations made their tables.
+    ht_consumer_t *consumers [HT_SOURCES_MAX * 4] = { NULL };
+    int n_consumers = 0;
+    char consumer_name [64];
+    snprintf (consumer_name, sizeof consumer_name, "hetao-%s-consumer", service->name);
+    for (const ht_consumer_spec_t *const *spec = service->consumers; spec && *spec; spec++) {
+        const ht_source_settings_t *source = ht__source_find (&settings, (*spec)->source->name);
+        ht_consumer_config_t config = {
+            .db = settings.db, .application_name = consumer_name,
+            .endpoint = source->endpoint, .events = source->events,
+            .cert = settings.curve_cert, .server_key = source->server_key,
+            .deadline_ms = source->deadline_ms, .poll_ms = source->poll_ms,
+            .drop_live = settings.test_drop_live
+        };
+        assert (n_consumers < (int) (sizeof consumers / sizeof consumers [0]));
+        consumers [n_consumers++] = ht_consumer_new (*spec, &config);
+    }
+
     broker_t broker = { .n_workers = settings.workers };
     broker.frontend = s_frontend_new (&settings);
     ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
@@ -432,6 +479,8 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     for (int i = 0; i < settings.workers; i++)
         zactor_destroy (&slots [i].actor);
     free (slots);
+    for (int i = 0; i < n_consumers; i++)
+        ht_consumer_destroy (&consumers [i]);
     for (int i = 0; i < broker.n_idle; i++)
         zframe_destroy (&broker.idle [i]);
     zsock_destroy (&broker.backend);

@@ -2,13 +2,16 @@
 
     A service is data: its name, method table, statements, migrations,
     constraint meanings and event streams. ht_service_main does the rest:
-    configuration, logging, migrations, the request server, the outbox relay
-    and clean shutdown. A service's main.c is one call.
+    configuration, logging, migrations, the request server, the outbox relay,
+    the consumers of other services' streams and clean shutdown. A service's
+    main.c is one call.
 */
 #ifndef HT_SERVICE_H_INCLUDED
 #define HT_SERVICE_H_INCLUDED
 
 #include "ht_call.h"
+#include "ht_config.h"
+#include "ht_consumer.h"
 #include "ht_db.h"
 
 //  At most this many query tables per service.
@@ -24,6 +27,11 @@ typedef struct {
                                             //  with { NULL }; the list ends with NULL
     const char *const *streams;             //  event streams it owns; ends with NULL
     int default_port;                       //  requests; events on default_port + 1
+    const ht_option_t *options;             //  the service's own settings, parsed and shown by
+                                            //  --help with the common ones; ends with { NULL };
+                                            //  may be NULL
+    const ht_consumer_spec_t *const *consumers;  //  streams of other services it follows
+                                            //  (ht_consumer.h); ends with NULL; may be NULL
 } ht_service_t;
 
 //  Runs the service until SIGTERM or SIGINT, then finishes the requests in

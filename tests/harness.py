@@ -33,6 +33,10 @@ ZMQ = zmq.Context.instance()
 # tests use unless they say otherwise.
 ALL_ROLES = "park_admin,finance_officer,customs_officer,reporting_reader,event_subscriber"
 
+# The roles a consuming service holds at the services it follows: read their
+# records (a direct ask on a miss) and follow their streams (as deploy/dev gives).
+SERVICE_ROLES = "reporting_reader,event_subscriber"
+
 
 class Keys:
     """A CURVE key pair written as a certificate the services and hetaoctl read."""
@@ -101,7 +105,11 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
-    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True):
+    def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None):
+        """`sources`: {source name: running Service} this service follows (e.g.
+        {"registry": registry}): its own key pair is admitted at each as a principal
+        named after it with SERVICE_ROLES, and it gets --<source>-endpoint,
+        --<source>-events and --<source>-server-key."""
         self.name = name
         self.keydir = tempfile.mkdtemp(prefix="hetao-keys-")
         self.server = Keys(self.keydir, "server")
@@ -119,7 +127,25 @@ class Service:
                     "--bind", self.endpoint, "--events-bind", self.events_endpoint,
                     "--workers", str(workers),
                     "--curve-cert", self.server.public_file,
-                    "--principals", self.principals_file] + list(args)
+                    "--principals", self.principals_file]
+        for source_name, source in (sources or {}).items():
+            source.admit(self.server, name, SERVICE_ROLES)
+            self.cmd += ["--%s-endpoint" % source_name, source.endpoint,
+                         "--%s-events" % source_name, source.events_endpoint,
+                         "--%s-server-key" % source_name, source.server.public_file]
+        self.cmd += list(args)
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
+        if wait:
+            self.wait_healthy()
+
+    def admit(self, keys, name, roles):
+        """Admits existing `keys` (e.g. another service's own) as principal `name`."""
+        self.principals.append([keys.public.decode(), name, "-", roles, "active"])
+        self.write_principals()
+
+    def restart(self, sig=signal.SIGTERM, wait=True):
+        """Stops the process with `sig` and starts it again: same ports, database and keys."""
+        self.stop(sig)
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=self.log)
         if wait:
             self.wait_healthy()
@@ -308,6 +334,34 @@ def wait_subscribed(sock, poke, seconds=10.0):
     raise AssertionError("no event reached the subscriber within %.0f s" % seconds)
 
 
+def checkpoint(service, stream="registry"):
+    """The last sequence `service` applied of `stream` (its ht_checkpoint row; 0 before any)."""
+    rows = service.db.query("SELECT last_seq FROM ht_checkpoint WHERE stream = %s", (stream,))
+    return rows[0][0] if rows else 0
+
+
+def last_sequence(service, stream="registry"):
+    """The last sequence `service` committed to `stream`, from its health."""
+    for position in health(service).streams:
+        if position.stream == stream:
+            return position.last_sequence
+    return 0
+
+
+def wait_caught_up(consumer, source, stream="registry", events=0, seconds=30):
+    """Waits until `source` has numbered at least `events` events of `stream` and
+    `consumer` has applied every event `source` numbered; returns that sequence."""
+    if not wait_for(lambda: last_sequence(source, stream) >= events, seconds=seconds, interval=0.1):
+        raise AssertionError("%s numbered %d events of %s, expected %d" % (
+            source.name, last_sequence(source, stream), stream, events))
+    target = last_sequence(source, stream)
+    if not wait_for(lambda: checkpoint(consumer, stream) >= target, seconds=seconds, interval=0.1):
+        raise AssertionError("%s applied %s up to %d, %s is at %d after %d s:\n%s" % (
+            consumer.name, stream, checkpoint(consumer, stream), source.name, target, seconds,
+            consumer.log_text()))
+    return target
+
+
 def wait_for(predicate, seconds=10, interval=0.05):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -415,3 +469,45 @@ class EntityTest(ServiceTest):
     def assertSameMessage(self, got, expected):
         self.assertEqual(got.SerializeToString(deterministic=True), expected.SerializeToString(deterministic=True),
                          "messages differ:\n%s\nvs\n%s" % (got, expected))
+
+
+class FollowingServiceTest(ServiceTest):
+    """A test case with a registry and a service that follows it (e.g. funding),
+    each with its own database, per test class: `svc` is the following service,
+    `registry` the registry; the following service's key is admitted at the
+    registry with SERVICE_ROLES, and it gets the registry's endpoints and key.
+
+    In a subclass set `service` ("funding") and, if needed, `args` (the
+    following service's extra flags) and `registry_args`.
+    """
+
+    service = None
+    registry_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = Service("registry", workers=2, args=cls.registry_args)
+        try:
+            cls.svc = Service(cls.service, workers=cls.workers, args=cls.args,
+                              sources={"registry": cls.registry})
+        except Exception:
+            cls.registry.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+        cls.registry.close()
+
+    def register(self, n, **overrides):
+        """Registers organization n at the registry; returns the reply."""
+        return self.registry.call("registry.RegisterOrganization", org_request(n, **overrides), key=new_key())
+
+    def register_organization(self, n, **overrides):
+        """Registers organization n at the registry; returns the Organization."""
+        return decode(self.register(n, **overrides), registry_pb2.OrganizationReply).organization
+
+    def caught_up(self, events=0, seconds=30):
+        """Waits until the following service has applied the registry's stream
+        (at least `events` events of it); returns the last sequence."""
+        return wait_caught_up(self.svc, self.registry, "registry", events=events, seconds=seconds)
