@@ -21,6 +21,7 @@
     GROUP (org)           \
     GROUP (project)       \
     GROUP (researcher)    \
+    GROUP (report)        \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \
