@@ -26,6 +26,9 @@
     GROUP (health)        \
     GROUP (audit)         \
     GROUP (keys)          \
+    GROUP (facility)      \
+    GROUP (instrument)    \
+    GROUP (access)        \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
