@@ -36,6 +36,7 @@ static const s_breakdown_t s_breakdowns [] = {
     S_BREAKDOWN (projects_by_status),
     S_BREAKDOWN (projects_high_end_by_sector),
     S_BREAKDOWN (organizations_by_kind),
+    S_BREAKDOWN (facility_hours_by_region),
     { NULL }
 };
 
@@ -115,5 +116,11 @@ overview_get (ht_call_t *call, const ProtobufCMessage *message)
     reply->as_of = ht_arena_alloc (arena, (n_streams + 1) * sizeof (void *));
     for (size_t i = 0; i < n_streams; i++)
         reply->as_of [reply->n_as_of++] = s_as_of (call, stream_consumers [i]->stream, streams);
+    //  Hong Kong and Macao researchers' hours: the sum of two regions.
+    for (size_t i = 0; i < reply->n_facility_hours_by_region; i++) {
+        const Hetao__V1__FigureCount *region = reply->facility_hours_by_region [i];
+        if (!strcmp (region->key, "hong_kong") || !strcmp (region->key, "macao"))
+            reply->facility_hours_hk_macao += region->count;
+    }
     ht_call_reply (call, &reply->base);
 }

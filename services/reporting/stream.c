@@ -8,6 +8,7 @@
 */
 
 #include "stream.h"
+#include "facilities.h"
 #include "organizations.h"
 #include "projects.h"
 #include "ht_call.h"
@@ -50,7 +51,7 @@ s_advance (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 }
 
 //  ---------------------------------------------------------------------------
-//  The registry stream: organizations and projects.
+//  The registry stream: organizations, projects, researchers and access requests.
 
 static bool
 s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
@@ -62,11 +63,17 @@ s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     else
     if (!strncmp (type, "registry.project.", 17))
         applied = projects_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.researcher.", 20))
+        applied = facilities_researcher_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.access_request.", 24))
+        applied = facilities_access_apply (tx, event);
     return applied && s_advance (tx, event);
 }
 
 static const ht_query_t *const s_registry_queries [] = {
-    stream_queries, organizations_queries, projects_queries, NULL
+    stream_queries, organizations_queries, projects_queries, facilities_queries, NULL
 };
 
 static const ht_consumer_spec_t s_registry = {

@@ -180,6 +180,33 @@ class Figures(ReportingTest):
                 name, expected[name], got[name]))
         self.assertEqual(after["as_of"], {"registry": sequence})
 
+    def test_facility_hours_count_under_the_region_researchers_live_in_now(self):
+        import facility_fixtures as F
+        self.caught_up()
+        before = figures(self.overview())
+        operator = F.organization(self.registry, self.next_n())
+        hk = F.researcher(self.registry, operator.id, region="hong_kong", name="Chan Tai Man")
+        macao = F.researcher(self.registry, operator.id, region="macao", name="Ho Iat Seng")
+        mainland = F.researcher(self.registry, operator.id, region="mainland", name="Li Wei")
+        tool = F.instrument(self.registry, F.facility(self.registry, operator.id).id)
+        day = F.us("2027-03-01T00:00:00Z") + (self.next_n() % 1000) * 100 * F.HOUR_US
+        for n, (person, hours) in enumerate(((hk, 24), (macao, 10), (mainland, 5), (hk, 3))):
+            access = F.approved(self.registry, person, tool.id, hours=hours)
+            decode(F.schedule(self.registry, access.id, day + n * 30 * F.HOUR_US,
+                              day + n * 30 * F.HOUR_US + hours * F.HOUR_US), R.AccessRequestReply)
+        decode(F.act(self.registry, "CompleteAccessRequest", access.id), R.AccessRequestReply)
+        # The last one (3 hours, Hong Kong) is completed: still counted.
+        events = 1 + 3 + 2 + 4 * 4 + 1
+        self.caught_up(events=before["as_of"]["registry"] + events)
+        after = figures(self.overview())
+        self.assertEqual(after["facility_hours_hk_macao"] - before["facility_hours_hk_macao"], 24 + 10 + 3)
+        # The mainland researcher moves to Hong Kong: the 5 hours move with her.
+        decode(self.registry.call("registry.UpdateResearcher", R.UpdateResearcherRequest(
+            id=mainland, region=R.REGION_HONG_KONG), key=new_key()), R.ResearcherReply)
+        self.caught_up(events=before["as_of"]["registry"] + events + 1)
+        moved = figures(self.overview())
+        self.assertEqual(moved["facility_hours_hk_macao"] - before["facility_hours_hk_macao"], 24 + 10 + 3 + 5)
+
     def test_the_overview_says_as_of_which_sequence_and_when_with_its_lag(self):
         self.caught_up()
         before = figures(self.overview())["as_of"]["registry"]

@@ -135,6 +135,8 @@ s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
     s_count (lines, "customs_cases_resolved", o->customs_cases_resolved);
     s_count (lines, "whitelisted_organizations", o->whitelisted_organizations);
     s_count (lines, "facility_hours_hk_macao", o->facility_hours_hk_macao);
+    s_breakdown (lines, "facility_hours_by_region", o->facility_hours_by_region,
+                 o->n_facility_hours_by_region);
     for (size_t i = 0; i < o->n_as_of; i++) {
         char key [96];
         snprintf (key, sizeof key, "as_of.%s", o->as_of [i]->stream);
