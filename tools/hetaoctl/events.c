@@ -24,6 +24,9 @@ static const struct {
     { "registry.facility.", &hetao__v1__facility_event__descriptor },
     { "registry.instrument.", &hetao__v1__instrument_event__descriptor },
     { "registry.access_request.", &hetao__v1__access_request_event__descriptor },
+    { "registry.park.",         &hetao__v1__park_event__descriptor },
+    { "registry.unit.",         &hetao__v1__unit_event__descriptor },
+    { "registry.allocation.",   &hetao__v1__allocation_event__descriptor },
     { NULL }
 };
 

@@ -21,6 +21,9 @@
     GROUP (org)           \
     GROUP (project)       \
     GROUP (researcher)    \
+    GROUP (park)          \
+    GROUP (unit)          \
+    GROUP (allocation)    \
     GROUP (report)        \
     GROUP (events)        \
     GROUP (health)        \
