@@ -68,6 +68,16 @@ RESEARCHERS = [
     ("Leong Sio Pang", "macao", "platform:2", 16),
 ]
 
+# 11 industrial parks in operation, 800,000 m² in all; a fifth of each is one
+# unit allocated to a platform.
+PARK_OPERATOR = "Shenzhen Hetao Park Development Company"
+PARKS = [("Hetao Park %s" % name, area) for name, area in (
+    ("Futian Bonded Zone I", 95000), ("Futian Bonded Zone II", 88000), ("Huanggang Port", 82000),
+    ("Shenzhen River North", 78000), ("Futian Port", 75000), ("Quantum Valley", 72000),
+    ("Bio Innovation Campus", 70000), ("Data Science Yard", 68000), ("Photonics Works", 62000),
+    ("Microelectronics Hall", 58000), ("Start-up Harbour", 52000))]
+ALLOCATED_SHARE = 5               # one unit of area / 5 per park
+
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
@@ -135,6 +145,7 @@ def projects(ctl, lead, wanted):
 
 
 def load_registry(ctl):
+    """Organizations, projects, the facility and its bookings; returns the platforms' ids."""
     platforms = [organization(ctl, "platform-%d" % i, name, kind, "mainland", "--uscc", uscc(880000 + i),
                               [sector], major=True)
                  for i, (name, kind, sector) in enumerate(PLATFORMS)]
@@ -161,8 +172,13 @@ def load_registry(ctl):
     for lead, rows in wanted.items():
         projects(ctl, lead, rows)
 
-    if "facility" not in ctl.nouns:
-        return
+    if "facility" in ctl.nouns:
+        load_facility(ctl, platforms, universities)
+    if "park" in ctl.nouns:
+        load_space(ctl, platforms)
+
+
+def load_facility(ctl, platforms, universities):
     operator = organization(ctl, "csns-operator", CSNS_OPERATOR, "research_institute", "mainland", "--uscc",
                             uscc(889000), ["new_materials"])
     found = [f for f in ctl.json("facility", "list", "--name-contains", CSNS) if f.get("name") == CSNS]
@@ -194,6 +210,24 @@ def load_registry(ctl):
         for state, verb, extra in steps:
             if access.get("status", "").lower() == "access_request_status_" + state:
                 access = ctl.create("access-%d-%s" % (i, verb), "access", verb, access["id"], *extra)
+
+
+def load_space(ctl, platforms):
+    operator = organization(ctl, "park-operator", PARK_OPERATOR, "enterprise", "mainland", "--uscc",
+                            uscc(889500), ["other"])
+    have = {p.get("name_en"): p["id"] for p in ctl.json("park", "list", "--operator", operator, "--all")}
+    for i, (name, area) in enumerate(PARKS):
+        park = have.get(name) or ctl.create("park-%d" % i, "park", "register", "--name", name,
+                                            "--operator", operator, "--area-m2", str(area),
+                                            "--operating-since", "2024-06-01")["id"]
+        units = ctl.json("unit", "list", "--park", park)
+        unit = units[0]["id"] if units else ctl.create(
+            "unit-%d" % i, "unit", "add", "--park", park, "--code", "A1", "--building", "A",
+            "--area-m2", str(area // ALLOCATED_SHARE), "--use", "research")["id"]
+        if not ctl.json("allocation", "list", "--unit", unit):
+            ctl.create("allocation-%d" % i, "allocation", "add", "--unit", unit, "--org",
+                       platforms[i % len(platforms)], "--area-m2", str(area // ALLOCATED_SHARE),
+                       "--from", "2025-01-01")
 
 
 def booking_end(start_day, hours):

@@ -49,6 +49,9 @@ class ShenzhenParkDemo(unittest.TestCase):
         self.assertEqual({c.key: c.count for c in o.projects_high_end_by_sector},
                          {"information_technology": 53, "quantum_technology": 54, "biopharmaceuticals": 53})
         self.assertEqual(o.facility_hours_hk_macao, 48 + 24 + 36 + 12 + 24 + 16)
+        self.assertEqual(o.industrial_parks_operating, 11)
+        self.assertEqual(o.space_prepared_m2_x100, 800000 * 100)
+        self.assertEqual(o.space_allocated_m2_x100, 160000 * 100)
 
     def test_a_second_load_changes_nothing(self):
         sequence, before = self.overview()
