@@ -14,11 +14,13 @@ from harness import (BUILD, Keys, Service, Status, decode, envelope_pb2, new_key
                      registry_pb2, system_pb2, wait_for)
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "security.md")
-ROLES = ["park_admin", "finance_officer", "customs_officer", "applicant", "reporting_reader", "event_subscriber"]
+ROLES = ["park_admin", "finance_officer", "customs_officer", "applicant", "reporting_reader", "event_subscriber",
+         "reviewer"]
 
 
-def role_table():
-    """{method: {role: 'yes' | 'own' | '-'}} from the table in docs/security.md."""
+def role_table(services=("system", "registry")):
+    """{method: {role: 'yes' | 'own' | '-'}} from the table in docs/security.md, for the
+    methods of `services` (each service's rows are checked against that service)."""
     table = {}
     header = None
     with open(DOCS) as f:
@@ -27,7 +29,7 @@ def role_table():
             if cells and cells[0] == "method":
                 header = cells[1:]
                 continue
-            if header and len(cells) == len(header) + 1 and "." in cells[0]:
+            if header and len(cells) == len(header) + 1 and cells[0].split(".")[0] in services:
                 table[cells[0]] = dict(zip(header, cells[1:]))
     return table
 

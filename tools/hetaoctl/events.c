@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "ht_json.h"
 #include "ht_status.h"
+#include "hetao/v1/funding.pb-c.h"
 #include "hetao/v1/registry.pb-c.h"
 #include "hetao/v1/system.pb-c.h"
 
@@ -29,6 +30,12 @@ static const struct {
     { "registry.park.",         &hetao__v1__park_event__descriptor },
     { "registry.unit.",         &hetao__v1__unit_event__descriptor },
     { "registry.allocation.",   &hetao__v1__allocation_event__descriptor },
+    { "funding.programme.",     &hetao__v1__programme_event__descriptor },
+    { "funding.call.",          &hetao__v1__call_event__descriptor },
+    { "funding.application.",   &hetao__v1__application_event__descriptor },
+    { "funding.review.",        &hetao__v1__review_event__descriptor },
+    { "funding.award.",         &hetao__v1__award_event__descriptor },
+    { "funding.disbursement.",  &hetao__v1__disbursement_event__descriptor },
     { NULL }
 };
 

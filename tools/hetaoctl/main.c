@@ -32,6 +32,13 @@
     GROUP (facility)      \
     GROUP (instrument)    \
     GROUP (access)        \
+    GROUP (programme)     \
+    GROUP (call)          \
+    GROUP (application)   \
+    GROUP (review)        \
+    GROUP (award)         \
+    GROUP (disbursement)  \
+    GROUP (funding)       \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
