@@ -26,7 +26,11 @@ class ShenzhenParkDemo(unittest.TestCase):
             cls.env.update({"HETAO_%s_ENDPOINT" % name: service.endpoint,
                             "HETAO_%s_EVENTS" % name: service.events_endpoint,
                             "HETAO_%s_SERVER_KEY" % name: service.server.public_file})
-        cls.first = cls.load()
+        try:
+            cls.first = cls.load()
+        except BaseException:
+            cls.tearDownClass()         # unittest does not when setUpClass fails
+            raise
 
     @classmethod
     def tearDownClass(cls):
