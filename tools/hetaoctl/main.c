@@ -24,6 +24,7 @@
     GROUP (park)          \
     GROUP (unit)          \
     GROUP (allocation)    \
+    GROUP (report)        \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \
