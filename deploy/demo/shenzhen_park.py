@@ -15,8 +15,12 @@ HETAO_* variables).
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from uscc import uscc  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # The data set
@@ -88,21 +92,6 @@ AWARD = "37000000.00"
 TRANCHE = "18500000.00"
 PAID_AWARDS = 4
 HKD_RATE = "1.0856"
-
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-
-def uscc(n):
-    """A valid Unified Social Credit Code, stable for n (GB 32100 check character)."""
-    body, digits = "91440300", ""
-    for _ in range(9):
-        digits = USCC_CHARSET[n % 31] + digits
-        n //= 31
-    body += digits
-    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
-    return body + USCC_CHARSET[(31 - total % 31) % 31]
-
 
 # ---------------------------------------------------------------------------
 # hetaoctl
