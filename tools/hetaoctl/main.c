@@ -25,6 +25,7 @@
     GROUP (health)        \
     GROUP (audit)         \
     GROUP (keys)          \
+    GROUP (dashboard)     \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];
