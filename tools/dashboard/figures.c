@@ -38,7 +38,7 @@ static const s_view_t s_views [] = {
 
 typedef struct {
     int64_t at_us;
-    char *by_sector;            //  JSON list of {key, count}
+    char *by_sector;            //  ,"projects_by_sector":[{key, count}...]: JSON members
 } s_sample_t;
 
 struct _figures_t {
@@ -140,9 +140,7 @@ s_history_record (figures_t *self)
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream (&text, &size);
-    fputc ('{', out);
     s_write_fields (out, &self->overview->base, "projects_by_sector");
-    fputc ('}', out);
     fclose (out);
     if (self->history_count) {
         size_t last = (self->history_start + self->history_count - 1) % S_HISTORY;
@@ -235,8 +233,7 @@ figures_view (figures_t *self, const char *name, FILE *out)
         fputs (",\"history\":[", out);
         for (size_t i = 0; i < self->history_count; i++) {
             const s_sample_t *sample = &self->history [(self->history_start + i) % S_HISTORY];
-            //  The sample is {"projects_by_sector":[...]}: add its time to it.
-            fprintf (out, "%s{\"at_us\":%lld,%s", i? ",": "", (long long) sample->at_us, sample->by_sector + 1);
+            fprintf (out, "%s{\"at_us\":%lld%s}", i? ",": "", (long long) sample->at_us, sample->by_sector);
         }
         fputc (']', out);
     }
