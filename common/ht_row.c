@@ -69,9 +69,15 @@ ht_row_uuid (ht_call_t *call, const char *id)
 PGresult *
 ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id)
 {
+    return ht_row_find_as (call, query, "id", noun, id);
+}
+
+PGresult *
+ht_row_find_as (ht_call_t *call, const char *query, const char *field, const char *noun, const char *id)
+{
     PGresult *result = ht_call_query (call, query, HT_ARGS (id));
     if (result && PQntuples (result) == 0) {
-        ht_call_fail (call, HT_NOT_FOUND, "id", "no %s has id %s", noun, id);
+        ht_call_fail (call, HT_NOT_FOUND, field, "no %s has id %s", noun, id);
         return NULL;
     }
     return result;

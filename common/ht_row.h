@@ -50,6 +50,10 @@ const char *ht_row_uuid (ht_call_t *call, const char *id);
 //  has id ...") and returns NULL (also when the call had failed).
 PGresult *ht_row_find (ht_call_t *call, const char *query, const char *noun, const char *id);
 
+//  The same, naming `field` (e.g. "instrument_id") when nothing is found.
+PGresult *ht_row_find_as (ht_call_t *call, const char *query, const char *field, const char *noun,
+                          const char *id);
+
 //  For a conditional change: true when `has_expected` is false or `version`
 //  is `expected`; otherwise fails the call with FAILED_PRECONDITION naming
 //  expected_version.

@@ -9,6 +9,9 @@
 #include "project.h"
 #include "researcher.h"
 #include "routes.h"
+#include "facility.h"
+#include "instrument.h"
+#include "access.h"
 
 #define ADMIN   HT_ROLE_PARK_ADMIN
 #define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
@@ -51,6 +54,50 @@ static const ht_route_t s_routes [] = {
       true,  ADMIN,   0,   researcher_set_status },
     { "registry.ListResearchers",       &hetao__v1__list_researchers_request__descriptor,
       false, READERS, OWN, researcher_list },
+
+    //  Large facilities, instruments, access requests and bookings. Applicants
+    //  read the catalogue of facilities and instruments, and act on access
+    //  requests of their own organization's researchers.
+    { "registry.RegisterFacility",      &hetao__v1__register_facility_request__descriptor,
+      true,  ADMIN,   0,   facility_register },
+    { "registry.GetFacility",           &hetao__v1__get_facility_request__descriptor,
+      false, READERS | OWN, 0, facility_get },
+    { "registry.UpdateFacility",        &hetao__v1__update_facility_request__descriptor,
+      true,  ADMIN,   0,   facility_update },
+    { "registry.ListFacilities",        &hetao__v1__list_facilities_request__descriptor,
+      false, READERS | OWN, 0, facility_list },
+    { "registry.AddInstrument",         &hetao__v1__add_instrument_request__descriptor,
+      true,  ADMIN,   0,   instrument_add },
+    { "registry.GetInstrument",         &hetao__v1__get_instrument_request__descriptor,
+      false, READERS | OWN, 0, instrument_get },
+    { "registry.UpdateInstrument",      &hetao__v1__update_instrument_request__descriptor,
+      true,  ADMIN,   0,   instrument_update },
+    { "registry.SetInstrumentStatus",   &hetao__v1__set_instrument_status_request__descriptor,
+      true,  ADMIN,   0,   instrument_set_status },
+    { "registry.ListInstruments",       &hetao__v1__list_instruments_request__descriptor,
+      false, READERS | OWN, 0, instrument_list },
+    { "registry.CreateAccessRequest",   &hetao__v1__create_access_request_request__descriptor,
+      true,  ADMIN,   OWN, access_create },
+    { "registry.GetAccessRequest",      &hetao__v1__get_access_request_request__descriptor,
+      false, READERS, OWN, access_get },
+    { "registry.SubmitAccessRequest",   &hetao__v1__access_request_action_request__descriptor,
+      true,  ADMIN,   OWN, access_submit },
+    { "registry.ApproveAccessRequest",  &hetao__v1__access_request_action_request__descriptor,
+      true,  ADMIN,   0,   access_approve },
+    { "registry.RejectAccessRequest",   &hetao__v1__access_request_action_request__descriptor,
+      true,  ADMIN,   0,   access_reject },
+    { "registry.ScheduleAccessRequest", &hetao__v1__schedule_access_request_request__descriptor,
+      true,  ADMIN,   0,   access_schedule },
+    { "registry.CompleteAccessRequest", &hetao__v1__access_request_action_request__descriptor,
+      true,  ADMIN,   0,   access_complete },
+    { "registry.CancelAccessRequest",   &hetao__v1__access_request_action_request__descriptor,
+      true,  ADMIN,   OWN, access_cancel },
+    { "registry.ListAccessRequests",    &hetao__v1__list_access_requests_request__descriptor,
+      false, READERS, OWN, access_list },
+    { "registry.ListBookings",          &hetao__v1__list_bookings_request__descriptor,
+      false, READERS, 0,   access_bookings },
+    { "registry.FacilityHours",         &hetao__v1__facility_hours_request__descriptor,
+      false, READERS, 0,   access_hours },
     { NULL }
 };
 
@@ -61,12 +108,14 @@ static const ht_query_t *const s_queries [] = {
     org_queries,
     project_queries,
     researcher_queries,
+    facility_queries, instrument_queries, access_queries,
     NULL
 };
 static const ht_constraint_t *const s_constraints [] = {
     org_constraints,
     project_constraints,
     researcher_constraints,
+    instrument_constraints, access_constraints,
     NULL
 };
 

@@ -126,6 +126,7 @@ class Security(unittest.TestCase):
             "registry.SetResearcherStatus": registry_pb2.SetResearcherStatusRequest(
                 id=self.fixture("researcher", org_id), status=registry_pb2.RESEARCHER_STATUS_INACTIVE),
             "registry.ListResearchers": registry_pb2.ListResearchersRequest(organization_id=org_id),
+            **self.facility_payloads(n, org_id),
         }[method]
 
     fixtures = {}
@@ -145,10 +146,65 @@ class Security(unittest.TestCase):
                 self.fixtures[kind, org_id] = decode(reply, registry_pb2.ResearcherReply).researcher.id
         return self.fixtures[kind, org_id]
 
+    def facility_payloads(self, n, org_id):
+        """Payloads of the facility and access methods; access requests are those of `org_id`'s researcher."""
+        from facility_fixtures import HOUR_US, us
+        start = us("2029-01-01T00:00:00Z")
+        facility, instrument = self.facility_fixture("facility"), self.facility_fixture("instrument")
+        access = lambda: self.facility_fixture("access", org_id)
+        action = lambda **kw: registry_pb2.AccessRequestActionRequest(id=access(), **kw)
+        return {
+            "registry.RegisterFacility": registry_pb2.RegisterFacilityRequest(
+                name="Role matrix %d" % n, operator_organization_id=org_id),
+            "registry.GetFacility": registry_pb2.GetFacilityRequest(id=facility),
+            "registry.UpdateFacility": registry_pb2.UpdateFacilityRequest(id=facility, name="Renamed %d" % n),
+            "registry.ListFacilities": registry_pb2.ListFacilitiesRequest(),
+            "registry.AddInstrument": registry_pb2.AddInstrumentRequest(facility_id=facility, name="Role matrix %d" % n),
+            "registry.GetInstrument": registry_pb2.GetInstrumentRequest(id=instrument),
+            "registry.UpdateInstrument": registry_pb2.UpdateInstrumentRequest(id=instrument, description="Renamed %d" % n),
+            "registry.SetInstrumentStatus": registry_pb2.SetInstrumentStatusRequest(
+                id=self.facility_fixture("spare instrument"), status=registry_pb2.INSTRUMENT_STATUS_RETIRED,
+                reason="role matrix test"),
+            "registry.ListInstruments": registry_pb2.ListInstrumentsRequest(facility_id=facility),
+            "registry.CreateAccessRequest": registry_pb2.CreateAccessRequestRequest(
+                researcher_id=self.facility_fixture("access researcher", org_id), instrument_id=instrument, hours=1,
+                purpose="Role matrix test"),
+            "registry.GetAccessRequest": registry_pb2.GetAccessRequestRequest(id=access()),
+            "registry.SubmitAccessRequest": action(),
+            "registry.ApproveAccessRequest": action(),
+            "registry.RejectAccessRequest": action(reason="role matrix test"),
+            "registry.ScheduleAccessRequest": registry_pb2.ScheduleAccessRequestRequest(
+                id=access(), from_us=start, until_us=start + HOUR_US),
+            "registry.CompleteAccessRequest": action(),
+            "registry.CancelAccessRequest": action(),
+            "registry.ListAccessRequests": registry_pb2.ListAccessRequestsRequest(organization_id=org_id),
+            "registry.ListBookings": registry_pb2.ListBookingsRequest(
+                instrument_id=instrument, from_us=start, until_us=start + HOUR_US),
+            "registry.FacilityHours": registry_pb2.FacilityHoursRequest(from_us=start, until_us=start + HOUR_US),
+        }
+
+    def facility_fixture(self, kind, org_id=None):
+        """A facility, instruments, and per organization a researcher and a draft access request, made once."""
+        import facility_fixtures as made
+        if (kind, org_id) not in self.fixtures:
+            if kind == "facility":
+                value = made.facility(self.svc, self.own_org).id
+            elif kind in ("instrument", "spare instrument"):
+                value = made.instrument(self.svc, self.facility_fixture("facility"), name=kind).id
+            elif kind == "access researcher":
+                value = made.researcher(self.svc, org_id, "hong_kong")
+            else:
+                value = made.access_request(self.svc, self.facility_fixture("access researcher", org_id),
+                                            self.facility_fixture("instrument"), hours=1).id
+            self.fixtures[kind, org_id] = value
+        return self.fixtures[kind, org_id]
+
     def test_every_method_with_every_role_matches_the_documented_table(self):
         table = role_table()
         self.assertGreaterEqual(len(table), 8, "docs/security.md role table not found")
         for method, row in table.items():
+            if not method.startswith(("system.", "registry.")):
+                continue        # another service's row: its own test checks it
             self.assertEqual(sorted(row), sorted(ROLES), "table row for %s" % method)
             for role, allowed in row.items():
                 for org_id in (self.own_org, self.other_org):

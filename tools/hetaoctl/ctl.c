@@ -342,6 +342,84 @@ s_number (const ctl_option_t *option, const char *value, long long *number)
     return true;
 }
 
+//  Days from 1970-01-01 to the proleptic Gregorian date y-m-d (Howard
+//  Hinnant's days_from_civil: exact for every year, no time zone involved).
+static int64_t
+s_days_from_civil (int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0? y: y - 399) / 400;
+    int64_t year_of_era = y - era * 400;
+    int64_t day_of_year = (153 * (m + (m > 2? -3: 9)) + 2) / 5 + d - 1;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+//  Reads exactly `digits` decimal digits at *p into *value and moves past them.
+static bool
+s_digits (const char **p, int digits, int *value)
+{
+    *value = 0;
+    for (int i = 0; i < digits; i++, (*p)++) {
+        if (!isdigit ((unsigned char) **p))
+            return false;
+        *value = *value * 10 + (**p - '0');
+    }
+    return true;
+}
+
+bool
+ctl_time_parse (const char *text, int64_t *us)
+{
+    static const int month_days [] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    const char *p = text;
+    int year, month, day, hour = 0, minute = 0, second = 0, fraction = 0;
+    if (!s_digits (&p, 4, &year) || *p++ != '-' || !s_digits (&p, 2, &month) || *p++ != '-'
+    ||  !s_digits (&p, 2, &day) || month < 1 || month > 12 || day < 1 || day > month_days [month - 1]
+    || (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))))
+        return false;
+    int offset_minutes = 8 * 60;        //  Asia/Shanghai, which has no daylight saving
+    if (*p == 'T') {
+        p++;
+        if (!s_digits (&p, 2, &hour) || *p++ != ':' || !s_digits (&p, 2, &minute) || hour > 23 || minute > 59)
+            return false;
+        if (*p == ':') {
+            p++;
+            if (!s_digits (&p, 2, &second) || second > 59)
+                return false;
+            if (*p == '.') {
+                p++;
+                int digits = 0;
+                for (; isdigit ((unsigned char) *p); p++, digits++)
+                    if (digits < 6)
+                        fraction = fraction * 10 + (*p - '0');
+                if (digits == 0 || digits > 6)
+                    return false;
+                for (; digits < 6; digits++)
+                    fraction *= 10;
+            }
+        }
+        if (*p == 'Z') {
+            p++;
+            offset_minutes = 0;
+        }
+        else
+        if (*p == '+' || *p == '-') {
+            int sign = *p++ == '-'? -1: 1, offset_hours, offset_mins;
+            if (!s_digits (&p, 2, &offset_hours) || *p++ != ':' || !s_digits (&p, 2, &offset_mins)
+            ||  offset_hours > 23 || offset_mins > 59)
+                return false;
+            offset_minutes = sign * (offset_hours * 60 + offset_mins);
+        }
+    }
+    if (*p)
+        return false;
+    int64_t seconds = s_days_from_civil (year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+                    - offset_minutes * 60;
+    *us = seconds * 1000000 + fraction;
+    return true;
+}
+
 static bool
 s_enum (const ctl_option_t *option, const char *value, int *number)
 {
@@ -418,6 +496,13 @@ s_set (const ctl_option_t *option, const char *value)
         case CTL_STRING_LIST:
             *(char ***) option->target = s_split (value, option->count);
             break;
+        case CTL_TIME:
+            if (!ctl_time_parse (value, option->target)) {
+                ctl_usage_error ("--%s: '%s' is not a time like 2027-03-01T08:00:00Z or a date like "
+                                 "2027-03-01 (without an offset: Asia/Shanghai)", option->flag, value);
+                return false;
+            }
+            break;
         case CTL_SERVICE:
             if (!ctl_service_find (value, option->target)) {
                 char names [200] = "";
@@ -444,7 +529,8 @@ s_usage (const char *usage, const ctl_option_t *options)
                             option->kind == CTL_BOOL? " true|false":
                             option->kind == CTL_ENUM? " KEY":
                             option->kind == CTL_ENUM_LIST? " KEY,KEY...":
-                            option->kind == CTL_STRING_LIST? " TEXT,TEXT...": " N";
+                            option->kind == CTL_STRING_LIST? " TEXT,TEXT...":
+                            option->kind == CTL_TIME? " TIME": " N";
         printf ("  --%s%s%s%s\n      %s", option->flag, value,
                 option->flags & CTL_REQUIRED? "  (required)": "",
                 option->flags & CTL_POSITIONAL? "  (or as the argument)": "", option->help? option->help: "");
@@ -573,6 +659,8 @@ static const struct {
     void (*format) (FILE *out, int64_t value);
 } s_formats [] = {
     { "_at_us", s_format_time },
+    { "_from_us", s_format_time },      //  and from_us: the start of a range
+    { "_until_us", s_format_time },     //  and until_us: its end
     { "_minor", s_format_money },
     { "_fen",   s_format_money },
     { NULL }
@@ -963,5 +1051,22 @@ ctl_list_pages (ctl_service_t service, const char *method, ProtobufCMessage *req
     *s_string_field (request, "page_token") = NULL;
     free (next);
     ctl_list_end (&list);
+    return code;
+}
+
+int
+ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                const ProtobufCMessageDescriptor *reply_type)
+{
+    const ProtobufCFieldDescriptor *field = &reply_type->fields [0];
+    assert (field->type == PROTOBUF_C_TYPE_MESSAGE && field->label != PROTOBUF_C_LABEL_REPEATED);
+    ProtobufCMessage *reply = NULL;
+    int code = ctl_call (service, method, request, reply_type, &reply);
+    if (code == 0) {
+        const ProtobufCMessage *entity = *(const ProtobufCMessage *const *) ((const char *) reply + field->offset);
+        if (entity)
+            ctl_print (entity);
+        protobuf_c_message_free_unpacked (reply, NULL);
+    }
     return code;
 }

@@ -115,7 +115,8 @@ typedef enum {
     CTL_ENUM,                   //  int (a protobuf-c enum) from a lower-case key of `type`
     CTL_ENUM_LIST,              //  int * array and *count, from comma-separated keys ("" for none)
     CTL_STRING_LIST,            //  char ** array and *count, from comma-separated text
-    CTL_SERVICE                 //  ctl_service_t, from a service name
+    CTL_SERVICE,                //  ctl_service_t, from a service name
+    CTL_TIME                    //  int64_t microseconds since the epoch, from ISO 8601 (ctl_time_parse)
 } ctl_kind_t;
 
 #define CTL_REQUIRED   1        //  a usage error when absent
@@ -139,6 +140,13 @@ typedef struct {
 //  `usage` is the first line of --help. Returns 0; CTL_HELP when --help was
 //  printed; CTL_EXIT_USAGE after printing an error that names the flag.
 int ctl_parse (const ctl_option_t *options, int argc, char **argv, const char *usage);
+
+//  Reads an ISO 8601 date ("2027-01-01", its midnight) or date and time
+//  ("2027-03-01T08:00", seconds and a fraction of up to 6 digits optional)
+//  with "Z", "+hh:mm" or "-hh:mm"; without an offset it is the park's time,
+//  Asia/Shanghai (+08:00). Writes microseconds since the epoch into *us;
+//  false when `text` is not such a time.
+bool ctl_time_parse (const char *text, int64_t *us);
 
 //  ---------------------------------------------------------------------------
 //  Output
@@ -178,6 +186,12 @@ void ctl_list_end (ctl_list_t **self_p);
 //  Prints every message of `reply`'s repeated field `field` as ctl_list
 //  does with `columns`. Returns 0, or CTL_EXIT_USAGE (reported) for bad --columns.
 int ctl_print_list (const ProtobufCMessage *reply, const char *field, const char *columns);
+
+//  Calls `method` of `service` with `request` and prints the one entity its
+//  reply carries (the reply's first field, a message: FacilityReply's
+//  facility) with ctl_print. Returns 0 or the exit code of the failed call.
+int ctl_call_print (ctl_service_t service, const char *method, const ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *reply_type);
 
 //  Lists with a List method whose request has `page_token` and whose reply
 //  (`reply_type`) has the repeated field `field` and `next_page_token`:

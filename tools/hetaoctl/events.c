@@ -21,6 +21,9 @@ static const struct {
     { "registry.organization.", &hetao__v1__organization_event__descriptor },
     { "registry.project.", &hetao__v1__project_event__descriptor },
     { "registry.researcher.", &hetao__v1__researcher_event__descriptor },
+    { "registry.facility.", &hetao__v1__facility_event__descriptor },
+    { "registry.instrument.", &hetao__v1__instrument_event__descriptor },
+    { "registry.access_request.", &hetao__v1__access_request_event__descriptor },
     { NULL }
 };
 

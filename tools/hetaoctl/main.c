@@ -21,10 +21,14 @@
     GROUP (org)           \
     GROUP (project)       \
     GROUP (researcher)    \
+    GROUP (report)        \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \
     GROUP (keys)          \
+    GROUP (facility)      \
+    GROUP (instrument)    \
+    GROUP (access)        \
     GROUP (dashboard)     \
     /* end of the groups */
 

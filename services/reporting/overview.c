@@ -1,0 +1,126 @@
+/*  overview - reporting.Overview: the park in a handful of figures
+
+    Reads the figures the read models keep (report_figure) and how far each
+    followed stream is applied (report_stream): a few dozen rows, whatever
+    the length of the streams' history.
+*/
+
+#include "overview.h"
+#include "stream.h"
+#include "ht_row.h"
+#include "hetao/v1/reporting.pb-c.h"
+
+#include <string.h>
+
+const ht_query_t overview_queries [] = {
+    { "overview_figures",
+      "SELECT name, key, value FROM report_figure WHERE value <> 0 ORDER BY name, key" },
+    { "overview_streams",
+      "SELECT stream, last_sequence, occurred_at_us, " HT_SQL_US ("applied_at")
+      " FROM report_stream" },
+    { NULL, NULL }
+};
+
+//  A breakdown of the reply: its name in report_figure, and where it goes.
+typedef struct {
+    const char *name;
+    size_t offset_count;            //  of n_<field> in the reply
+    size_t offset_list;             //  of <field>
+} s_breakdown_t;
+
+#define S_BREAKDOWN(field) \
+    { #field, offsetof (Hetao__V1__OverviewReply, n_##field), offsetof (Hetao__V1__OverviewReply, field) }
+
+static const s_breakdown_t s_breakdowns [] = {
+    S_BREAKDOWN (projects_by_sector),
+    S_BREAKDOWN (projects_by_status),
+    S_BREAKDOWN (projects_high_end_by_sector),
+    S_BREAKDOWN (organizations_by_kind),
+    S_BREAKDOWN (facility_hours_by_region),
+    { NULL }
+};
+
+//  Sets the single figure `name` of the reply to `value`; false when the
+//  reply has no such figure.
+static bool
+s_single (Hetao__V1__OverviewReply *reply, const char *name, int64_t value)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (
+        reply->base.descriptor, name);
+    if (!field || field->label == PROTOBUF_C_LABEL_REPEATED || field->type != PROTOBUF_C_TYPE_INT64)
+        return false;
+    *(int64_t *) ((char *) reply + field->offset) = value;
+    *(protobuf_c_boolean *) ((char *) reply + field->quantifier_offset) = true;
+    return true;
+}
+
+//  The stream's position, 0 throughout before its first event.
+static Hetao__V1__StreamAsOf *
+s_as_of (ht_call_t *call, const char *stream, const PGresult *streams)
+{
+    Hetao__V1__StreamAsOf *as_of = ht_arena_alloc (ht_call_arena (call), sizeof *as_of);
+    hetao__v1__stream_as_of__init (as_of);
+    as_of->stream = (char *) stream;
+    as_of->has_last_sequence = as_of->has_occurred_at_us = true;
+    as_of->has_applied_at_us = as_of->has_lag_ms = true;
+    for (int row = 0; row < PQntuples (streams); row++)
+        if (!strcmp (PQgetvalue (streams, row, 0), stream)) {
+            as_of->last_sequence = (uint64_t) ht_row_int (streams, row, 1);
+            as_of->occurred_at_us = ht_row_int (streams, row, 2);
+            as_of->applied_at_us = ht_row_int (streams, row, 3);
+            int64_t lag = as_of->applied_at_us - as_of->occurred_at_us;
+            as_of->lag_ms = lag > 0? lag / 1000: 0;
+        }
+    return as_of;
+}
+
+void
+overview_get (ht_call_t *call, const ProtobufCMessage *message)
+{
+    (void) message;
+    PGresult *figures = ht_call_query (call, "overview_figures", 0, NULL);
+    PGresult *streams = figures? ht_call_query (call, "overview_streams", 0, NULL): NULL;
+    if (!streams)
+        return;
+    ht_arena_t *arena = ht_call_arena (call);
+    Hetao__V1__OverviewReply *reply = ht_arena_alloc (arena, sizeof *reply);
+    hetao__v1__overview_reply__init (reply);
+    //  Every single figure is present, 0 until something counts.
+    for (unsigned i = 0; i < reply->base.descriptor->n_fields; i++)
+        s_single (reply, reply->base.descriptor->fields [i].name, 0);
+
+    int rows = PQntuples (figures);
+    for (const s_breakdown_t *breakdown = s_breakdowns; breakdown->name; breakdown++) {
+        Hetao__V1__FigureCount **list = ht_arena_alloc (arena, (rows + 1) * sizeof (void *));
+        size_t count = 0;
+        for (int row = 0; row < rows; row++) {
+            if (strcmp (PQgetvalue (figures, row, 0), breakdown->name))
+                continue;
+            Hetao__V1__FigureCount *figure = ht_arena_alloc (arena, sizeof *figure);
+            hetao__v1__figure_count__init (figure);
+            figure->key = PQgetvalue (figures, row, 1);
+            figure->has_count = true;
+            figure->count = ht_row_int (figures, row, 2);
+            list [count++] = figure;
+        }
+        *(size_t *) ((char *) reply + breakdown->offset_count) = count;
+        *(Hetao__V1__FigureCount ***) ((char *) reply + breakdown->offset_list) = list;
+    }
+    for (int row = 0; row < rows; row++)
+        if (!*PQgetvalue (figures, row, 1))
+            s_single (reply, PQgetvalue (figures, row, 0), ht_row_int (figures, row, 2));
+
+    size_t n_streams = 0;
+    while (stream_consumers [n_streams])
+        n_streams++;
+    reply->as_of = ht_arena_alloc (arena, (n_streams + 1) * sizeof (void *));
+    for (size_t i = 0; i < n_streams; i++)
+        reply->as_of [reply->n_as_of++] = s_as_of (call, stream_consumers [i]->stream, streams);
+    //  Hong Kong and Macao researchers' hours: the sum of two regions.
+    for (size_t i = 0; i < reply->n_facility_hours_by_region; i++) {
+        const Hetao__V1__FigureCount *region = reply->facility_hours_by_region [i];
+        if (!strcmp (region->key, "hong_kong") || !strcmp (region->key, "macao"))
+            reply->facility_hours_hk_macao += region->count;
+    }
+    ht_call_reply (call, &reply->base);
+}

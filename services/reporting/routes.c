@@ -1,0 +1,45 @@
+/*  routes - every method reporting answers, and what reporting is
+
+    Reporting owns no stream of its own: it follows the others' streams
+    (stream.c) into read models in its own database, and answers reads.
+*/
+
+#include "overview.h"
+#include "organizations.h"
+#include "projects.h"
+#include "routes.h"
+#include "stream.h"
+#include "hetao/v1/reporting.pb-c.h"
+
+#define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
+                 | HT_ROLE_REPORTING_READER)
+
+//  method, payload type, mutates, roles for anyone's records, roles for their own, handler.
+//  docs/security.md shows this table; tests/integration/test_security.py checks one against the other.
+static const ht_route_t s_routes [] = {
+    { "reporting.Overview", &hetao__v1__overview_request__descriptor,
+      false, READERS, 0, overview_get },
+    { NULL }
+};
+
+static const char *const s_streams [] = { NULL };
+
+static const ht_query_t *const s_queries [] = {
+    overview_queries,
+    NULL
+};
+static const ht_constraint_t s_no_constraints [] = { { NULL } };
+static const ht_constraint_t *const s_constraints [] = { s_no_constraints, NULL };
+
+extern const ht_migration_t reporting_migrations [];
+
+const ht_service_t reporting_service = {
+    .name = "reporting",
+    .routes = s_routes,
+    .queries = s_queries,
+    .migrations = reporting_migrations,
+    .constraints = s_constraints,
+    .streams = s_streams,
+    .default_port = 7401,
+    .consumers = stream_consumers,
+};

@@ -1,0 +1,86 @@
+/*  stream - the streams reporting follows, and what every apply shares
+
+    One consumer per source stream (common/ht_consumer: exactly once, in the
+    transaction that advances the checkpoint). Its apply function hands each
+    event to the read model that keeps its entity, then records the stream's
+    position and the event's time for the overview's "as of" and lag. A type
+    no read model keeps still moves the position: the figures are as of it.
+*/
+
+#include "stream.h"
+#include "facilities.h"
+#include "organizations.h"
+#include "projects.h"
+#include "ht_call.h"
+#include "ht_enum.h"
+
+#include <string.h>
+
+const ht_query_t stream_queries [] = {
+    { "stream_advance",
+      "INSERT INTO report_stream AS s (stream, last_sequence, occurred_at_us, applied_at)"
+      " VALUES ($1, $2::bigint, $3::bigint, now())"
+      " ON CONFLICT (stream) DO UPDATE SET last_sequence = EXCLUDED.last_sequence,"
+      " occurred_at_us = EXCLUDED.occurred_at_us, applied_at = EXCLUDED.applied_at" },
+    { NULL, NULL }
+};
+
+const char *
+stream_key (ht_consumer_tx_t *tx, const ProtobufCEnumDescriptor *type, bool present, int value,
+            const char *fallback)
+{
+    char key [64];
+    if (present && value != 0 && ht_enum_key (type, value, key, sizeof key))
+        return ht_arena_strdup (ht_consumer_tx_arena (tx), key);
+    return fallback;
+}
+
+const char *
+stream_bool (bool value)
+{
+    return value? "true": "false";
+}
+
+static bool
+s_advance (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    return ht_consumer_tx_query (tx, "stream_advance", HT_ARGS (
+        event->stream? event->stream: "",
+        ht_consumer_tx_int (tx, (int64_t) event->sequence),
+        ht_consumer_tx_int (tx, event->occurred_at_us))) != NULL;
+}
+
+//  ---------------------------------------------------------------------------
+//  The registry stream: organizations, projects, researchers and access requests.
+
+static bool
+s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    const char *type = event->type? event->type: "";
+    bool applied = true;
+    if (!strncmp (type, "registry.organization.", 22))
+        applied = organizations_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.project.", 17))
+        applied = projects_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.researcher.", 20))
+        applied = facilities_researcher_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.access_request.", 24))
+        applied = facilities_access_apply (tx, event);
+    return applied && s_advance (tx, event);
+}
+
+static const ht_query_t *const s_registry_queries [] = {
+    stream_queries, organizations_queries, projects_queries, facilities_queries, NULL
+};
+
+static const ht_consumer_spec_t s_registry = {
+    .stream = "registry",
+    .source = &ht_source_registry,
+    .apply = s_registry_apply,
+    .queries = s_registry_queries,
+};
+
+const ht_consumer_spec_t *const stream_consumers [] = { &s_registry, NULL };

@@ -1,0 +1,228 @@
+/*  report - hetaoctl report overview: the park's figures from reporting
+
+    The overview prints as a table of figure and value, as CSV (--csv), or
+    as one JSON object (--json) whose keys are stable and documented in
+    docs/protocol.md (partner agencies read them): money as decimal strings
+    with two places, areas in m², breakdowns as objects, and "as_of" mapping
+    each stream to the last sequence applied.
+*/
+
+#include "ctl.h"
+#include "hetao/v1/reporting.pb-c.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+//  One line of the overview: its JSON key, and its value as JSON and as text.
+typedef struct {
+    char key [96];
+    char json [64];
+    char text [64];
+} s_line_t;
+
+typedef struct {
+    s_line_t lines [160];
+    size_t count;
+} s_lines_t;
+
+static s_line_t *
+s_line (s_lines_t *self, const char *key)
+{
+    if (self->count == sizeof self->lines / sizeof self->lines [0])
+        return NULL;
+    s_line_t *line = &self->lines [self->count++];
+    snprintf (line->key, sizeof line->key, "%s", key);
+    return line;
+}
+
+static void
+s_count (s_lines_t *self, const char *key, int64_t value)
+{
+    s_line_t *line = s_line (self, key);
+    if (line) {
+        snprintf (line->json, sizeof line->json, "%" PRId64, value);
+        snprintf (line->text, sizeof line->text, "%" PRId64, value);
+    }
+}
+
+//  Hundredths as a decimal with two places: 1234 -> "12.34".
+static void
+s_hundredths (char *out, size_t size, int64_t value)
+{
+    uint64_t magnitude = value < 0? (uint64_t) 0 - (uint64_t) value: (uint64_t) value;
+    snprintf (out, size, "%s%" PRIu64 ".%02" PRIu64, value < 0? "-": "", magnitude / 100, magnitude % 100);
+}
+
+//  Money in minor units: a JSON string with two places, exact.
+static void
+s_money (s_lines_t *self, const char *key, int64_t minor)
+{
+    s_line_t *line = s_line (self, key);
+    if (line) {
+        s_hundredths (line->text, sizeof line->text, minor);
+        line->json [0] = '"';
+        strcpy (line->json + 1, line->text);
+        strcat (line->json, "\"");
+    }
+}
+
+//  An area in hundredths of m²: a JSON number, whole when it is whole.
+static void
+s_area (s_lines_t *self, const char *key, int64_t x100)
+{
+    s_line_t *line = s_line (self, key);
+    if (!line)
+        return;
+    if (x100 % 100 == 0)
+        snprintf (line->text, sizeof line->text, "%" PRId64, x100 / 100);
+    else
+        s_hundredths (line->text, sizeof line->text, x100);
+    strcpy (line->json, line->text);
+}
+
+//  A share of `whole` in per cent with one place, "0.0" when whole is 0.
+static void
+s_percent (s_lines_t *self, const char *key, int64_t part, int64_t whole)
+{
+    s_line_t *line = s_line (self, key);
+    if (line) {
+        int64_t tenths = whole > 0? (part * 1000 + whole / 2) / whole: 0;
+        snprintf (line->text, sizeof line->text, "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
+        strcpy (line->json, line->text);
+    }
+}
+
+//  A breakdown as "name.key" lines; an empty one as one line "name", {} in JSON,
+//  so that the key is always there.
+static void
+s_breakdown (s_lines_t *self, const char *name, Hetao__V1__FigureCount **figures, size_t count)
+{
+    s_line_t *line = count? NULL: s_line (self, name);
+    if (line) {
+        snprintf (line->json, sizeof line->json, "{}");
+        snprintf (line->text, sizeof line->text, "-");
+    }
+    for (size_t i = 0; i < count; i++) {
+        char key [96];
+        snprintf (key, sizeof key, "%s.%s", name, figures [i]->key);
+        s_count (self, key, figures [i]->count);
+    }
+}
+
+//  The overview as lines, in the order of docs/protocol.md.
+static void
+s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
+{
+    s_count (lines, "major_platforms", o->major_platforms);
+    s_count (lines, "hk_university_projects", o->hk_university_projects);
+    s_count (lines, "projects_total", o->projects_total);
+    s_count (lines, "projects_high_end", o->projects_high_end);
+    s_breakdown (lines, "projects_by_sector", o->projects_by_sector, o->n_projects_by_sector);
+    s_breakdown (lines, "projects_high_end_by_sector", o->projects_high_end_by_sector,
+                 o->n_projects_high_end_by_sector);
+    s_breakdown (lines, "projects_by_status", o->projects_by_status, o->n_projects_by_status);
+    s_breakdown (lines, "organizations_by_kind", o->organizations_by_kind, o->n_organizations_by_kind);
+    s_count (lines, "industrial_parks_operating", o->industrial_parks_operating);
+    s_area (lines, "space_prepared_m2", o->space_prepared_m2_x100);
+    s_area (lines, "space_allocated_m2", o->space_allocated_m2_x100);
+    s_area (lines, "space_free_m2", o->space_prepared_m2_x100 - o->space_allocated_m2_x100);
+    s_percent (lines, "space_allocated_pct", o->space_allocated_m2_x100, o->space_prepared_m2_x100);
+    s_money (lines, "funds_budget_cny", o->funds_budget_cny_fen);
+    s_money (lines, "funds_committed_cny", o->funds_committed_cny_fen);
+    s_money (lines, "funds_paid_cny", o->funds_paid_cny_fen);
+    s_money (lines, "funds_paid_cross_boundary_cny", o->funds_paid_cross_boundary_cny_fen);
+    s_count (lines, "customs_cases_open", o->customs_cases_open);
+    s_count (lines, "customs_cases_resolved", o->customs_cases_resolved);
+    s_count (lines, "whitelisted_organizations", o->whitelisted_organizations);
+    s_count (lines, "facility_hours_hk_macao", o->facility_hours_hk_macao);
+    s_breakdown (lines, "facility_hours_by_region", o->facility_hours_by_region,
+                 o->n_facility_hours_by_region);
+    for (size_t i = 0; i < o->n_as_of; i++) {
+        char key [96];
+        snprintf (key, sizeof key, "as_of.%s", o->as_of [i]->stream);
+        s_count (lines, key, (int64_t) o->as_of [i]->last_sequence);
+        snprintf (key, sizeof key, "lag_ms.%s", o->as_of [i]->stream);
+        s_count (lines, key, o->as_of [i]->lag_ms);
+    }
+}
+
+//  One JSON object; a key "a.b" goes into the object "a" as "b" (the lines
+//  of one object are adjacent).
+static void
+s_print_json (const s_lines_t *lines)
+{
+    const char *open = NULL;        //  the object being written, or NULL
+    size_t open_length = 0;
+    fputc ('{', stdout);
+    for (size_t i = 0; i < lines->count; i++) {
+        const char *key = lines->lines [i].key;
+        const char *dot = strchr (key, '.');
+        size_t length = dot? (size_t) (dot - key): 0;
+        if (open && !(dot && length == open_length && !strncmp (key, open, length))) {
+            fputc ('}', stdout);
+            open = NULL;
+        }
+        if (i)
+            fputc (',', stdout);
+        if (dot && !open) {
+            printf ("\"%.*s\":{", (int) length, key);
+            open = key;
+            open_length = length;
+        }
+        printf ("\"%s\":%s", dot? dot + 1: key, lines->lines [i].json);
+    }
+    if (open)
+        fputc ('}', stdout);
+    puts ("}");
+}
+
+static int
+s_report_overview (int argc, char **argv)
+{
+    Hetao__V1__OverviewRequest request = HETAO__V1__OVERVIEW_REQUEST__INIT;
+    protobuf_c_boolean csv = false;
+    const ctl_option_t options [] = {
+        { "csv", CTL_FLAG, &csv, .help = "print figure,value lines as CSV" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl report overview [--json | --csv]");
+    if (code)
+        return code < 0? 0: code;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.Overview", &request.base,
+                     &hetao__v1__overview_reply__descriptor, &result);
+    if (code)
+        return code;
+    const Hetao__V1__OverviewReply *overview = (const Hetao__V1__OverviewReply *) result;
+    s_lines_t *lines = ctl_alloc (sizeof *lines);
+    s_overview_lines (overview, lines);
+    if (ctl.json)
+        s_print_json (lines);
+    else
+    if (csv) {
+        puts ("figure,value");
+        for (size_t i = 0; i < lines->count; i++)
+            printf ("%s,%s\n", lines->lines [i].key, lines->lines [i].text);
+    }
+    else {
+        ctl_table_t *table = ctl_table_new ("figure,value");
+        for (size_t i = 0; i < lines->count; i++)
+            ctl_table_row (table, (const char *[]) { lines->lines [i].key, lines->lines [i].text });
+        ctl_table_print (&table);
+        for (size_t i = 0; i < overview->n_as_of; i++) {
+            printf ("as of %s #%" PRIu64 ", applied ", overview->as_of [i]->stream,
+                    overview->as_of [i]->last_sequence);
+            ctl_format_field (stdout, &overview->as_of [i]->base,
+                              protobuf_c_message_descriptor_get_field_by_name (
+                                  overview->as_of [i]->base.descriptor, "applied_at_us"));
+            printf (", lag %" PRId64 " ms\n", overview->as_of [i]->lag_ms);
+        }
+    }
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
+const ctl_command_t report_commands [] = {
+    { "report", "overview", s_report_overview, "the park's figures, as of each stream (reporting)" },
+    { NULL }
+};
