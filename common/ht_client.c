@@ -8,6 +8,7 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_MAX_REPLY_BYTES (64 * 1024 * 1024)
 
@@ -24,7 +25,10 @@ ht_client_server_key (const char *key_or_file, char out [41])
     out [0] = 0;
     if (!key_or_file)
         return false;
-    if (strlen (key_or_file) == 40 && zmq_z85_decode ((byte [32]) { 0 }, key_or_file)) {
+    //  A file first: a path that happens to be 40 characters long is valid
+    //  Z85 too, and taking it for a key would fail every handshake.
+    if (strlen (key_or_file) == 40 && access (key_or_file, R_OK) != 0
+    &&  zmq_z85_decode ((byte [32]) { 0 }, key_or_file)) {
         memcpy (out, key_or_file, 41);
         return true;
     }

@@ -140,7 +140,11 @@ function bars(id, pairs) {
     const h = Math.round(180 * (value || 0) / max), x = 30 + i * width + width * 0.15;
     svg.append(el("svg:rect", { class: "s" + (i % 8), x: x, y: 210 - h, width: width * 0.7, height: h }));
     svg.append(el("svg:text", { class: "value-label", x: x, y: 204 - h }, number(value || 0)));
-    svg.append(el("svg:text", { x: x, y: 228 }, label));
+    // Many bars leave little room: a long label is cut, in full on hover.
+    const room = Math.max(3, Math.floor(width / 6.5));
+    const text = el("svg:text", { x: x, y: 228 }, label.length > room ? label.slice(0, room - 1) + "…" : label);
+    text.append(el("svg:title", {}, label));
+    svg.append(text);
   });
 }
 
