@@ -14,7 +14,7 @@
 
 static const char *s_role_names [HT_ROLE_COUNT] = {
     "park_admin", "finance_officer", "customs_officer", "applicant",
-    "reporting_reader", "event_subscriber"
+    "reporting_reader", "event_subscriber", "reviewer"
 };
 
 const char *
@@ -38,7 +38,7 @@ ht_roles_parse (const char *text, unsigned *roles, char *error, size_t error_siz
             i++;
         if (i == HT_ROLE_COUNT) {
             snprintf (error, error_size, "'%s' is not a role (park_admin, finance_officer, "
-                      "customs_officer, applicant, reporting_reader, event_subscriber)", name);
+                      "customs_officer, applicant, reporting_reader, event_subscriber, reviewer)", name);
             ok = false;
         }
         else

@@ -25,9 +25,10 @@ typedef enum {
     HT_ROLE_APPLICANT        = 1 << 3,  //  its own organization's records only
     HT_ROLE_REPORTING_READER = 1 << 4,  //  read-only views
     HT_ROLE_EVENT_SUBSCRIBER = 1 << 5,  //  event streams
+    HT_ROLE_REVIEWER         = 1 << 6,  //  reviews of funding applications
 } ht_role_t;
 
-#define HT_ROLE_COUNT 6
+#define HT_ROLE_COUNT 7
 #define HT_ROLE_ANY   ((1u << HT_ROLE_COUNT) - 1)
 
 #define HT_KEY_TEXT   41                //  Z85 public key and its NUL

@@ -8,7 +8,6 @@
 #include <czmq.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define S_MAX_REPLY_BYTES (64 * 1024 * 1024)
 
@@ -25,18 +24,20 @@ ht_client_server_key (const char *key_or_file, char out [41])
     out [0] = 0;
     if (!key_or_file)
         return false;
-    //  A file first: a path that happens to be 40 characters long is valid
-    //  Z85 too, and taking it for a key would fail every handshake.
-    if (strlen (key_or_file) == 40 && access (key_or_file, R_OK) != 0
-    &&  zmq_z85_decode ((byte [32]) { 0 }, key_or_file)) {
+    //  A file first: a path can be 40 characters of the Z85 alphabet too
+    //  ("/work/wt/reg-space/var/keys/registry.key" is).
+    if (zsys_file_exists (key_or_file)) {
+        zcert_t *cert = zcert_load (key_or_file);
+        if (cert)
+            memcpy (out, zcert_public_txt (cert), 41);
+        zcert_destroy (&cert);
+        return *out != 0;
+    }
+    if (strlen (key_or_file) == 40 && zmq_z85_decode ((byte [32]) { 0 }, key_or_file)) {
         memcpy (out, key_or_file, 41);
         return true;
     }
-    zcert_t *cert = zcert_load (key_or_file);
-    if (cert)
-        memcpy (out, zcert_public_txt (cert), 41);
-    zcert_destroy (&cert);
-    return *out != 0;
+    return false;
 }
 
 bool

@@ -1,6 +1,7 @@
 /*  ht_json - any protobuf-c message as JSON or as readable text  */
 
 #include "ht_json.h"
+#include "ht_money.h"
 #include "ht_text.h"
 
 #include <inttypes.h>
@@ -132,6 +133,23 @@ ht_json_write_value (FILE *out, const ProtobufCFieldDescriptor *field, const voi
     s_value (out, field, value, json, 0);
 }
 
+bool
+ht_json_money (const ProtobufCMessage *message, char *out, size_t size)
+{
+    const ProtobufCMessageDescriptor *type = message->descriptor;
+    if (strcmp (type->name, "hetao.v1.Money") != 0)
+        return false;
+    const ProtobufCFieldDescriptor *currency = protobuf_c_message_descriptor_get_field_by_name (type, "currency");
+    const ProtobufCFieldDescriptor *minor = protobuf_c_message_descriptor_get_field_by_name (type, "minor_units");
+    size_t has_currency, has_minor;
+    const char *const *code = ht_json_field (message, currency, &has_currency);
+    const int64_t *units = ht_json_field (message, minor, &has_minor);
+    if (!has_currency || !has_minor || !ht_money_currency_known (*code))
+        return false;
+    ht_money_format (*units, *code, out, size);
+    return true;
+}
+
 void
 ht_json_write (FILE *out, const ProtobufCMessage *message)
 {
@@ -159,6 +177,9 @@ ht_json_write (FILE *out, const ProtobufCMessage *message)
         }
         fputc (']', out);
     }
+    char amount [HT_MONEY_TEXT_MAX];
+    if (ht_json_money (message, amount, sizeof amount))
+        fprintf (out, "%s\"amount\":\"%s\"", first? "": ",", amount);
     fputc ('}', out);
 }
 

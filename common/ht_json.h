@@ -28,6 +28,12 @@ const void *ht_json_field (const ProtobufCMessage *message, const ProtobufCField
 //  as text when !json (enums as their value names).
 void ht_json_write_value (FILE *out, const ProtobufCFieldDescriptor *field, const void *value, bool json);
 
+//  When `message` is a hetao.v1.Money with a currency we know, writes its
+//  amount as decimal text ("370000000.00") into `out` and returns true.
+//  JSON output adds it to every Money as "amount", beside the exact
+//  minor_units, so scripts and people read the same figure.
+bool ht_json_money (const ProtobufCMessage *message, char *out, size_t size);
+
 //  Size in bytes of one value of `type` in a repeated field's array.
 size_t ht_json_value_size (ProtobufCType type);
 

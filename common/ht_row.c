@@ -4,6 +4,7 @@
 #include "ht_enum.h"
 #include "ht_text.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +119,105 @@ ht_row_page_rows (const PGresult *result, uint32_t page_size, bool *more)
     int rows = PQntuples (result);
     *more = rows > (int) page_size;
     return *more? (int) page_size: rows;
+}
+
+bool
+ht_row_check_reason (ht_call_t *call, bool needed, const char *reason)
+{
+    return needed || reason? ht_call_check_text (call, "reason", reason, needed? 1: 0, 500): true;
+}
+
+//  ---------------------------------------------------------------------------
+//  Rows as messages
+
+//  Writes the text `value` into the scalar field `field` of `message`.
+static void
+s_set (ProtobufCMessage *message, const ProtobufCFieldDescriptor *field, const char *value)
+{
+    char *member = (char *) message + field->offset;
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_STRING:
+            *(const char **) member = value;
+            return;                 //  presence is the pointer itself
+        case PROTOBUF_C_TYPE_ENUM:
+            *(int *) member = ht_row_enum (field->descriptor, value);
+            break;
+        case PROTOBUF_C_TYPE_BOOL:
+            *(protobuf_c_boolean *) member = !strcmp (value, "t") || !strcmp (value, "true");
+            break;
+        case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32:
+            *(int32_t *) member = (int32_t) strtol (value, NULL, 10);
+            break;
+        case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+            *(uint32_t *) member = (uint32_t) strtoul (value, NULL, 10);
+            break;
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+            *(int64_t *) member = strtoll (value, NULL, 10);
+            break;
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+            *(uint64_t *) member = strtoull (value, NULL, 10);
+            break;
+        default:
+            assert (!"a column cannot fill this field type");
+            return;
+    }
+    if (field->quantifier_offset)
+        *(protobuf_c_boolean *) ((char *) message + field->quantifier_offset) = 1;
+}
+
+ProtobufCMessage *
+ht_row_message (ht_arena_t *arena, const ProtobufCMessageDescriptor *type, const PGresult *result, int row)
+{
+    int columns = PQnfields (result);
+    assert ((unsigned) columns <= type->n_fields);
+    ProtobufCMessage *message = ht_arena_alloc (arena, type->sizeof_message);
+    type->message_init (message);
+    for (int column = 0; column < columns; column++) {
+        const ProtobufCFieldDescriptor *field = &type->fields [column];
+        assert (field->label != PROTOBUF_C_LABEL_REPEATED);
+        if (!PQgetisnull (result, row, column))
+            s_set (message, field, PQgetvalue (result, row, column));
+    }
+    return message;
+}
+
+void
+ht_row_messages (ht_arena_t *arena, ProtobufCMessage *message, const char *field_name,
+                 const PGresult *result, int rows)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name (message->descriptor, field_name);
+    assert (field && field->label == PROTOBUF_C_LABEL_REPEATED && field->type == PROTOBUF_C_TYPE_MESSAGE);
+    ProtobufCMessage **items = ht_arena_alloc (arena, sizeof (void *) * (size_t) (rows + 1));
+    for (int row = 0; row < rows; row++)
+        items [row] = ht_row_message (arena, field->descriptor, result, row);
+    *(ProtobufCMessage ***) ((char *) message + field->offset) = items;
+    *(size_t *) ((char *) message + field->quantifier_offset) = (size_t) rows;
+}
+
+void
+ht_row_reply (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type, const ProtobufCMessage *entity)
+{
+    assert (reply_type->n_fields >= 1 && reply_type->fields [0].type == PROTOBUF_C_TYPE_MESSAGE);
+    ProtobufCMessage *reply = ht_arena_alloc (ht_call_arena (call), reply_type->sizeof_message);
+    reply_type->message_init (reply);
+    *(const ProtobufCMessage **) ((char *) reply + reply_type->fields [0].offset) = entity;
+    ht_call_reply (call, reply);
+}
+
+void
+ht_row_reply_page (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
+                   const PGresult *result, uint32_t page_size)
+{
+    bool more;
+    int rows = ht_row_page_rows (result, page_size, &more);
+    ProtobufCMessage *reply = ht_arena_alloc (ht_call_arena (call), reply_type->sizeof_message);
+    reply_type->message_init (reply);
+    ht_row_messages (ht_call_arena (call), reply, reply_type->fields [0].name, result, rows);
+    const ProtobufCFieldDescriptor *token =
+        protobuf_c_message_descriptor_get_field_by_name (reply_type, "next_page_token");
+    assert (token && token->type == PROTOBUF_C_TYPE_STRING);
+    if (more)
+        *(const char **) ((char *) reply + token->offset) = PQgetvalue (result, rows - 1, 0);
+    ht_call_reply (call, reply);
 }

@@ -70,4 +70,38 @@ uint32_t ht_row_page_size (ht_call_t *call, bool has_page_size, uint32_t page_si
 //  return; sets `*more` when there is a next page.
 int ht_row_page_rows (const PGresult *result, uint32_t page_size, bool *more);
 
+//  The `reason` of a status change: 1 to 500 characters when `needed`, else
+//  absent or at most 500. Records a violation of `reason` and returns false otherwise.
+bool ht_row_check_reason (ht_call_t *call, bool needed, const char *reason);
+
+//  ---------------------------------------------------------------------------
+//  Rows as messages. A statement whose columns follow a message's fields in
+//  field-number order (id, name, ..., updated_at_us) becomes that message
+//  with no code of its own: strings point into the result (which lives as
+//  long as the call), enums come from their keys, integers and booleans are
+//  parsed, and SQL NULL leaves a field absent.
+
+//  Row `row` of `result` as a message of `type`, in `arena`: column i fills
+//  the i-th field of `type`, which has no repeated or message fields and at
+//  least as many fields as `result` has columns.
+ProtobufCMessage *ht_row_message (ht_arena_t *arena, const ProtobufCMessageDescriptor *type,
+                                  const PGresult *result, int row);
+
+//  Sets the repeated message field `field` of `message` to the first `rows`
+//  rows of `result`, each made by ht_row_message.
+void ht_row_messages (ht_arena_t *arena, ProtobufCMessage *message, const char *field,
+                      const PGresult *result, int rows);
+
+//  Replies with a message of `reply_type` whose first field is `entity`
+//  (ParkReply { park }).
+void ht_row_reply (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
+                   const ProtobufCMessage *entity);
+
+//  Replies to a list: a message of `reply_type` whose first field (repeated)
+//  holds the page's rows of `result` (asked for page_size + 1 rows; each row
+//  made by ht_row_message) and whose `next_page_token`, when another page
+//  follows, is the first column (the id) of the page's last row.
+void ht_row_reply_page (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
+                        const PGresult *result, uint32_t page_size);
+
 #endif

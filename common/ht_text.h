@@ -38,6 +38,10 @@ int64_t ht_now_us (void);
 //  Monotonic clock in microseconds.
 int64_t ht_mono_us (void);
 
+//  True when `text` is a calendar date "YYYY-MM-DD" (years 1000 to 9999,
+//  leap years counted). Otherwise writes what is wrong into `error`.
+bool ht_date_check (const char *text, char *error, size_t error_size);
+
 //  Writes `us` (microseconds since the epoch) as RFC 3339 UTC with microseconds
 //  into `out` (at least 32 bytes).
 void ht_time_format (int64_t us, char *out, size_t size);

@@ -12,6 +12,9 @@
 #include "facility.h"
 #include "instrument.h"
 #include "access.h"
+#include "park.h"
+#include "unit.h"
+#include "allocation.h"
 
 #define ADMIN   HT_ROLE_PARK_ADMIN
 #define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
@@ -98,6 +101,39 @@ static const ht_route_t s_routes [] = {
       false, READERS, 0,   access_bookings },
     { "registry.FacilityHours",         &hetao__v1__facility_hours_request__descriptor,
       false, READERS, 0,   access_hours },
+    //  Industrial parks, units, allocations (park.c, unit.c, allocation.c)
+    { "registry.RegisterPark",          &hetao__v1__register_park_request__descriptor,
+      true,  ADMIN,   0,   park_register },
+    { "registry.GetPark",               &hetao__v1__get_park_request__descriptor,
+      false, READERS, 0,   park_get },
+    { "registry.UpdatePark",            &hetao__v1__update_park_request__descriptor,
+      true,  ADMIN,   0,   park_update },
+    { "registry.SetParkStatus",         &hetao__v1__set_park_status_request__descriptor,
+      true,  ADMIN,   0,   park_set_status },
+    { "registry.ListParks",             &hetao__v1__list_parks_request__descriptor,
+      false, READERS, 0,   park_list },
+    { "registry.ParkOccupancy",         &hetao__v1__park_occupancy_request__descriptor,
+      false, READERS, 0,   park_occupancy },
+    { "registry.AddUnit",               &hetao__v1__add_unit_request__descriptor,
+      true,  ADMIN,   0,   unit_add },
+    { "registry.GetUnit",               &hetao__v1__get_unit_request__descriptor,
+      false, READERS, 0,   unit_get },
+    { "registry.UpdateUnit",            &hetao__v1__update_unit_request__descriptor,
+      true,  ADMIN,   0,   unit_update },
+    { "registry.SetUnitStatus",         &hetao__v1__set_unit_status_request__descriptor,
+      true,  ADMIN,   0,   unit_set_status },
+    { "registry.ListUnits",             &hetao__v1__list_units_request__descriptor,
+      false, READERS, 0,   unit_list },
+    { "registry.AddAllocation",         &hetao__v1__add_allocation_request__descriptor,
+      true,  ADMIN,   0,   allocation_add },
+    { "registry.GetAllocation",         &hetao__v1__get_allocation_request__descriptor,
+      false, READERS, OWN, allocation_get },
+    { "registry.EndAllocation",         &hetao__v1__end_allocation_request__descriptor,
+      true,  ADMIN,   0,   allocation_end },
+    { "registry.ExtendAllocation",      &hetao__v1__extend_allocation_request__descriptor,
+      true,  ADMIN,   0,   allocation_extend },
+    { "registry.ListAllocations",       &hetao__v1__list_allocations_request__descriptor,
+      false, READERS, OWN, allocation_list },
     { NULL }
 };
 
@@ -109,6 +145,7 @@ static const ht_query_t *const s_queries [] = {
     project_queries,
     researcher_queries,
     facility_queries, instrument_queries, access_queries,
+    park_queries, unit_queries, allocation_queries,
     NULL
 };
 static const ht_constraint_t *const s_constraints [] = {
@@ -116,6 +153,7 @@ static const ht_constraint_t *const s_constraints [] = {
     project_constraints,
     researcher_constraints,
     instrument_constraints, access_constraints,
+    park_constraints, unit_constraints, allocation_constraints,
     NULL
 };
 

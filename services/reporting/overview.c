@@ -37,6 +37,7 @@ static const s_breakdown_t s_breakdowns [] = {
     S_BREAKDOWN (projects_high_end_by_sector),
     S_BREAKDOWN (organizations_by_kind),
     S_BREAKDOWN (facility_hours_by_region),
+    S_BREAKDOWN (parks_by_status),
     { NULL }
 };
 

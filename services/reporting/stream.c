@@ -11,6 +11,7 @@
 #include "facilities.h"
 #include "organizations.h"
 #include "projects.h"
+#include "space.h"
 #include "ht_call.h"
 #include "ht_enum.h"
 
@@ -51,7 +52,8 @@ s_advance (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 }
 
 //  ---------------------------------------------------------------------------
-//  The registry stream: organizations, projects, researchers and access requests.
+//  The registry stream: organizations, projects, researchers, access requests,
+//  parks and allocations.
 
 static bool
 s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
@@ -69,11 +71,18 @@ s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     else
     if (!strncmp (type, "registry.access_request.", 24))
         applied = facilities_access_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.park.", 14))
+        applied = space_park_apply (tx, event);
+    else
+    if (!strncmp (type, "registry.allocation.", 20))
+        applied = space_allocation_apply (tx, event);
     return applied && s_advance (tx, event);
 }
 
 static const ht_query_t *const s_registry_queries [] = {
-    stream_queries, organizations_queries, projects_queries, facilities_queries, NULL
+    stream_queries, organizations_queries, projects_queries, facilities_queries,
+    space_queries, NULL
 };
 
 static const ht_consumer_spec_t s_registry = {

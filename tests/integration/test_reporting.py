@@ -26,7 +26,7 @@ def figures(reply):
     o = decode(reply, reporting_pb2.OverviewReply)
     flat = {f.name: getattr(o, f.name) for f in o.DESCRIPTOR.fields if f.label != f.LABEL_REPEATED}
     for name in ("projects_by_sector", "projects_by_status", "projects_high_end_by_sector",
-                 "organizations_by_kind"):
+                 "organizations_by_kind", "facility_hours_by_region", "parks_by_status"):
         flat[name] = {c.key: c.count for c in getattr(o, name)}
     flat["as_of"] = {s.stream: s.last_sequence for s in o.as_of}
     return flat
@@ -162,7 +162,8 @@ class Figures(ReportingTest):
         return out
 
     def expected_delta(self):
-        out = {name: 0 for name in figures(self.overview()) if name != "as_of"}
+        out = {name: {} if isinstance(value, dict) else 0
+               for name, value in figures(self.overview()).items() if name != "as_of"}
         for name, value in Scenario.EXPECTED.items():
             out[name] = value
         return {k: v for k, v in out.items()}
@@ -206,6 +207,43 @@ class Figures(ReportingTest):
         self.caught_up(events=before["as_of"]["registry"] + events + 1)
         moved = figures(self.overview())
         self.assertEqual(moved["facility_hours_hk_macao"] - before["facility_hours_hk_macao"], 24 + 10 + 3 + 5)
+
+    def test_parks_in_operation_count_their_area_and_allocations_theirs_until_ended(self):
+        self.caught_up()
+        before = figures(self.overview())
+        operator = self.register_organization(self.next_n()).id
+
+        def call(method, request, reply):
+            return getattr(decode(self.registry.call("registry." + method, request, key=new_key()), reply),
+                           reply.DESCRIPTOR.fields[0].name)
+
+        operating = call("RegisterPark", R.RegisterParkRequest(
+            name_en="Park A %d" % self.next_n(), operator_organization_id=operator, area_m2="1000.50",
+            operating_since="2025-01-01"), R.ParkReply)
+        call("RegisterPark", R.RegisterParkRequest(                     # planned: not counted
+            name_en="Park B %d" % self.next_n(), operator_organization_id=operator, area_m2="500"), R.ParkReply)
+        unit = call("AddUnit", R.AddUnitRequest(park_id=operating.id, code="A1", area_m2="400",
+                                                use=R.UNIT_USE_RESEARCH), R.UnitReply)
+        kept = call("AddAllocation", R.AddAllocationRequest(unit_id=unit.id, organization_id=operator,
+                                                            area_m2="200.25", from_date="2025-02-01"),
+                    R.AllocationReply)
+        ended = call("AddAllocation", R.AddAllocationRequest(unit_id=unit.id, organization_id=operator,
+                                                             area_m2="100", from_date="2025-02-01"),
+                     R.AllocationReply)
+        call("EndAllocation", R.EndAllocationRequest(id=ended.id, until_date="2025-03-01"), R.AllocationReply)
+        self.assertTrue(kept.id)
+        self.caught_up(events=before["as_of"]["registry"] + 7)
+        after = figures(self.overview())
+        self.assertEqual(after["industrial_parks_operating"] - before["industrial_parks_operating"], 1)
+        self.assertEqual(after["space_prepared_m2_x100"] - before["space_prepared_m2_x100"], 100050)
+        self.assertEqual(after["space_allocated_m2_x100"] - before["space_allocated_m2_x100"], 20025)
+        # The park closes: its area is no longer prepared.
+        call("SetParkStatus", R.SetParkStatusRequest(id=operating.id, status=R.PARK_STATUS_CLOSED,
+                                                     reason="redeveloped"), R.ParkReply)
+        self.caught_up(events=before["as_of"]["registry"] + 8)
+        closed = figures(self.overview())
+        self.assertEqual(closed["industrial_parks_operating"], before["industrial_parks_operating"])
+        self.assertEqual(closed["space_prepared_m2_x100"], before["space_prepared_m2_x100"])
 
     def test_the_overview_says_as_of_which_sequence_and_when_with_its_lag(self):
         self.caught_up()

@@ -14,11 +14,13 @@ from harness import (BUILD, Keys, Service, Status, decode, envelope_pb2, new_key
                      registry_pb2, system_pb2, wait_for)
 
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "security.md")
-ROLES = ["park_admin", "finance_officer", "customs_officer", "applicant", "reporting_reader", "event_subscriber"]
+ROLES = ["park_admin", "finance_officer", "customs_officer", "applicant", "reporting_reader", "event_subscriber",
+         "reviewer"]
 
 
-def role_table():
-    """{method: {role: 'yes' | 'own' | '-'}} from the table in docs/security.md."""
+def role_table(services=("system", "registry")):
+    """{method: {role: 'yes' | 'own' | '-'}} from the table in docs/security.md, for the
+    methods of `services` (each service's rows are checked against that service)."""
     table = {}
     header = None
     with open(DOCS) as f:
@@ -27,7 +29,7 @@ def role_table():
             if cells and cells[0] == "method":
                 header = cells[1:]
                 continue
-            if header and len(cells) == len(header) + 1 and "." in cells[0]:
+            if header and len(cells) == len(header) + 1 and cells[0].split(".")[0] in services:
                 table[cells[0]] = dict(zip(header, cells[1:]))
     return table
 
@@ -97,6 +99,51 @@ class Security(unittest.TestCase):
 
     # --- roles ----------------------------------------------------------------
 
+    def space_for(self, org_id):
+        """A park operated by `org_id`, a unit in it and an allocation to `org_id`, made once by the admin."""
+        if ("space", org_id) not in self.fixtures:
+            def ok(method, request, reply_type):
+                return decode(self.svc.call("registry." + method, request, key=new_key()), reply_type)
+            park = ok("RegisterPark", registry_pb2.RegisterParkRequest(
+                name_en="Role matrix park", operator_organization_id=org_id, area_m2="1000"),
+                registry_pb2.ParkReply).park
+            unit = ok("AddUnit", registry_pb2.AddUnitRequest(
+                park_id=park.id, code="RM-1", area_m2="1000", use=registry_pb2.UNIT_USE_OFFICE),
+                registry_pb2.UnitReply).unit
+            allocation = ok("AddAllocation", registry_pb2.AddAllocationRequest(
+                unit_id=unit.id, organization_id=org_id, area_m2="1", from_date="2027-01-01",
+                until_date="2027-02-01"), registry_pb2.AllocationReply).allocation
+            self.fixtures["space", org_id] = (park.id, unit.id, allocation.id)
+        return self.fixtures["space", org_id]
+
+    def space_payloads(self, n, org_id):
+        """Payloads of the park, unit and allocation methods about `org_id`'s fixtures."""
+        park, unit, allocation = self.space_for(org_id)
+        return {
+            "registry.RegisterPark": registry_pb2.RegisterParkRequest(
+                name_en="Park %d" % n, operator_organization_id=org_id, area_m2="10"),
+            "registry.GetPark": registry_pb2.GetParkRequest(id=park),
+            "registry.UpdatePark": registry_pb2.UpdateParkRequest(id=park, name_en="Park %d" % n),
+            "registry.SetParkStatus": registry_pb2.SetParkStatusRequest(
+                id=park, status=registry_pb2.PARK_STATUS_OPERATING, operating_since="2024-01-01"),
+            "registry.ListParks": registry_pb2.ListParksRequest(),
+            "registry.ParkOccupancy": registry_pb2.ParkOccupancyRequest(park_id=park),
+            "registry.AddUnit": registry_pb2.AddUnitRequest(
+                park_id=park, code="U%d" % n, area_m2="1", use=registry_pb2.UNIT_USE_OFFICE),
+            "registry.GetUnit": registry_pb2.GetUnitRequest(id=unit),
+            "registry.UpdateUnit": registry_pb2.UpdateUnitRequest(id=unit, building="B%d" % n),
+            "registry.SetUnitStatus": registry_pb2.SetUnitStatusRequest(
+                id=unit, status=registry_pb2.UNIT_STATUS_UNAVAILABLE, reason="role matrix test"),
+            "registry.ListUnits": registry_pb2.ListUnitsRequest(park_id=park),
+            "registry.AddAllocation": registry_pb2.AddAllocationRequest(
+                unit_id=unit, organization_id=org_id, area_m2="1", from_date="2028-01-01",
+                until_date="2028-01-02"),
+            "registry.GetAllocation": registry_pb2.GetAllocationRequest(id=allocation),
+            "registry.EndAllocation": registry_pb2.EndAllocationRequest(id=allocation, until_date="2027-01-15"),
+            "registry.ExtendAllocation": registry_pb2.ExtendAllocationRequest(id=allocation, until_date="2027-03-01"),
+            "registry.ListAllocations": registry_pb2.ListAllocationsRequest(organization_id=org_id),
+        }
+
     def payload_for(self, method, org_id):
         n = int(time.monotonic() * 1000) % 10_000_000 + 20000
         return {
@@ -127,6 +174,7 @@ class Security(unittest.TestCase):
                 id=self.fixture("researcher", org_id), status=registry_pb2.RESEARCHER_STATUS_INACTIVE),
             "registry.ListResearchers": registry_pb2.ListResearchersRequest(organization_id=org_id),
             **self.facility_payloads(n, org_id),
+            **self.space_payloads(n, org_id),
         }[method]
 
     fixtures = {}

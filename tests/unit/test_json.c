@@ -6,6 +6,8 @@
 
 #include "ht_test.h"
 #include "ht_json.h"
+#include "ht_money.h"
+#include "hetao/v1/funding.pb-c.h"
 #include "hetao/v1/envelope.pb-c.h"
 #include "hetao/v1/registry.pb-c.h"
 
@@ -93,6 +95,22 @@ test_json_organization_prints_every_present_field_in_number_order (void)
         "\"version\":9007199254740993,"
         "\"created_at_us\":1700000000123456,"
         "\"updated_at_us\":-1}");
+}
+
+static void
+test_json_money_carries_its_decimal_amount_beside_the_minor_units (void)
+{
+    Hetao__V1__Money money = HETAO__V1__MONEY__INIT;
+    money.currency = "CNY";
+    money.has_minor_units = true;
+    money.minor_units = 37000000000;
+    ASSERT_STR_EQ (JSON (&money), "{\"currency\":\"CNY\",\"minor_units\":37000000000,"
+                                  "\"amount\":\"370000000.00\"}");
+    money.currency = "XXX";
+    ASSERT_STR_EQ (JSON (&money), "{\"currency\":\"XXX\",\"minor_units\":37000000000}");
+    Hetao__V1__Organization org = HETAO__V1__ORGANIZATION__INIT;
+    char text [HT_MONEY_TEXT_MAX];
+    ASSERT_FALSE (ht_json_money (&org.base, text, sizeof text));
 }
 
 static void
@@ -293,5 +311,6 @@ main (void)
     HT_TEST_RUN (test_text_prints_values_unquoted_and_lists_comma_separated);
     HT_TEST_RUN (test_text_omits_absent_fields_and_empty_lists);
     HT_TEST_RUN (test_text_indents_nested_messages);
+    HT_TEST_RUN (test_json_money_carries_its_decimal_amount_beside_the_minor_units);
     return 0;
 }

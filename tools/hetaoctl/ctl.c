@@ -12,6 +12,8 @@
 #include "ht_config.h"
 #include "ht_enum.h"
 #include "ht_json.h"
+#include "ht_money.h"
+#include "hetao/v1/funding.pb-c.h"
 #include "ht_status.h"
 
 #include <ctype.h>
@@ -717,8 +719,15 @@ s_format_value (FILE *out, const ProtobufCFieldDescriptor *field, const void *va
     if (field->type == PROTOBUF_C_TYPE_BYTES)
         fprintf (out, "(%zu bytes)", ((const ProtobufCBinaryData *) value)->len);
     else
-    if (field->type == PROTOBUF_C_TYPE_MESSAGE)
-        fputs ("{...}", out);           //  a message in a table cell
+    if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
+        //  Money reads as its decimal amount; any other message in a table cell as {...}.
+        const ProtobufCMessage *inner = *(const ProtobufCMessage *const *) value;
+        char amount [HT_MONEY_TEXT_MAX];
+        if (ht_json_money (inner, amount, sizeof amount))
+            fprintf (out, "%s %s", amount, ((const Hetao__V1__Money *) inner)->currency);
+        else
+            fputs ("{...}", out);
+    }
     else
         ht_json_write_value (out, field, value, false);
 }
@@ -763,7 +772,10 @@ s_text (FILE *out, const ProtobufCMessage *message, int indent, bool dash)
         else
             fprintf (out, "%*s", indent, "");
         first = false;
-        if (field->type != PROTOBUF_C_TYPE_MESSAGE) {
+        char amount [HT_MONEY_TEXT_MAX];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE
+        ||  (field->label != PROTOBUF_C_LABEL_REPEATED
+             && ht_json_money (*(const ProtobufCMessage *const *) value, amount, sizeof amount))) {
             fprintf (out, "%s:%*s ", field->name, width - (int) strlen (field->name), "");
             ctl_format_field (out, message, field);
             fputc ('\n', out);

@@ -21,6 +21,9 @@
     GROUP (org)           \
     GROUP (project)       \
     GROUP (researcher)    \
+    GROUP (park)          \
+    GROUP (unit)          \
+    GROUP (allocation)    \
     GROUP (report)        \
     GROUP (events)        \
     GROUP (health)        \
@@ -29,6 +32,13 @@
     GROUP (facility)      \
     GROUP (instrument)    \
     GROUP (access)        \
+    GROUP (programme)     \
+    GROUP (call)          \
+    GROUP (application)   \
+    GROUP (review)        \
+    GROUP (award)         \
+    GROUP (disbursement)  \
+    GROUP (funding)       \
     GROUP (dashboard)     \
     /* end of the groups */
 

@@ -12,13 +12,7 @@
 static int
 s_org_call (const char *method, const ProtobufCMessage *request)
 {
-    ProtobufCMessage *result = NULL;
-    int code = ctl_call (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor, &result);
-    if (code == 0) {
-        ctl_print (&((Hetao__V1__OrganizationReply *) result)->organization->base);
-        protobuf_c_message_free_unpacked (result, NULL);
-    }
-    return code;
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__organization_reply__descriptor);
 }
 
 static int

@@ -123,6 +123,7 @@ s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
     s_breakdown (lines, "projects_by_status", o->projects_by_status, o->n_projects_by_status);
     s_breakdown (lines, "organizations_by_kind", o->organizations_by_kind, o->n_organizations_by_kind);
     s_count (lines, "industrial_parks_operating", o->industrial_parks_operating);
+    s_breakdown (lines, "parks_by_status", o->parks_by_status, o->n_parks_by_status);
     s_area (lines, "space_prepared_m2", o->space_prepared_m2_x100);
     s_area (lines, "space_allocated_m2", o->space_allocated_m2_x100);
     s_area (lines, "space_free_m2", o->space_prepared_m2_x100 - o->space_allocated_m2_x100);

@@ -10,13 +10,7 @@
 static int
 s_researcher_call (const char *method, const ProtobufCMessage *request)
 {
-    ProtobufCMessage *result = NULL;
-    int code = ctl_call (CTL_REGISTRY, method, request, &hetao__v1__researcher_reply__descriptor, &result);
-    if (code == 0) {
-        ctl_print (&((Hetao__V1__ResearcherReply *) result)->researcher->base);
-        protobuf_c_message_free_unpacked (result, NULL);
-    }
-    return code;
+    return ctl_call_print (CTL_REGISTRY, method, request, &hetao__v1__researcher_reply__descriptor);
 }
 
 static int

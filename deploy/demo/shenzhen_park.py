@@ -1,0 +1,255 @@
+#!/usr/bin/python3
+"""shenzhen_park - the Shenzhen Park demo data set, loaded through the public
+protocol only (hetaoctl calls), idempotently.
+
+Every entity is looked up before it is created (by registration id, title or
+name), and each creation carries a stable idempotency key, so loading twice,
+or again after a half-finished load, changes nothing. One loader per service:
+a service whose commands this hetaoctl lacks is skipped, and its part slots in
+when the service exists.
+
+    deploy/demo/shenzhen_park.py [--hetaoctl PATH]
+
+hetaoctl finds the services and keys as usual (the dev stack's, or the
+HETAO_* variables).
+"""
+import argparse
+import json
+import subprocess
+import sys
+
+# ---------------------------------------------------------------------------
+# The data set
+
+# The 10 major platforms, mostly research institutes.
+PLATFORMS = [
+    ("Shenzhen-Hong Kong Institute of Quantum Science", "research_institute", "quantum_technology"),
+    ("Hetao Institute of Artificial Intelligence", "research_institute", "information_technology"),
+    ("Hetao Institute of Biomedicine", "research_institute", "biopharmaceuticals"),
+    ("Shenzhen Institute of Advanced Microelectronics", "research_institute", "information_technology"),
+    ("Hetao Institute of Synthetic Biology", "research_institute", "biopharmaceuticals"),
+    ("Greater Bay Area Institute of Quantum Computing", "research_institute", "quantum_technology"),
+    ("Hetao Institute of Data Science", "research_institute", "information_technology"),
+    ("Hetao Institute of Precision Medicine", "research_institute", "biopharmaceuticals"),
+    ("Shenzhen-Hong Kong Joint Laboratory of Photonics", "platform_laboratory", "quantum_technology"),
+    ("Hetao Open Innovation Laboratory of Drug Discovery", "platform_laboratory", "biopharmaceuticals"),
+]
+
+# Hong Kong universities that lead the 10 Hong Kong university research projects.
+HK_UNIVERSITIES = [
+    "University of Hong Kong", "Chinese University of Hong Kong",
+    "Hong Kong University of Science and Technology", "City University of Hong Kong",
+    "Hong Kong Polytechnic University",
+]
+
+SECTORS = ["information_technology", "quantum_technology", "biopharmaceuticals"]
+TOPICS = {
+    "information_technology": ["Edge inference chips", "Federated learning", "Cross-boundary data exchange",
+                               "Low-power sensor networks", "Secure cloud platforms"],
+    "quantum_technology": ["Superconducting qubits", "Quantum key distribution", "Trapped-ion clocks",
+                           "Quantum sensing", "Photonic quantum chips"],
+    "biopharmaceuticals": ["Antibody discovery", "mRNA vaccine platforms", "Cell therapy manufacturing",
+                           "Traditional medicine screening", "Rare disease gene therapy"],
+}
+HIGH_END_PROJECTS = 150          # across the three sectors, 50 each
+
+CSNS_OPERATOR = "China Spallation Neutron Source Science Centre"
+CSNS = "China Spallation Neutron Source"
+INSTRUMENTS = ["General Purpose Powder Diffractometer", "Small Angle Neutron Scattering Instrument",
+               "Multi-Physics Instrument"]
+# Researchers of Hong Kong and Macao: (name, region, affiliation: index into HK_UNIVERSITIES or
+# "platform:<i>"), and the hours each books on an instrument.
+RESEARCHERS = [
+    ("Chan Tai Man", "hong_kong", 0, 48),
+    ("Wong Siu Ming", "hong_kong", 1, 24),
+    ("Lee Ka Yan", "hong_kong", 2, 36),
+    ("Cheung Wing Sze", "hong_kong", 3, 12),
+    ("Ho Iat Seng", "macao", "platform:0", 24),
+    ("Leong Sio Pang", "macao", "platform:2", 16),
+]
+
+# 11 industrial parks in operation, 800,000 m² in all; a fifth of each is one
+# unit allocated to a platform.
+PARK_OPERATOR = "Shenzhen Hetao Park Development Company"
+PARKS = [("Hetao Park %s" % name, area) for name, area in (
+    ("Futian Bonded Zone I", 95000), ("Futian Bonded Zone II", 88000), ("Huanggang Port", 82000),
+    ("Shenzhen River North", 78000), ("Futian Port", 75000), ("Quantum Valley", 72000),
+    ("Bio Innovation Campus", 70000), ("Data Science Yard", 68000), ("Photonics Works", 62000),
+    ("Microelectronics Hall", 58000), ("Start-up Harbour", 52000))]
+ALLOCATED_SHARE = 5               # one unit of area / 5 per park
+
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def uscc(n):
+    """A valid Unified Social Credit Code, stable for n (GB 32100 check character)."""
+    body, digits = "91440300", ""
+    for _ in range(9):
+        digits = USCC_CHARSET[n % 31] + digits
+        n //= 31
+    body += digits
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
+    return body + USCC_CHARSET[(31 - total % 31) % 31]
+
+
+# ---------------------------------------------------------------------------
+# hetaoctl
+
+class Ctl:
+    def __init__(self, path):
+        self.path = path
+        self.calls = 0
+        self.created = 0
+        self.nouns = {line.split()[0] for line in self.run("--help", check=False).splitlines()
+                      if line.startswith("  ") and line.split()}
+
+    def run(self, *args, check=True):
+        self.calls += 1
+        out = subprocess.run([self.path] + list(args), capture_output=True, text=True, timeout=60)
+        if check and out.returncode != 0:
+            sys.exit("demo: hetaoctl %s failed (%d): %s" % (" ".join(args), out.returncode, out.stderr.strip()))
+        return out.stdout
+
+    def json(self, *args):
+        """The JSON objects a command prints, one a line."""
+        return [json.loads(line) for line in self.run("--json", *args).splitlines() if line.strip()]
+
+    def create(self, key, *args):
+        """A mutating call with the stable idempotency key `key`; the object it prints."""
+        self.created += 1
+        return self.json("--idempotency-key", "demo-shenzhen-" + key, *args)[0]
+
+
+# ---------------------------------------------------------------------------
+# Registry: organizations, projects, the facility, researchers and bookings
+
+def organization(ctl, key, name, kind, region, reg_flag, reg_id, sectors, major=False):
+    found = ctl.json("org", "list", "--registration-id", reg_id)
+    if found:
+        return found[0]["id"]
+    args = ["org", "register", "--name", name, "--kind", kind, "--region", region, reg_flag, reg_id,
+            "--sectors", ",".join(sectors)]
+    if major:
+        args.append("--major-platform")
+    return ctl.create(key, *args)["id"]
+
+
+def projects(ctl, lead, wanted):
+    """Registers each (key, title, sector, origin) of `wanted` led by `lead` that it does not lead yet."""
+    have = {p.get("title_en") for p in ctl.json("project", "list", "--lead", lead, "--all")}
+    for key, title, sector, origin in wanted:
+        if title not in have:
+            ctl.create(key, "project", "register", "--title", title, "--lead", lead, "--sector", sector,
+                       "--origin", origin, "--high-end", "--start", "2025-01-01", "--end", "2029-12-31")
+
+
+def load_registry(ctl):
+    """Organizations, projects, the facility and its bookings; returns the platforms' ids."""
+    platforms = [organization(ctl, "platform-%d" % i, name, kind, "mainland", "--uscc", uscc(880000 + i),
+                              [sector], major=True)
+                 for i, (name, kind, sector) in enumerate(PLATFORMS)]
+    universities = [organization(ctl, "hku-%d" % i, name, "university", "hong_kong", "--hk-br",
+                                 "%08d" % (61000000 + i), SECTORS)
+                    for i, name in enumerate(HK_UNIVERSITIES)]
+
+    # 10 Hong Kong university research projects, two per university.
+    for u, lead in enumerate(universities):
+        projects(ctl, lead, [("hk-project-%d-%d" % (u, j),
+                              "%s: %s" % (HK_UNIVERSITIES[u], TOPICS[SECTORS[(u + j) % 3]][j]),
+                              SECTORS[(u + j) % 3], "hk_university") for j in range(2)])
+
+    # 150 high-end projects across the three sectors, led by the platforms of each sector.
+    by_sector = {s: [platforms[i] for i, p in enumerate(PLATFORMS) if p[2] == s] for s in SECTORS}
+    wanted = {}
+    for n in range(HIGH_END_PROJECTS):
+        sector = SECTORS[n % 3]
+        leads = by_sector[sector]
+        lead = leads[(n // 3) % len(leads)]
+        topic = TOPICS[sector][(n // 3) % 5]
+        wanted.setdefault(lead, []).append(("project-%d" % n, "%s, phase %d" % (topic, n // 15 + 1)
+                                            + " (%03d)" % n, sector, "park_platform"))
+    for lead, rows in wanted.items():
+        projects(ctl, lead, rows)
+
+    if "facility" in ctl.nouns:
+        load_facility(ctl, platforms, universities)
+    if "park" in ctl.nouns:
+        load_space(ctl, platforms)
+
+
+def load_facility(ctl, platforms, universities):
+    operator = organization(ctl, "csns-operator", CSNS_OPERATOR, "research_institute", "mainland", "--uscc",
+                            uscc(889000), ["new_materials"])
+    found = [f for f in ctl.json("facility", "list", "--name-contains", CSNS) if f.get("name") == CSNS]
+    facility = found[0]["id"] if found else ctl.create(
+        "csns", "facility", "register", "--name", CSNS, "--operator", operator,
+        "--description", "Dongguan; open to researchers of Hong Kong and Macao")["id"]
+    have = {i.get("name"): i["id"] for i in ctl.json("instrument", "list", "--facility", facility, "--all")}
+    instruments = [have.get(name) or ctl.create("csns-instrument-%d" % i, "instrument", "add", "--facility",
+                                                facility, "--name", name)["id"]
+                   for i, name in enumerate(INSTRUMENTS)]
+
+    for i, (name, region, affiliation, hours) in enumerate(RESEARCHERS):
+        org = (platforms[int(affiliation.split(":")[1])] if isinstance(affiliation, str)
+               else universities[affiliation])
+        found = [r for r in ctl.json("researcher", "list", "--org", org, "--all") if r.get("name") == name]
+        person = found[0]["id"] if found else ctl.create(
+            "researcher-%d" % i, "researcher", "register", "--name", name, "--region", region, "--org", org)["id"]
+        instrument = instruments[i % len(instruments)]
+        requests = ctl.json("access", "list", "--researcher", person, "--all")
+        access = requests[0] if requests else ctl.create(
+            "access-%d" % i, "access", "request", "--researcher", person, "--instrument", instrument,
+            "--hours", str(hours), "--purpose", "Neutron scattering beam time")
+        # Moved on to scheduled, from wherever an earlier load left it. Each instrument's
+        # bookings follow one another on fixed dates, so a repeat books the same slot.
+        start_day = 1 + (i // len(instruments)) * 5
+        steps = [("draft", "submit", []), ("submitted", "approve", []),
+                 ("approved", "schedule", ["--from", "2027-03-%02dT09:00:00" % start_day,
+                                           "--until", booking_end(start_day, hours)])]
+        for state, verb, extra in steps:
+            if access.get("status", "").lower() == "access_request_status_" + state:
+                access = ctl.create("access-%d-%s" % (i, verb), "access", verb, access["id"], *extra)
+
+
+def load_space(ctl, platforms):
+    operator = organization(ctl, "park-operator", PARK_OPERATOR, "enterprise", "mainland", "--uscc",
+                            uscc(889500), ["other"])
+    have = {p.get("name_en"): p["id"] for p in ctl.json("park", "list", "--operator", operator, "--all")}
+    for i, (name, area) in enumerate(PARKS):
+        park = have.get(name) or ctl.create("park-%d" % i, "park", "register", "--name", name,
+                                            "--operator", operator, "--area-m2", str(area),
+                                            "--operating-since", "2024-06-01")["id"]
+        units = ctl.json("unit", "list", "--park", park)
+        unit = units[0]["id"] if units else ctl.create(
+            "unit-%d" % i, "unit", "add", "--park", park, "--code", "A1", "--building", "A",
+            "--area-m2", str(area // ALLOCATED_SHARE), "--use", "research")["id"]
+        if not ctl.json("allocation", "list", "--unit", unit):
+            ctl.create("allocation-%d" % i, "allocation", "add", "--unit", unit, "--org",
+                       platforms[i % len(platforms)], "--area-m2", str(area // ALLOCATED_SHARE),
+                       "--from", "2025-01-01")
+
+
+def booking_end(start_day, hours):
+    """The end of a booking of `hours` from 09:00 on day `start_day` of March 2027."""
+    day, hour = start_day + (9 + hours) // 24, (9 + hours) % 24
+    return "2027-03-%02dT%02d:00:00" % (day, hour)
+
+
+# ---------------------------------------------------------------------------
+
+LOADERS = [("registry", load_registry)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Load the Shenzhen Park demo data set.")
+    parser.add_argument("--hetaoctl", default="build/bin/hetaoctl")
+    args = parser.parse_args()
+    ctl = Ctl(args.hetaoctl)
+    for service, load in LOADERS:
+        load(ctl)
+    print("demo: Shenzhen Park data set loaded (%d calls, %d changes)" % (ctl.calls, ctl.created))
+
+
+if __name__ == "__main__":
+    main()
