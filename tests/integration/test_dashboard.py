@@ -1,6 +1,6 @@
 """hetao-dashboard against a real registry and reporting service: the page in a
 real browser (headless Chromium driven over the DevTools protocol) shows the
-figures registered through the protocol and, within 5 s, one registered with
+figures of the Shenzhen Park demo and, within 5 s, a registration made with
 hetaoctl; the JSON API answers the views; every answer has a strict CSP; from
 a peer that is not this machine nothing answers without a token, a revoked
 token is refused, and failed logins are rate-limited and logged.
@@ -31,8 +31,12 @@ OUTPUT = os.path.join(BUILD, "test-output")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1400,1600", "--hide-scrollbars"]
+DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "demo", "shenzhen_park.py")
+# The demo's figures (tests/integration/test_demo.py proves them against reporting itself).
 PLATFORMS = 10
-HK_PROJECTS = 3
+HK_PROJECTS = 10
+PARKS = 11
+SPACE_PREPARED = "800,000"
 
 
 def clean_env():
@@ -151,18 +155,16 @@ class DashboardTest(unittest.TestCase):
 
     @classmethod
     def seed(cls):
-        """10 major platforms and 3 Hong Kong university projects, through the protocol."""
-        ids = []
-        for n in range(PLATFORMS):
-            reply = cls.registry.call("registry.RegisterOrganization",
-                                      org_request(n, major_platform=True), key=new_key())
-            ids.append(decode(reply, R.OrganizationReply).organization.id)
-        for n in range(HK_PROJECTS):
-            request = R.RegisterProjectRequest(title_en="HK project %d" % n, lead_organization_id=ids[n],
-                                               sector=R.SECTOR_QUANTUM_TECHNOLOGY,
-                                               origin=R.PROJECT_ORIGIN_HK_UNIVERSITY, high_end=n == 0)
-            decode(cls.registry.call("registry.RegisterProject", request, key=new_key()), R.ProjectReply)
-        wait_caught_up(cls.reporting, cls.registry, events=PLATFORMS + HK_PROJECTS)
+        """The Shenzhen Park demo (deploy/demo/shenzhen_park.py), loaded through hetaoctl."""
+        env = dict(clean_env(), HETAO_CERT=cls.registry.admin.public_file,
+                   HETAO_REGISTRY_ENDPOINT=cls.registry.endpoint,
+                   HETAO_REGISTRY_EVENTS=cls.registry.events_endpoint,
+                   HETAO_REGISTRY_SERVER_KEY=cls.registry.server.public_file)
+        out = subprocess.run(["/usr/bin/python3", DEMO, "--hetaoctl", HETAOCTL], env=env,
+                             capture_output=True, text=True, timeout=500)
+        if out.returncode != 0:
+            raise RuntimeError("the demo did not load:\n" + out.stdout + out.stderr)
+        wait_caught_up(cls.reporting, cls.registry, seconds=120)
 
     @classmethod
     def get(cls, path, source="127.0.0.1", headers=None, method="GET", body=None):
@@ -199,7 +201,9 @@ class DashboardTest(unittest.TestCase):
             self.assertTrue(wait_for(shown, seconds=30, interval=0.2),
                             "the tile shows %r" % browser.text("#t-major_platforms .value"))
             self.assertTrue(browser.text("#t-hk_university_projects .value").startswith(str(HK_PROJECTS)))
-            self.assertIn("quantum_technology 1", browser.text("#t-projects_high_end .detail"))
+            self.assertTrue(browser.text("#t-industrial_parks_operating .value").startswith(str(PARKS)))
+            self.assertTrue(browser.text("#t-space_prepared .value").startswith(SPACE_PREPARED))
+            self.assertIn("quantum_technology 54", browser.text("#t-projects_high_end .detail"))
             self.assertIn("数据截至", browser.text("#as-of"))
             self.assertEqual(browser.text("#t-major_platforms .label"), "重大科研平台")
             # The charts are drawn: a bar per sector now, a line per sector over time.
@@ -207,7 +211,7 @@ class DashboardTest(unittest.TestCase):
             self.assertGreaterEqual(browser.evaluate("document.querySelectorAll('#chart-sector-time path').length"), 1)
 
             self.ctl("org", "register", "--name", "Hetao Platform by hetaoctl", "--kind", "research_institute",
-                     "--region", "mainland", "--uscc", uscc(500), "--major-platform")
+                     "--region", "mainland", "--uscc", uscc(987654), "--major-platform")
             registered = time.monotonic()
             appeared = wait_for(lambda: browser.text("#t-major_platforms .value").startswith(str(PLATFORMS + 1)),
                                 seconds=30, interval=0.1)
@@ -238,8 +242,10 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(overview["hk_university_projects"], HK_PROJECTS)
         self.assertEqual([s["stream"] for s in overview["as_of"]], ["registry"])
         self.assertGreaterEqual(overview["as_of"][0]["last_sequence"], PLATFORMS + HK_PROJECTS)
+        self.assertEqual(overview["industrial_parks_operating"], PARKS)
+        self.assertEqual(overview["space_prepared_m2_x100"], 800000 * 100)
         sectors = json.loads(self.get("/api/projects-by-sector")[2])
-        self.assertEqual(sectors["projects_by_sector"], [{"key": "quantum_technology", "count": HK_PROJECTS}])
+        self.assertEqual(sum(f["count"] for f in sectors["projects_by_sector"]), overview["projects_total"])
         self.assertGreaterEqual(len(sectors["history"]), 1)
         for view, keys in [("funding", ["funds_committed_cny_fen", "funds_paid_cny_fen"]),
                            ("customs", ["customs_cases_open", "customs_cases_resolved"]),
