@@ -45,6 +45,9 @@ typedef struct {
 //  The registry as a source (tcp://127.0.0.1:7101, events on 7102).
 extern const ht_source_t ht_source_registry;
 
+//  Funding as a source (tcp://127.0.0.1:7201, events on 7202).
+extern const ht_source_t ht_source_funding;
+
 //  One event's transaction on the consumer's connection.
 typedef struct _ht_consumer_tx_t ht_consumer_tx_t;
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 const ht_source_t ht_source_registry = { "registry", 7101 };
+const ht_source_t ht_source_funding = { "funding", 7201 };
 
 enum { S_ENDPOINT, S_EVENTS, S_SERVER_KEY, S_DEADLINE, S_POLL };
 

@@ -78,6 +78,17 @@ PARKS = [("Hetao Park %s" % name, area) for name, area in (
     ("Microelectronics Hall", 58000), ("Start-up Harbour", 52000))]
 ALLOCATED_SHARE = 5               # one unit of area / 5 per park
 
+# The Guangdong-Hong Kong programme: 370,000,000.00 CNY, all of it awarded to the
+# 10 Hong Kong university projects (37,000,000.00 each, in two tranches); the
+# first tranche of the first PAID_AWARDS awards is paid in HKD across the boundary.
+PROGRAMME_AGENCY = "Department of Science and Technology of Guangdong Province"
+PROGRAMME = "Guangdong-Hong Kong Science and Technology Cooperation Programme"
+PROGRAMME_BUDGET = "370000000.00"
+AWARD = "37000000.00"
+TRANCHE = "18500000.00"
+PAID_AWARDS = 4
+HKD_RATE = "1.0856"
+
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
@@ -176,6 +187,8 @@ def load_registry(ctl):
         load_facility(ctl, platforms, universities)
     if "park" in ctl.nouns:
         load_space(ctl, platforms)
+    if "programme" in ctl.nouns:
+        load_funding(ctl, universities)
 
 
 def load_facility(ctl, platforms, universities):
@@ -228,6 +241,55 @@ def load_space(ctl, platforms):
             ctl.create("allocation-%d" % i, "allocation", "add", "--unit", unit, "--org",
                        platforms[i % len(platforms)], "--area-m2", str(area // ALLOCATED_SHARE),
                        "--from", "2025-01-01")
+
+
+def load_funding(ctl, universities):
+    agency = organization(ctl, "gd-dost", PROGRAMME_AGENCY, "government_agency", "mainland", "--uscc",
+                          uscc(889700), ["other"])
+    found = [p for p in ctl.json("programme", "list") if p.get("name") == PROGRAMME]
+    programme = found[0]["id"] if found else ctl.create(
+        "programme", "programme", "create", "--name", PROGRAMME, "--agency", agency, "--currency", "CNY",
+        "--budget", PROGRAMME_BUDGET, "--from", "2025-01-01", "--until", "2030-12-31")["id"]
+    calls = ctl.json("call", "list", "--programme", programme)
+    call = calls[0]["id"] if calls else ctl.create(
+        "call", "call", "open", "--programme", programme, "--name", "Hong Kong university research 2026",
+        "--from", "2026-01-01T00:00:00Z", "--until", "2030-12-31T00:00:00Z")["id"]
+    awards = {a.get("project_id"): a for a in ctl.json("award", "list", "--programme", programme)}
+    n = 0
+    for u, lead in enumerate(universities):
+        for project in sorted(ctl.json("project", "list", "--lead", lead, "--origin", "hk_university", "--all"),
+                              key=lambda p: p.get("title_en", "")):
+            award = awards.get(project["id"]) or s_award(ctl, call, lead, project["id"], n)
+            if n < PAID_AWARDS:
+                s_pay_first_tranche(ctl, award["id"], n)
+            n += 1
+
+
+def s_award(ctl, call, org, project, n):
+    """An award of AWARD for `project`, from wherever an earlier load left its application."""
+    found = [a for a in ctl.json("application", "list", "--call", call, "--org", org)
+             if a.get("project_id") == project]
+    application = found[0] if found else ctl.create(
+        "application-%d" % n, "application", "create", "--call", call, "--org", org, "--project", project,
+        "--amount", AWARD, "--breakdown", "personnel=20000000.00,equipment=17000000.00")
+    for state, args in (("draft", ["submit"]), ("submitted", ["review", "--score", "9", "--comment", "strong"]),
+                        ("under_review", ["approve"])):
+        if application.get("status", "").lower() == "application_status_" + state:
+            ctl.create("application-%d-%s" % (n, args[0]), "application", args[0], application["id"], *args[1:])
+            application = ctl.json("application", "get", application["id"])[0]
+    return ctl.create("award-%d" % n, "award", "make", "--application", application["id"], "--amount", AWARD,
+                      "--tranches", "2027-01-01=%s,2028-01-01=%s" % (TRANCHE, TRANCHE))
+
+
+def s_pay_first_tranche(ctl, award, n):
+    """The first tranche paid in HKD; a disbursement an earlier load left half-way is moved on."""
+    found = ctl.json("disbursement", "list", "--award", award)
+    disbursement = found[0] if found else ctl.create(
+        "disbursement-%d" % n, "disbursement", "request", "--award", award, "--amount", TRANCHE,
+        "--payee-currency", "HKD", "--rate", HKD_RATE)
+    for state, verb in (("requested", "approve"), ("approved", "pay")):
+        if disbursement.get("status", "").lower() == "disbursement_status_" + state:
+            disbursement = ctl.create("disbursement-%d-%s" % (n, verb), "disbursement", verb, disbursement["id"])
 
 
 def booking_end(start_day, hours):

@@ -9,6 +9,7 @@
 
 #include "stream.h"
 #include "facilities.h"
+#include "funding.h"
 #include "organizations.h"
 #include "projects.h"
 #include "space.h"
@@ -17,12 +18,21 @@
 
 #include <string.h>
 
-const ht_query_t stream_queries [] = {
-    { "stream_advance",
-      "INSERT INTO report_stream AS s (stream, last_sequence, occurred_at_us, applied_at)"
-      " VALUES ($1, $2::bigint, $3::bigint, now())"
-      " ON CONFLICT (stream) DO UPDATE SET last_sequence = EXCLUDED.last_sequence,"
-      " occurred_at_us = EXCLUDED.occurred_at_us, applied_at = EXCLUDED.applied_at" },
+//  Each consumer prepares its own copy of the position's statement, named
+//  after its stream: every consumer's statements are prepared on every
+//  worker connection too, where one name may appear only once.
+#define S_ADVANCE_SQL \
+    "INSERT INTO report_stream AS s (stream, last_sequence, occurred_at_us, applied_at)" \
+    " VALUES ($1, $2::bigint, $3::bigint, now())" \
+    " ON CONFLICT (stream) DO UPDATE SET last_sequence = EXCLUDED.last_sequence," \
+    " occurred_at_us = EXCLUDED.occurred_at_us, applied_at = EXCLUDED.applied_at"
+
+static const ht_query_t s_registry_advance [] = {
+    { "stream_advance_registry", S_ADVANCE_SQL },
+    { NULL, NULL }
+};
+static const ht_query_t s_funding_advance [] = {
+    { "stream_advance_funding", S_ADVANCE_SQL },
     { NULL, NULL }
 };
 
@@ -43,9 +53,9 @@ stream_bool (bool value)
 }
 
 static bool
-s_advance (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+s_advance (ht_consumer_tx_t *tx, const char *statement, const Hetao__V1__Event *event)
 {
-    return ht_consumer_tx_query (tx, "stream_advance", HT_ARGS (
+    return ht_consumer_tx_query (tx, statement, HT_ARGS (
         event->stream? event->stream: "",
         ht_consumer_tx_int (tx, (int64_t) event->sequence),
         ht_consumer_tx_int (tx, event->occurred_at_us))) != NULL;
@@ -77,11 +87,11 @@ s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     else
     if (!strncmp (type, "registry.allocation.", 20))
         applied = space_allocation_apply (tx, event);
-    return applied && s_advance (tx, event);
+    return applied && s_advance (tx, "stream_advance_registry", event);
 }
 
 static const ht_query_t *const s_registry_queries [] = {
-    stream_queries, organizations_queries, projects_queries, facilities_queries,
+    s_registry_advance, organizations_queries, projects_queries, facilities_queries,
     space_queries, NULL
 };
 
@@ -92,4 +102,22 @@ static const ht_consumer_spec_t s_registry = {
     .queries = s_registry_queries,
 };
 
-const ht_consumer_spec_t *const stream_consumers [] = { &s_registry, NULL };
+//  ---------------------------------------------------------------------------
+//  The funding stream: programmes, awards and disbursements.
+
+static bool
+s_funding_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    return funding_apply (tx, event) && s_advance (tx, "stream_advance_funding", event);
+}
+
+static const ht_query_t *const s_funding_queries [] = { s_funding_advance, funding_queries, NULL };
+
+static const ht_consumer_spec_t s_funding = {
+    .stream = "funding",
+    .source = &ht_source_funding,
+    .apply = s_funding_apply,
+    .queries = s_funding_queries,
+};
+
+const ht_consumer_spec_t *const stream_consumers [] = { &s_registry, &s_funding, NULL };

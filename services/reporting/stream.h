@@ -6,8 +6,6 @@
 
 #include <stdbool.h>
 
-extern const ht_query_t stream_queries [];
-
 //  Every consumer of reporting, one per followed stream; ends with NULL.
 extern const ht_consumer_spec_t *const stream_consumers [];
 

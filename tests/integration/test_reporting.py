@@ -9,9 +9,11 @@ import signal
 import subprocess
 import unittest
 
+from funding_stack import FundingStack
 from harness import (BUILD, FollowingServiceTest, Service, Status, decode, new_key, registry_pb2 as R,
-                     wait_caught_up, wait_for)
-from hetao.v1 import reporting_pb2  # noqa: E402
+                     wait_caught_up)
+from harness import read_events, wait_for
+from hetao.v1 import funding_pb2 as F, reporting_pb2  # noqa: E402
 from test_security import ROLES, role_table
 
 ACTIVE = R.PROJECT_STATUS_ACTIVE
@@ -126,10 +128,31 @@ class Scenario:
         ]
 
 
+def start_reporting(args=()):
+    """(funding stack, reporting): a registry, funding following it, and reporting following both."""
+    stack = FundingStack(workers=2)
+    try:
+        return stack, Service("reporting", workers=2, args=args,
+                              sources={"registry": stack.registry, "funding": stack.funding})
+    except Exception:
+        stack.close()
+        raise
+
+
 class ReportingTest(FollowingServiceTest):
     service = "reporting"
     workers = 2
     _n = 70000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack, cls.svc = start_reporting()
+        cls.registry = cls.stack.registry
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.svc.close()
+        cls.stack.close()
 
     @classmethod
     def next_n(cls):
@@ -179,7 +202,7 @@ class Figures(ReportingTest):
         for name in expected:
             self.assertEqual(got[name], expected[name], "%s: expected %r more, got %r more" % (
                 name, expected[name], got[name]))
-        self.assertEqual(after["as_of"], {"registry": sequence})
+        self.assertEqual(after["as_of"]["registry"], sequence)
 
     def test_facility_hours_count_under_the_region_researchers_live_in_now(self):
         import facility_fixtures as F
@@ -245,6 +268,33 @@ class Figures(ReportingTest):
         self.assertEqual(closed["industrial_parks_operating"], before["industrial_parks_operating"])
         self.assertEqual(closed["space_prepared_m2_x100"], before["space_prepared_m2_x100"])
 
+    def test_funds_sum_budgets_awards_and_payments_and_those_paid_across_the_boundary(self):
+        self.caught_up()
+        before = figures(self.overview())
+        stack = self.stack
+        programme, award = stack.funded(50_000, budget=100_000)            # 1000.00 budget, 500.00 awarded
+        paid = decode(stack.disburse(award.id, 20_000, payee_currency="HKD", rate="1.0856"),
+                      F.DisbursementReply).disbursement
+        local = decode(stack.disburse(award.id, 5_000), F.DisbursementReply).disbursement
+        for disbursement in (paid, local):
+            for method in ("ApproveDisbursement", "PayDisbursement"):
+                decode(stack.act(method, disbursement.id), F.DisbursementReply)
+        requested = decode(stack.disburse(award.id, 1_000), F.DisbursementReply).disbursement   # not paid
+        self.assertTrue(requested.id)
+        expected = {"funds_budget_cny_fen": 100_000, "funds_committed_cny_fen": 50_000,
+                    "funds_paid_cny_fen": 25_000, "funds_paid_cross_boundary_cny_fen": 20_000}
+
+        def moved():
+            now = figures(self.overview())
+            return {name: now[name] - before[name] for name in expected}
+
+        wait_for(lambda: moved() == expected, seconds=60)
+        self.assertEqual(moved(), expected)
+        # Nothing more comes: every funding event is applied, and the figures stay.
+        last = read_events(stack.funding, "funding")[-1].sequence
+        self.assertTrue(wait_for(lambda: figures(self.overview())["as_of"]["funding"] >= last, seconds=60))
+        self.assertEqual(moved(), expected)
+
     def test_the_overview_says_as_of_which_sequence_and_when_with_its_lag(self):
         self.caught_up()
         before = figures(self.overview())["as_of"]["registry"]
@@ -265,7 +315,7 @@ class Figures(ReportingTest):
         self.assertEqual(rows, total)
 
     def test_the_roles_of_the_method_table_and_no_others_read_the_overview(self):
-        row = role_table()["reporting.Overview"]
+        row = role_table(services=("reporting",))["reporting.Overview"]
         self.assertEqual(sorted(row), sorted(ROLES))
         for role, allowed in row.items():
             keys = self.svc.add_principal("only-" + role.replace("_", "-"), role)
@@ -277,8 +327,10 @@ class Figures(ReportingTest):
                 self.assertIn("reporting.Overview", reply.message)
 
     def test_hetaoctl_prints_the_documented_json_keys_table_and_csv(self):
-        self.register_organization(self.next_n(), major_platform=True)
         self.caught_up()
+        before = figures(self.overview())["as_of"]["registry"]
+        self.register_organization(self.next_n(), major_platform=True)
+        self.caught_up(events=before + 1)
         base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.svc.admin.public_file,
                 "--reporting-endpoint", self.svc.endpoint, "--reporting-server-key", self.svc.server.public_file]
         out = subprocess.run(base + ["--json", "report", "overview"], capture_output=True, text=True, timeout=30)
@@ -293,7 +345,7 @@ class Figures(ReportingTest):
         o = figures(self.overview())
         self.assertEqual(got["major_platforms"], o["major_platforms"])
         self.assertEqual(got["projects_by_sector"], o["projects_by_sector"])
-        self.assertEqual(got["funds_committed_cny"], "0.00")
+        self.assertEqual(got["funds_committed_cny"], "%d.%02d" % divmod(o["funds_committed_cny_fen"], 100))
         self.assertEqual(got["as_of"], o["as_of"])
         csv = subprocess.run(base + ["report", "overview", "--csv"], capture_output=True, text=True, timeout=30)
         self.assertEqual(csv.returncode, 0, csv.stderr)
@@ -312,13 +364,12 @@ class Recovery(unittest.TestCase):
     reporting_args = ()
 
     def setUp(self):
-        self.registry = Service("registry", workers=2)
-        self.reporting = Service("reporting", workers=2, sources={"registry": self.registry},
-                                 args=self.reporting_args)
+        self.stack, self.reporting = start_reporting(self.reporting_args)
+        self.registry = self.stack.registry
 
     def tearDown(self):
         self.reporting.close()
-        self.registry.close()
+        self.stack.close()
 
     # The scenario's helpers, as ReportingTest has them.
     _n = 80000
@@ -343,7 +394,7 @@ class Recovery(unittest.TestCase):
         got = self.overview()
         for name, value in Scenario.EXPECTED.items():
             self.assertEqual(got[name], value, "%s: expected %r, got %r" % (name, value, got[name]))
-        self.assertEqual(got["as_of"], {"registry": sequence})
+        self.assertEqual(got["as_of"]["registry"], sequence)
         # Every entity once: as many rows as the registry has entities.
         self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_project")[0][0], 9)
         self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_organization")[0][0], 6)

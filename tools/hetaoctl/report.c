@@ -138,10 +138,13 @@ s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
     s_count (lines, "facility_hours_hk_macao", o->facility_hours_hk_macao);
     s_breakdown (lines, "facility_hours_by_region", o->facility_hours_by_region,
                  o->n_facility_hours_by_region);
+    //  Each object's lines together: every as_of, then every lag_ms.
+    char key [96];
     for (size_t i = 0; i < o->n_as_of; i++) {
-        char key [96];
         snprintf (key, sizeof key, "as_of.%s", o->as_of [i]->stream);
         s_count (lines, key, (int64_t) o->as_of [i]->last_sequence);
+    }
+    for (size_t i = 0; i < o->n_as_of; i++) {
         snprintf (key, sizeof key, "lag_ms.%s", o->as_of [i]->stream);
         s_count (lines, key, o->as_of [i]->lag_ms);
     }
