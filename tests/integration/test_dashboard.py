@@ -22,7 +22,8 @@ import time
 import unittest
 import urllib.parse
 
-from harness import (BUILD, Keys, Service, decode, free_port, new_key, org_request, registry_pb2 as R, uscc,
+from funding_stack import FundingStack
+from harness import (ALL_ROLES, BUILD, Keys, Service, free_port, uscc,
                      wait_caught_up, wait_for)
 
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
@@ -37,6 +38,7 @@ PLATFORMS = 10
 HK_PROJECTS = 10
 PARKS = 11
 SPACE_PREPARED = "800,000"
+COMMITTED = "370,000,000"
 
 
 def clean_env():
@@ -120,8 +122,11 @@ class DashboardTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.registry = Service("registry", workers=2)
-        cls.reporting = Service("reporting", workers=2, sources={"registry": cls.registry})
+        cls.stack = FundingStack(workers=2)
+        cls.registry, cls.funding = cls.stack.registry, cls.stack.funding
+        cls.reporting = Service("reporting", workers=2, sources={"registry": cls.registry, "funding": cls.funding})
+        # One operator key for every service, as deploy/dev makes it.
+        cls.funding.admit(cls.registry.admin, "operator", ALL_ROLES + ",reviewer")
         cls.keys = Keys(cls.reporting.keydir, "dashboard")
         cls.reporting.admit(cls.keys, "dashboard", "reporting_reader")
         cls.tokens = os.path.join(cls.reporting.keydir, "dashboard_tokens")
@@ -146,7 +151,7 @@ class DashboardTest(unittest.TestCase):
         cls.log.close()
         os.unlink(cls.log.name)
         cls.reporting.close()
-        cls.registry.close()
+        cls.stack.close()
 
     @classmethod
     def log_text(cls):
@@ -156,15 +161,17 @@ class DashboardTest(unittest.TestCase):
     @classmethod
     def seed(cls):
         """The Shenzhen Park demo (deploy/demo/shenzhen_park.py), loaded through hetaoctl."""
-        env = dict(clean_env(), HETAO_CERT=cls.registry.admin.public_file,
-                   HETAO_REGISTRY_ENDPOINT=cls.registry.endpoint,
-                   HETAO_REGISTRY_EVENTS=cls.registry.events_endpoint,
-                   HETAO_REGISTRY_SERVER_KEY=cls.registry.server.public_file)
+        env = dict(clean_env(), HETAO_CERT=cls.registry.admin.public_file)
+        for name, service in (("REGISTRY", cls.registry), ("FUNDING", cls.funding)):
+            env.update({"HETAO_%s_ENDPOINT" % name: service.endpoint,
+                        "HETAO_%s_EVENTS" % name: service.events_endpoint,
+                        "HETAO_%s_SERVER_KEY" % name: service.server.public_file})
         out = subprocess.run(["/usr/bin/python3", DEMO, "--hetaoctl", HETAOCTL], env=env,
                              capture_output=True, text=True, timeout=500)
         if out.returncode != 0:
             raise RuntimeError("the demo did not load:\n" + out.stdout + out.stderr)
         wait_caught_up(cls.reporting, cls.registry, seconds=120)
+        wait_caught_up(cls.reporting, cls.funding, "funding", seconds=120)
 
     @classmethod
     def get(cls, path, source="127.0.0.1", headers=None, method="GET", body=None):
@@ -203,6 +210,8 @@ class DashboardTest(unittest.TestCase):
             self.assertTrue(browser.text("#t-hk_university_projects .value").startswith(str(HK_PROJECTS)))
             self.assertTrue(browser.text("#t-industrial_parks_operating .value").startswith(str(PARKS)))
             self.assertTrue(browser.text("#t-space_prepared .value").startswith(SPACE_PREPARED))
+            self.assertTrue(browser.text("#t-funds_committed .value").startswith(COMMITTED),
+                            browser.text("#t-funds_committed .value"))
             self.assertIn("quantum_technology 54", browser.text("#t-projects_high_end .detail"))
             self.assertIn("数据截至", browser.text("#as-of"))
             self.assertEqual(browser.text("#t-major_platforms .label"), "重大科研平台")
@@ -240,8 +249,10 @@ class DashboardTest(unittest.TestCase):
         overview = json.loads(body)
         self.assertGreaterEqual(overview["major_platforms"], PLATFORMS)
         self.assertEqual(overview["hk_university_projects"], HK_PROJECTS)
-        self.assertEqual([s["stream"] for s in overview["as_of"]], ["registry"])
-        self.assertGreaterEqual(overview["as_of"][0]["last_sequence"], PLATFORMS + HK_PROJECTS)
+        self.assertEqual(sorted(s["stream"] for s in overview["as_of"]), ["funding", "registry"])
+        registry = [s for s in overview["as_of"] if s["stream"] == "registry"][0]
+        self.assertGreaterEqual(registry["last_sequence"], PLATFORMS + HK_PROJECTS)
+        self.assertEqual(overview["funds_committed_cny_fen"], 370_000_000_00)
         self.assertEqual(overview["industrial_parks_operating"], PARKS)
         self.assertEqual(overview["space_prepared_m2_x100"], 800000 * 100)
         sectors = json.loads(self.get("/api/projects-by-sector")[2])
