@@ -44,6 +44,7 @@
     GROUP (whitelist)     \
     GROUP (declaration)   \
     GROUP (customs)       \
+    GROUP (dashboard)     \
     /* end of the groups */
 
 #define CTL_DECLARE(noun) extern const ctl_command_t noun##_commands [];

@@ -1,0 +1,226 @@
+// app.js - the dashboard page: polls the gateway's JSON API, fills the tiles, draws the charts as SVG.
+//
+// Our own small code rather than a chart library: five simple charts need
+// bars and lines only, the page stays a few static files with no build step
+// and no third-party code to vet, pin or license, and everything it draws is
+// made with DOM calls the Content-Security-Policy allows (no inline styles).
+"use strict";
+
+const POLL_MS = 1000;           // live: the figures are asked for once a second
+const SVG = "http://www.w3.org/2000/svg";
+
+const TEXT = {
+  zh: {
+    title: "河套深港科技创新合作区 · 园区看板", switch: "English",
+    as_of: "数据截至", lag: "延迟", stale: "数据未更新", waiting: "正在载入…",
+    footer: "数据来自园区报表服务，每秒更新", logout: "退出",
+    major_platforms: "重大科研平台", hk_university_projects: "香港高校科研项目",
+    projects_total: "在园项目", projects_high_end: "高端项目",
+    industrial_parks_operating: "运营中的产业园区", space_prepared: "已备空间", space_allocated: "已分配空间",
+    space_free: "可用空间", funds_budget: "资助预算", funds_committed: "已承诺资助", funds_paid: "已拨付资助",
+    funds_cross_boundary: "其中跨境拨付", customs_open: "通关协助案件（处理中）", customs_resolved: "通关协助案件（已办结）",
+    whitelisted: "白名单机构", facility_hours: "港澳科研人员设施使用时数",
+    chart_sector_time: "各领域项目数（随时间）", chart_sector_now: "各领域项目数（当前）",
+    chart_funding: "资助：预算、承诺与拨付", chart_space: "园区空间：已备、已分配与可用",
+    chart_customs: "通关协助案件", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
+    prepared: "已备", allocated: "已分配", free: "可用", open: "处理中", resolved: "已办结",
+    m2: "平方米", yuan: "元", hours: "小时", by_sector: "按领域", none: "未分类",
+  },
+  en: {
+    title: "Hetao Shenzhen-Hong Kong Science and Technology Innovation Cooperation Zone · Park dashboard",
+    switch: "简体中文",
+    as_of: "As of", lag: "lag", stale: "figures not updating", waiting: "loading…",
+    footer: "Figures from the park's reporting service, updated every second", logout: "Log out",
+    major_platforms: "Major research platforms", hk_university_projects: "Hong Kong university projects",
+    projects_total: "Projects in the park", projects_high_end: "High-end projects",
+    industrial_parks_operating: "Industrial parks in operation", space_prepared: "Space prepared",
+    space_allocated: "Space allocated", space_free: "Space free", funds_budget: "Funds budgeted",
+    funds_committed: "Funds committed", funds_paid: "Funds paid", funds_cross_boundary: "of which across the boundary",
+    customs_open: "Customs assistance cases open", customs_resolved: "Customs assistance cases resolved",
+    whitelisted: "White-listed organizations", facility_hours: "Facility hours, Hong Kong and Macao researchers",
+    chart_sector_time: "Projects by sector over time", chart_sector_now: "Projects by sector now",
+    chart_funding: "Funding: budgeted, committed and paid", chart_space: "Park space: prepared, allocated and free",
+    chart_customs: "Customs assistance cases", budget: "budgeted", committed: "committed", paid: "paid",
+    cross: "cross-boundary", prepared: "prepared", allocated: "allocated", free: "free", open: "open",
+    resolved: "resolved", m2: "m²", yuan: "yuan", hours: "hours", by_sector: "by sector", none: "unclassified",
+  },
+};
+
+// The tiles: id, label key, how to get the value from the overview, unit key.
+const TILES = [
+  ["major_platforms", "major_platforms", o => o.major_platforms, ""],
+  ["hk_university_projects", "hk_university_projects", o => o.hk_university_projects, ""],
+  ["projects_total", "projects_total", o => o.projects_total, ""],
+  ["projects_high_end", "projects_high_end", o => o.projects_high_end, "", o => o.projects_high_end_by_sector],
+  ["industrial_parks_operating", "industrial_parks_operating", o => o.industrial_parks_operating, ""],
+  ["space_prepared", "space_prepared", o => hundredths(o.space_prepared_m2_x100), "m2"],
+  ["space_allocated", "space_allocated", o => hundredths(o.space_allocated_m2_x100), "m2"],
+  ["space_free", "space_free", o => hundredths(o.space_free_m2_x100), "m2"],
+  ["funds_budget", "funds_budget", o => hundredths(o.funds_budget_cny_fen), "yuan"],
+  ["funds_committed", "funds_committed", o => hundredths(o.funds_committed_cny_fen), "yuan"],
+  ["funds_paid", "funds_paid", o => hundredths(o.funds_paid_cny_fen), "yuan"],
+  ["funds_cross_boundary", "funds_cross_boundary", o => hundredths(o.funds_paid_cross_boundary_cny_fen), "yuan"],
+  ["customs_open", "customs_open", o => o.customs_cases_open, ""],
+  ["customs_resolved", "customs_resolved", o => o.customs_cases_resolved, ""],
+  ["whitelisted", "whitelisted", o => o.whitelisted_organizations, ""],
+  ["facility_hours", "facility_hours", o => o.facility_hours_hk_macao, "hours"],
+];
+
+let language = localStorage.getItem("hetao.language") === "en" ? "en" : "zh";
+let overview = null, sectors = null, lastGood = 0;
+
+function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
+function t(key) { return TEXT[language][key] || key; }
+function number(x) { return x === undefined || x === null ? "–" : new Intl.NumberFormat("en-US").format(x); }
+
+function el(tag, attributes, text) {
+  const node = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function buildTiles() {
+  const box = document.getElementById("tiles");
+  for (const [id] of TILES) {
+    const tile = el("div", { class: "tile", id: "t-" + id });
+    tile.append(el("div", { class: "label" }), el("div", { class: "value" }), el("div", { class: "detail" }));
+    box.append(tile);
+  }
+}
+
+function applyLanguage() {
+  document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
+  document.title = t("title");
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  document.getElementById("language").textContent = t("switch");
+  render();
+}
+
+function sectorText(list) {
+  return (list || []).map(f => (f.key === "none" ? t("none") : f.key) + " " + number(f.count)).join(" · ");
+}
+
+function renderTiles() {
+  for (const [id, label, get, unit, detail] of TILES) {
+    const tile = document.getElementById("t-" + id);
+    tile.querySelector(".label").textContent = t(label);
+    const value = tile.querySelector(".value");
+    value.textContent = overview ? number(get(overview)) : "–";
+    if (unit) value.append(el("span", { class: "unit" }, t(unit)));
+    tile.querySelector(".detail").textContent = overview && detail ? sectorText(detail(overview)) : "";
+  }
+}
+
+// "As of" is the newest event the figures include; lag is how far reporting trailed its sources.
+function renderAsOf() {
+  const box = document.getElementById("as-of");
+  if (!overview) { box.textContent = t("waiting"); return; }
+  let newest = 0, lag = 0;
+  for (const s of overview.as_of || []) {
+    newest = Math.max(newest, s.occurred_at_us || 0);
+    lag = Math.max(lag, s.lag_ms || 0);
+  }
+  const when = newest ? new Date(newest / 1000) : new Date(overview.fetched_at_us / 1000);
+  const stale = Date.now() - lastGood > 5 * POLL_MS;
+  box.dataset.state = stale ? "stale" : "live";
+  box.textContent = t("as_of") + " " + when.toLocaleString(language === "zh" ? "zh-CN" : "en-GB") +
+                    " · " + t("lag") + " " + number(lag) + " ms" + (stale ? " · " + t("stale") : "");
+}
+
+function clear(svg) { while (svg.firstChild) svg.firstChild.remove(); return svg; }
+
+// A bar chart of [label, value] pairs, with the values written on the bars.
+function bars(id, pairs) {
+  const svg = clear(document.getElementById(id));
+  const max = Math.max(1, ...pairs.map(p => p[1] || 0));
+  const width = 440 / Math.max(1, pairs.length);
+  svg.append(el("svg:line", { class: "axis", x1: 30, y1: 210, x2: 470, y2: 210 }));
+  pairs.forEach(([label, value], i) => {
+    const h = Math.round(180 * (value || 0) / max), x = 30 + i * width + width * 0.15;
+    svg.append(el("svg:rect", { class: "s" + (i % 8), x: x, y: 210 - h, width: width * 0.7, height: h }));
+    svg.append(el("svg:text", { class: "value-label", x: x, y: 204 - h }, number(value || 0)));
+    // Many bars leave little room: a long label is cut, in full on hover.
+    const room = Math.max(3, Math.floor(width / 6.5));
+    const text = el("svg:text", { x: x, y: 228 }, label.length > room ? label.slice(0, room - 1) + "…" : label);
+    text.append(el("svg:title", {}, label));
+    svg.append(text);
+  });
+}
+
+// Lines of projects per sector, one sample per change the gateway saw.
+function sectorLines() {
+  const svg = clear(document.getElementById("chart-sector-time"));
+  const legend = document.getElementById("legend-sector-time");
+  legend.textContent = "";
+  const history = (sectors && sectors.history) || [];
+  if (!history.length) return;
+  const keys = [...new Set(history.flatMap(h => (h.projects_by_sector || []).map(f => f.key)))].sort();
+  const count = (h, key) => ((h.projects_by_sector || []).find(f => f.key === key) || {}).count || 0;
+  const max = Math.max(1, ...history.flatMap(h => keys.map(k => count(h, k))));
+  const t0 = history[0].at_us, t1 = Math.max(history[history.length - 1].at_us, t0 + 1);
+  const x = at => 40 + 420 * (at - t0) / (t1 - t0), y = v => 210 - 180 * v / max;
+  svg.append(el("svg:line", { class: "axis", x1: 40, y1: 210, x2: 460, y2: 210 }));
+  svg.append(el("svg:text", { x: 4, y: 34 }, number(max)));
+  svg.append(el("svg:text", { x: 4, y: 210 }, "0"));
+  keys.forEach((key, i) => {
+    // A step line: a count holds until the next sample.
+    let d = "";
+    history.forEach((h, j) => {
+      d += (j ? "H" + x(h.at_us) + "V" : "M" + x(h.at_us) + " ") + y(count(h, key));
+    });
+    d += "H460";
+    svg.append(el("svg:path", { class: "line s" + (i % 8), d: d }));
+    const item = el("span", {}, key === "none" ? t("none") : key);
+    item.prepend(el("span", { class: "swatch s" + (i % 8) }));
+    legend.append(item);
+  });
+}
+
+function renderCharts() {
+  if (!overview) return;
+  sectorLines();
+  bars("chart-sector-now", (overview.projects_by_sector || []).map(f => [f.key === "none" ? t("none") : f.key, f.count]));
+  bars("chart-funding", [[t("budget"), hundredths(overview.funds_budget_cny_fen)],
+                         [t("committed"), hundredths(overview.funds_committed_cny_fen)],
+                         [t("paid"), hundredths(overview.funds_paid_cny_fen)],
+                         [t("cross"), hundredths(overview.funds_paid_cross_boundary_cny_fen)]]);
+  bars("chart-space", [[t("prepared"), hundredths(overview.space_prepared_m2_x100)],
+                       [t("allocated"), hundredths(overview.space_allocated_m2_x100)],
+                       [t("free"), hundredths(overview.space_free_m2_x100)]]);
+  bars("chart-customs", [[t("open"), overview.customs_cases_open], [t("resolved"), overview.customs_cases_resolved]]);
+}
+
+function render() { renderTiles(); renderAsOf(); renderCharts(); }
+
+async function fetchJson(url) {
+  const reply = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (reply.status === 401) { window.location.assign("/login"); throw new Error("log in"); }
+  if (!reply.ok) throw new Error(url + ": " + reply.status);
+  return reply.json();
+}
+
+async function poll() {
+  try {
+    const [o, s] = await Promise.all([fetchJson("/api/overview"), fetchJson("/api/projects-by-sector")]);
+    overview = o;
+    sectors = s;
+    lastGood = Date.now();
+    document.body.dataset.updated = String(o.fetched_at_us);
+  } catch (e) {
+    // Keep the last figures on screen; "as of" turns stale.
+  }
+  render();
+  setTimeout(poll, POLL_MS);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  buildTiles();
+  document.getElementById("language").addEventListener("click", () => {
+    language = language === "zh" ? "en" : "zh";
+    localStorage.setItem("hetao.language", language);
+    applyLanguage();
+  });
+  applyLanguage();
+  poll();
+});
