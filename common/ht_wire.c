@@ -76,6 +76,8 @@ ht_wire_strings_valid (const ProtobufCMessageDescriptor *type, const uint8_t *da
                        char *field, size_t field_size)
 {
     field [0] = 0;
+    if (size == 0)
+        return true;                //  an empty message (data may be NULL: no arithmetic on it)
     return s_walk (type, data, data + size, field, field_size, 0) != 1;
 }
 

@@ -124,6 +124,17 @@ test_field_equals_finds_the_method_of_an_envelope (void)
     ASSERT_FALSE (ht_wire_field_equals (garbage, sizeof garbage, 2, "system.Health"));
 }
 
+//  An empty payload arrives as NULL data and size 0 (protobuf-c's empty
+//  bytes): valid, and no pointer arithmetic on NULL (found by fuzzing under UBSan).
+static void
+test_an_empty_message_with_no_data_is_valid (void)
+{
+    char field [64];
+    ASSERT_TRUE (ht_wire_strings_valid (&hetao__v1__register_organization_request__descriptor,
+                                        NULL, 0, field, sizeof field));
+    ASSERT_STR_EQ (field, "");
+}
+
 int
 main (void)
 {
@@ -134,5 +145,6 @@ main (void)
     HT_TEST_RUN (test_bytes_fields_may_hold_anything);
     HT_TEST_RUN (test_malformed_input_is_left_to_the_decoder);
     HT_TEST_RUN (test_field_equals_finds_the_method_of_an_envelope);
+    HT_TEST_RUN (test_an_empty_message_with_no_data_is_valid);
     return 0;
 }
