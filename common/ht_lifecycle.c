@@ -3,6 +3,8 @@
 #include "ht_lifecycle.h"
 #include "ht_row.h"
 
+#include <string.h>
+
 ht_transition_result_t
 ht_lifecycle_move (const ht_transition_t *table, size_t count, int from, int to)
 {
@@ -26,8 +28,9 @@ ht_lifecycle_check (ht_call_t *call, const ProtobufCEnumDescriptor *type, const 
                           noun, ht_row_key (call, type, to));
             return false;
         default:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "a %s that is %s cannot become %s",
-                          noun, ht_row_key (call, type, from), ht_row_key (call, type, to));
+            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "%s %s that is %s cannot become %s",
+                          strchr ("aeiou", noun [0])? "an": "a", noun,
+                          ht_row_key (call, type, from), ht_row_key (call, type, to));
             return false;
     }
 }

@@ -368,20 +368,8 @@ org_set_status (ht_call_t *call, const ProtobufCMessage *message)
                                            request->expected_version);
     if (!org)
         return;
-    const char *from = ht_row_key (call, &hetao__v1__organization_status__descriptor, org->status);
-    const char *to = ht_row_key (call, &hetao__v1__organization_status__descriptor, request->status);
-    switch (org_status_transition (org->status, request->status)) {
-        case ORG_TRANSITION_OK:
-            break;
-        case ORG_TRANSITION_SAME:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status", "the organization is already %s", to);
-            return;
-        case ORG_TRANSITION_FORBIDDEN:
-            ht_call_fail (call, HT_FAILED_PRECONDITION, "status",
-                          "an organization that is %s cannot become %s", from, to);
-            return;
-    }
-    if (ht_call_failed (call))
+    if (!ht_lifecycle_check (call, &hetao__v1__organization_status__descriptor, "organization",
+                             org_transitions, org_transitions_count, org->status, request->status))
         return;
     Hetao__V1__OrganizationStatus previous = org->status;
     org->status = request->status;

@@ -142,25 +142,13 @@ org_registration_region (Hetao__V1__RegistrationType type)
 #define WITHDRAWN HETAO__V1__ORGANIZATION_STATUS__ORGANIZATION_STATUS_WITHDRAWN
 
 //  Every allowed move; anything else is refused. WITHDRAWN is final.
-static const struct {
-    Hetao__V1__OrganizationStatus from, to;
-} s_transitions [] = {
+const ht_transition_t org_transitions [] = {
     { ACTIVE,    SUSPENDED },
     { ACTIVE,    WITHDRAWN },
     { SUSPENDED, ACTIVE },
     { SUSPENDED, WITHDRAWN },
 };
-
-org_transition_t
-org_status_transition (Hetao__V1__OrganizationStatus from, Hetao__V1__OrganizationStatus to)
-{
-    if (from == to)
-        return ORG_TRANSITION_SAME;
-    for (size_t i = 0; i < sizeof s_transitions / sizeof s_transitions [0]; i++)
-        if (s_transitions [i].from == from && s_transitions [i].to == to)
-            return ORG_TRANSITION_OK;
-    return ORG_TRANSITION_FORBIDDEN;
-}
+const size_t org_transitions_count = sizeof org_transitions / sizeof org_transitions [0];
 
 bool
 org_status_needs_reason (Hetao__V1__OrganizationStatus to)

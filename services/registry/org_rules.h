@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ht_lifecycle.h"
 #include "hetao/v1/registry.pb-c.h"
 
 //  Checks `id` as a registration identifier of `type` and writes its
@@ -21,15 +22,9 @@ bool org_registration_check (Hetao__V1__RegistrationType type, const char *id,
 //  any region may (OTHER).
 Hetao__V1__Region org_registration_region (Hetao__V1__RegistrationType type);
 
-typedef enum {
-    ORG_TRANSITION_OK,
-    ORG_TRANSITION_SAME,            //  already in that status
-    ORG_TRANSITION_FORBIDDEN        //  not an allowed move (e.g. out of WITHDRAWN)
-} org_transition_t;
-
-//  Whether an organization in status `from` may move to `to`.
-org_transition_t org_status_transition (Hetao__V1__OrganizationStatus from,
-                                        Hetao__V1__OrganizationStatus to);
+//  The moves an organization's status may make (common/ht_lifecycle.h).
+extern const ht_transition_t org_transitions [];
+extern const size_t org_transitions_count;
 
 //  True when moving to `to` needs a reason.
 bool org_status_needs_reason (Hetao__V1__OrganizationStatus to);

@@ -314,20 +314,20 @@ test_status_transition_table_is_exactly_the_documented_one (void)
 {
     static const struct {
         Hetao__V1__OrganizationStatus from, to;
-        org_transition_t expected;
+        ht_transition_result_t expected;
     } table [] = {
-        { ACTIVE,    ACTIVE,    ORG_TRANSITION_SAME },
-        { ACTIVE,    SUSPENDED, ORG_TRANSITION_OK },
-        { ACTIVE,    WITHDRAWN, ORG_TRANSITION_OK },
-        { SUSPENDED, ACTIVE,    ORG_TRANSITION_OK },
-        { SUSPENDED, SUSPENDED, ORG_TRANSITION_SAME },
-        { SUSPENDED, WITHDRAWN, ORG_TRANSITION_OK },
-        { WITHDRAWN, ACTIVE,    ORG_TRANSITION_FORBIDDEN },
-        { WITHDRAWN, SUSPENDED, ORG_TRANSITION_FORBIDDEN },
-        { WITHDRAWN, WITHDRAWN, ORG_TRANSITION_SAME },
+        { ACTIVE,    ACTIVE,    HT_TRANSITION_SAME },
+        { ACTIVE,    SUSPENDED, HT_TRANSITION_OK },
+        { ACTIVE,    WITHDRAWN, HT_TRANSITION_OK },
+        { SUSPENDED, ACTIVE,    HT_TRANSITION_OK },
+        { SUSPENDED, SUSPENDED, HT_TRANSITION_SAME },
+        { SUSPENDED, WITHDRAWN, HT_TRANSITION_OK },
+        { WITHDRAWN, ACTIVE,    HT_TRANSITION_FORBIDDEN },
+        { WITHDRAWN, SUSPENDED, HT_TRANSITION_FORBIDDEN },
+        { WITHDRAWN, WITHDRAWN, HT_TRANSITION_SAME },
     };
     for (size_t i = 0; i < sizeof table / sizeof table [0]; i++) {
-        org_transition_t actual = org_status_transition (table [i].from, table [i].to);
+        ht_transition_result_t actual = ht_lifecycle_move (org_transitions, org_transitions_count, table [i].from, table [i].to);
         if (actual != table [i].expected)
             fprintf (stderr, "row %zu: status %d -> %d\n", i, table [i].from, table [i].to);
         ASSERT_INT_EQ (actual, table [i].expected);
@@ -337,9 +337,9 @@ test_status_transition_table_is_exactly_the_documented_one (void)
 static void
 test_no_status_moves_to_unspecified (void)
 {
-    ASSERT_INT_EQ (org_status_transition (ACTIVE, STATUS_NONE), ORG_TRANSITION_FORBIDDEN);
-    ASSERT_INT_EQ (org_status_transition (SUSPENDED, STATUS_NONE), ORG_TRANSITION_FORBIDDEN);
-    ASSERT_INT_EQ (org_status_transition (WITHDRAWN, STATUS_NONE), ORG_TRANSITION_FORBIDDEN);
+    ASSERT_INT_EQ (ht_lifecycle_move (org_transitions, org_transitions_count, ACTIVE, STATUS_NONE), HT_TRANSITION_FORBIDDEN);
+    ASSERT_INT_EQ (ht_lifecycle_move (org_transitions, org_transitions_count, SUSPENDED, STATUS_NONE), HT_TRANSITION_FORBIDDEN);
+    ASSERT_INT_EQ (ht_lifecycle_move (org_transitions, org_transitions_count, WITHDRAWN, STATUS_NONE), HT_TRANSITION_FORBIDDEN);
 }
 
 static void
