@@ -6,7 +6,7 @@
     One thread drives every client. A "client" is one request in flight, as
     a pgbench client is one transaction in flight: --clients C keeps C
     requests in flight at all times, spread over --connections DEALER
-    connections (default: 1 per client up to 2), each request matched to its
+    connections (default: one per 8 clients), each request matched to its
     reply by request id (docs/protocol.md: a DEALER may pipeline). When a
     reply comes, that client sends its next request at once. Requests and
     replies are packed into and decoded from fixed buffers and a bump arena
@@ -58,6 +58,7 @@
 #include "hetao/v1/registry.pb-c.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -100,7 +101,7 @@ static const ht_option_t s_options [] = {
     { "clients", NULL, HT_OPT_INT, &s_clients, "8", 1, S_MAX_CLIENTS,
       "requests kept in flight, like pgbench's clients" },
     { "connections", NULL, HT_OPT_INT, &s_connections, "0", 0, S_MAX_LANES,
-      "DEALER connections the clients share (0: one per client, at most 2)" },
+      "DEALER connections the clients share (0: one per 8 clients)" },
     { "seconds", NULL, HT_OPT_INT, &s_seconds, "10", 1, 86400, "length of the measured window" },
     { "warmup", NULL, HT_OPT_INT, &s_warmup, "1", 0, 3600,
       "seconds of load before the measured window, not counted" },
@@ -603,19 +604,23 @@ s_engine_run (engine_t *self, run_t *run)
         //  Open loop: send what is due, on a free client.
         long timeout_ms = 100;
         if (sending && run->interval_us) {
-            while (now >= next_send && sending) {
+            bool blocked = false;
+            while (now >= next_send && sending && !blocked) {
                 slot_t *free_slot = NULL;
                 for (int c = 0; c < self->n_slots && !free_slot; c++)
                     if (!self->slots [c].busy)
                         free_slot = &self->slots [c];
-                if (!free_slot)
-                    break;          //  every client waits for a reply: send when one is free
-                if (!run->workload->next (free_slot))
+                blocked = !free_slot;       //  every client waits: send when a reply frees one
+                if (free_slot && !run->workload->next (free_slot))
                     sending = false;
-                next_send += run->interval_us;
+                if (free_slot)
+                    next_send += run->interval_us;
             }
+            //  zmq_poll waits whole milliseconds: wake at or just after the
+            //  next send is due (never spin), and send all that are due then.
             int64_t wait = next_send - ht_mono_us ();
-            timeout_ms = wait <= 0? 0: (long) (wait / 1000);
+            if (!blocked)
+                timeout_ms = wait <= 0? 0: (long) ((wait + 999) / 1000);
         }
         if (windowed && sending) {
             int64_t edge = ht_mono_us () < run->from_us? run->from_us: run->until_us;
@@ -1357,12 +1362,44 @@ s_prepare_events (void)
 //  ---------------------------------------------------------------------------
 //  Report
 
+//  CPU seconds of this process's ZeroMQ I/O threads ("ZMQbg/IO/n"), where
+//  CURVE and the sockets' system calls run; the rest is this thread's.
+static double
+s_zmq_cpu_seconds (void)
+{
+    double seconds = 0;
+    DIR *tasks = opendir ("/proc/self/task");
+    struct dirent *task;
+    while (tasks && (task = readdir (tasks))) {
+        char path [300], comm [32] = "", stat [1024];
+        snprintf (path, sizeof path, "/proc/self/task/%s/comm", task->d_name);
+        FILE *file = fopen (path, "r");
+        if (!file)
+            continue;
+        bool zmq = fgets (comm, sizeof comm, file) && !strncmp (comm, "ZMQbg/IO", 8);
+        fclose (file);
+        snprintf (path, sizeof path, "/proc/self/task/%s/stat", task->d_name);
+        if (!zmq || !(file = fopen (path, "r")))
+            continue;
+        //  utime and stime are fields 14 and 15, after the ")" that ends the name.
+        unsigned long long utime, stime;
+        char *after = fgets (stat, sizeof stat, file)? strrchr (stat, ')'): NULL;
+        if (after && sscanf (after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                             &utime, &stime) == 2)
+            seconds += (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+        fclose (file);
+    }
+    if (tasks)
+        closedir (tasks);
+    return seconds;
+}
+
 //  Prints the summary: `window_s` the seconds measured (shorter than
 //  --seconds when `award` ran out of applications), `cpu_s` this process's
 //  CPU time in the window, `cpu_all_s` since the load began.
 static void
 s_report (const stats_t *all, int connections, double window_s, double exhausted_s,
-          double cpu_s, double cpu_all_s)
+          double cpu_s, double cpu_all_s, double zmq_all_s)
 {
     double rps = (double) all->ok / window_s;
     double p50 = s_quantile_ms (all->histogram, all->ok, 0.50, all->max_us);
@@ -1395,8 +1432,10 @@ s_report (const stats_t *all, int connections, double window_s, double exhausted
     fprintf (out, "  throughput  %.1f req/s\n", rps);
     fprintf (out, "  latency     p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms  mean %.3f ms\n",
              p50, p90, p99, max, mean);
-    fprintf (out, "  client cpu  %.2f s in the window (%.1f us per request)\n",
-             cpu_s, all->ok? cpu_s * 1e6 / (double) all->ok: 0);
+    fprintf (out, "  client cpu  %.2f s in the window (%.1f us per request); over the whole load %.1f us "
+             "per request, of which ZeroMQ's I/O thread %.1f\n", cpu_s, all->ok? cpu_s * 1e6 / (double) all->ok: 0,
+             all->replies_all? cpu_all_s * 1e6 / (double) all->replies_all: 0,
+             all->replies_all? zmq_all_s * 1e6 / (double) all->replies_all: 0);
     if (events) {
         fprintf (out, "  events      %llu of %llu registrations sent in the window arrived\n",
                  (unsigned long long) s_events_received, (unsigned long long) s_events_expected);
@@ -1411,11 +1450,11 @@ s_report (const stats_t *all, int connections, double window_s, double exhausted
                 "\"warmup\":%d,\"run\":\"%s\",\"requests\":%llu,\"errors\":%llu,\"rps\":%.1f,"
                 "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,"
                 "\"client_cpu_s\":%.3f,\"all_requests\":%llu,\"all_client_cpu_s\":%.3f,"
-                "\"window_s\":%.3f,\"exhausted_after_s\":%.3f",
+                "\"all_client_zmq_cpu_s\":%.3f,\"window_s\":%.3f,\"exhausted_after_s\":%.3f",
                 s_method, s_clients, connections, s_seconds, s_warmup, s_run_id,
                 (unsigned long long) all->ok, (unsigned long long) all->errors,
                 rps, p50, p90, p99, max, mean, cpu_s,
-                (unsigned long long) all->replies_all, cpu_all_s, window_s, exhausted_s);
+                (unsigned long long) all->replies_all, cpu_all_s, zmq_all_s, window_s, exhausted_s);
         if (events)
             printf (",\"rate\":%d,\"events_expected\":%llu,\"events_received\":%llu,"
                     "\"commit_p50_ms\":%.3f,\"commit_p99_ms\":%.3f,\"send_p50_ms\":%.3f,\"send_p99_ms\":%.3f",
@@ -1536,7 +1575,9 @@ main (int argc, char **argv)
 
     if (!s_prepare ())
         return 1;
-    int connections = s_connections? s_connections: s_clients < 2? s_clients: 2;
+    //  One connection per 8 clients: every connection costs wake-ups of
+    //  ZeroMQ's I/O thread and of this one, and more of them buy nothing.
+    int connections = s_connections? s_connections: (s_clients + 7) / 8;
     engine_t *engine = calloc (1, sizeof *engine);
     assert (engine);
     if (!s_engine_open (engine, s_clients, connections, s_endpoint, s_cert, s_server_key))
@@ -1546,7 +1587,7 @@ main (int argc, char **argv)
 
     stats_t *stats = calloc (1, sizeof *stats);
     assert (stats);
-    double cpu_go = s_cpu_seconds ();
+    double cpu_go = s_cpu_seconds (), zmq_go = s_zmq_cpu_seconds ();
     int64_t go = ht_mono_us ();
     run_t run = { .workload = method->load, .stats = stats, .closed = !method->open_loop };
     run.from_us = s_window_from = go + (int64_t) s_warmup * 1000000;
@@ -1566,14 +1607,14 @@ main (int argc, char **argv)
                 s_events_take (s_subscriber);
         }
     }
-    double cpu_all = s_cpu_seconds () - cpu_go;
+    double cpu_all = s_cpu_seconds () - cpu_go, zmq_all = s_zmq_cpu_seconds () - zmq_go;
     double window_s = s_seconds, exhausted_s = 0;
     if (run.exhausted_us && run.exhausted_us < run.until_us) {
         exhausted_s = (double) (run.exhausted_us - run.from_us) / 1e6;
         window_s = exhausted_s > 0.001? exhausted_s: 0.001;
     }
     double cpu_window = run.cpu_until > 0? run.cpu_until - run.cpu_from: cpu_all;
-    s_report (stats, engine->n_lanes, window_s, exhausted_s, cpu_window, cpu_all);
+    s_report (stats, engine->n_lanes, window_s, exhausted_s, cpu_window, cpu_all, zmq_all);
     bool ok = stats->ok > 0 && stats->errors == 0;
     s_engine_close (engine);
     free (engine);
