@@ -660,12 +660,10 @@ s_engine_run (engine_t *self, run_t *run)
     zmq_msg_close (&msg);
 }
 
-//  Runs `workload` as a batch of `count` items (item = 0..count-1 in the
-//  slots' `item`, handed out by s_take), with every client busy, until each
-//  item has had its request. False, with the first failure on stderr, when
-//  any reply was not OK.
+//  Batches: items 0..count-1, handed to the clients one at a time.
 static uint64_t s_batch_next, s_batch_count;
 
+//  Gives `slot` the batch's next item; false when none is left.
 static bool
 s_take (slot_t *slot)
 {
@@ -675,6 +673,10 @@ s_take (slot_t *slot)
     return true;
 }
 
+//  Runs `workload` as a batch of `count` items (each in a slot's `item`,
+//  given by s_take), with every client busy, until each item has had its
+//  request and reply. False, with the first failure on stderr, when any
+//  reply was not OK.
 static bool
 s_batch (engine_t *engine, const workload_t *workload, uint64_t count, const char *what)
 {
