@@ -48,6 +48,9 @@ extern const ht_source_t ht_source_registry;
 //  Funding as a source (tcp://127.0.0.1:7201, events on 7202).
 extern const ht_source_t ht_source_funding;
 
+//  Customs as a source (tcp://127.0.0.1:7301, events on 7302).
+extern const ht_source_t ht_source_customs;
+
 //  One event's transaction on the consumer's connection.
 typedef struct _ht_consumer_tx_t ht_consumer_tx_t;
 

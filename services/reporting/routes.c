@@ -4,6 +4,7 @@
     (stream.c) into read models in its own database, and answers reads.
 */
 
+#include "customs.h"
 #include "overview.h"
 #include "organizations.h"
 #include "projects.h"
@@ -19,6 +20,8 @@
 static const ht_route_t s_routes [] = {
     { "reporting.Overview", &hetao__v1__overview_request__descriptor,
       false, READERS, 0, overview_get },
+    { "reporting.CustomsByCategory", &hetao__v1__customs_by_category_request__descriptor,
+      false, READERS, 0, customs_by_category },
     { NULL }
 };
 
@@ -26,6 +29,8 @@ static const char *const s_streams [] = { NULL };
 
 static const ht_query_t *const s_queries [] = {
     overview_queries,
+    stream_queries,
+    customs_report_queries,
     NULL
 };
 static const ht_constraint_t s_no_constraints [] = { { NULL } };
