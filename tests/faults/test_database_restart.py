@@ -29,7 +29,7 @@ from own_cluster import Cluster
 
 RECOVERY_BOUND_S = 5.0          # docs/reliability.md, from the issue
 OUTAGE_S = 7.0                  # longer than the services' largest reconnect back-off
-ROUNDS = 3 if LONG else 1
+ROUNDS = 5 if LONG else 1
 
 
 class Prober:

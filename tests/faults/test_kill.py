@@ -20,7 +20,7 @@ from fault_stack import (LONG, AcknowledgedChecks, Ledger, LedgerWatch, Load, Se
                          reporting_caught_up, save_figures, stream_events, wait_for)
 from harness import Database
 
-ROUNDS = 4 if LONG else 1
+ROUNDS = 10 if LONG else 1
 PROGRESS = 20 if LONG else 6        # acknowledged writes of each service between two faults
 
 

@@ -21,7 +21,7 @@ from fault_stack import (LONG, AcknowledgedChecks, Ledger, LedgerWatch, Load, St
 
 DEADLINE_S = 1.0                # each attempt of the load's clients
 STOPPED_S = 3.0                 # longer than the deadline: every stopped call is retried
-ROUNDS = 3 if LONG else 1
+ROUNDS = 5 if LONG else 1
 
 
 class StopAndContinue(AcknowledgedChecks, unittest.TestCase):
