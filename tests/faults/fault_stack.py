@@ -23,9 +23,9 @@ import time
 
 import zmq
 
-from harness import (BUILD, ZMQ, Database, Service, Status, decode, envelope_pb2, health, new_key, org_request,
+from harness import (BUILD, ZMQ, Database, Service, Status, decode, envelope_pb2, new_key, org_request,
                      read_events, registry_pb2 as R, wait_for)
-from hetao.v1 import customs_pb2 as C, funding_pb2 as F, reporting_pb2, system_pb2  # noqa: E402
+from hetao.v1 import customs_pb2 as C, funding_pb2 as F, reporting_pb2  # noqa: E402
 
 LONG = os.environ.get("HETAO_FAULTS_LONG") == "1"
 ZMQ_CONTEXT = ZMQ
@@ -253,19 +253,20 @@ class Stack:
             self.registry_b = Service("registry", workers=workers, args=args, replica_of=self.registry_a)
             self.started.append(self.registry_b)
         self.registry = Replicas(self.registry_replicas())
-        follow = ("--registry-poll-ms", "500", "--funding-poll-ms", "500")
+        # Followers read back after 0.5 s without a live event (1 s by default).
+        registry_poll, funding_poll = ("--registry-poll-ms", "500"), ("--funding-poll-ms", "500")
         self.funding = Service("funding", workers=workers, sources={"registry": self.registry},
-                               args=args + follow[:2])
+                               args=args + registry_poll)
         self.started.append(self.funding)
         self.customs = Service("customs", workers=workers, sources={"registry": self.registry},
-                               args=args + follow[:2])
+                               args=args + registry_poll)
         self.started.append(self.customs)
         self.reporting = Service("reporting", workers=1, sources={"registry": self.registry, "funding": self.funding},
-                                 args=follow)
+                                 args=registry_poll + funding_poll)
         self.started.append(self.reporting)
         self.reviewer = self.funding.add_principal("reviewer-faults", "reviewer")
         if outsiders:
-            self.probe = Service("regview-probe", workers=1, sources={"registry": self.registry}, args=follow[:2])
+            self.probe = Service("regview-probe", workers=1, sources={"registry": self.registry}, args=registry_poll)
             self.started.append(self.probe)
             self.subscriber = ExampleSubscriber(self.funding, "funding")
             self.started.append(self.subscriber)
@@ -293,25 +294,12 @@ class Replicas:
 
     def __init__(self, replicas):
         self.replicas = replicas
-        self.name = replicas[0].name
         self.endpoint = ",".join(r.endpoint for r in replicas)
         self.events_endpoint = ",".join(r.events_endpoint for r in replicas)
         self.server = replicas[0].server
-        self.admin = replicas[0].admin
-        self.db = replicas[0].db
 
     def admit(self, keys, name, roles):
         self.replicas[0].admit(keys, name, roles)
-
-    def call(self, *args, **kwargs):
-        last = None
-        for replica in self.replicas:
-            if replica.proc.poll() is None:
-                try:
-                    return replica.call(*args, **kwargs)
-                except TimeoutError as e:
-                    last = e
-        raise last or TimeoutError("no replica running")
 
 
 class ExampleSubscriber:
@@ -715,14 +703,3 @@ def reporting_caught_up(reporting, sources, seconds=60):
         raise AssertionError("reporting did not apply %s within %d s: %s" % (
             targets, seconds, overview_figures(reporting)["as_of"]))
     return figures
-
-
-def health_of(service):
-    return health(service)
-
-
-__all__ = ["C", "F", "R", "LONG", "Caller", "Database", "ExampleSubscriber", "Ledger", "LedgerWatch", "Load",
-           "RetryingClient", "Service", "Stack", "Status", "Unresolved", "check_stream_matches_acknowledged",
-           "decode", "health_of", "money", "next_number", "new_key", "org_request", "overview_figures",
-           "percentile", "read_events", "reporting_caught_up", "save_figures", "stream_events", "system_pb2",
-           "wait_for"]
