@@ -15,8 +15,8 @@ write in turn, timed), a new connection made during the attack, and a
 subscriber that must still receive events. Every legitimate request is
 answered OK; the latencies (p50, p99) without and with the attack are
 recorded (docs/reliability.md; the "p99 within 2x" bound is a figure of the
-long run on a quiet machine, not asserted here: the suite's machine runs other
-tests at the same time). When the attack stops, the half-open connections
+long run, not asserted here: the suite runs other tests beside it and its
+latencies swing with them). When the attack stops, the half-open connections
 are dropped by the handshake timeout and the service's descriptors come back
 to where they were.
 """
