@@ -43,6 +43,8 @@ const ht_query_t programme_queries [] = {
     { "programme_store",
       "UPDATE programme SET status = $2, status_reason = $3, version = $4::bigint,"
       " updated_at = " HT_SQL_FROM_US (5) " WHERE id = $1::uuid" },
+    { "programme_version",
+      "UPDATE programme SET version = $2::bigint WHERE id = $1::uuid" },
     { NULL, NULL }
 };
 
@@ -232,6 +234,10 @@ programme_adjust_budget (ht_call_t *call, const ProtobufCMessage *message)
         return;
     }
     programme_move (call, programme, delta, delta, 0, 0);
+    //  A new budget is a new version of the programme: followers keep an
+    //  event only when its version is above the one they hold.
+    programme->version++;
+    ht_call_write (call, "programme_version", HT_ARGS (programme->id, ht_call_int (call, programme->version)));
     if (delta > 0)
         ledger_post (call, programme->id, "budget_adjustment", programme->id, NULL,
                      LEDGER_SOURCE, LEDGER_AVAILABLE, delta);

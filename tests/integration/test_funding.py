@@ -61,6 +61,15 @@ class Programmes(FundingTest):
         self.assertEqual((lowered.budget.minor_units, lowered.available.minor_units,
                           lowered.committed.minor_units), (60_000, 0, 60_000))
         self.assertBalanced(programme.id)
+        # Each adjustment is a new version, in the reply, the row and the event:
+        # a follower keeps an event only when its version is higher.
+        self.assertEqual((programme.version, raised.version, lowered.version), (1, 2, 3))
+        stored = self.stack.funding.db.query("SELECT version FROM programme WHERE id = %s", (programme.id,))
+        self.assertEqual(stored[0][0], 3)
+        self.stack.event_types(programme.id, 3)
+        versions = [F.ProgrammeEvent.FromString(e.payload).programme.version for e in self.stack.events()
+                    if e.aggregate_id == programme.id]
+        self.assertEqual(versions, [1, 2, 3])
 
     def test_a_closed_programme_takes_no_calls_and_opens_again(self):
         programme = self.stack.programme(1000)

@@ -441,6 +441,19 @@ class Figures(ReportingTest):
         self.assertTrue(wait_for(lambda: figures(self.overview())["as_of"]["funding"] >= last, seconds=60))
         self.assertEqual(moved(), expected)
 
+    def test_a_budget_adjusted_up_and_down_moves_the_budget_figure(self):
+        self.caught_up()
+        before = figures(self.overview())["funds_budget_cny_fen"]
+        stack = self.stack
+        programme = stack.programme(100_000)
+        for delta in (50_000, -30_000):
+            decode(stack.call("AdjustProgrammeBudget", F.AdjustProgrammeBudgetRequest(
+                id=programme.id, delta=F.Money(currency="CNY", minor_units=delta), reason="revised")),
+                F.ProgrammeReply)
+        last = read_events(stack.funding, "funding")[-1].sequence
+        self.assertTrue(wait_for(lambda: figures(self.overview())["as_of"]["funding"] >= last, seconds=60))
+        self.assertEqual(figures(self.overview())["funds_budget_cny_fen"] - before, 120_000)
+
     def test_the_overview_says_as_of_which_sequence_and_when_with_its_lag(self):
         self.caught_up()
         before = figures(self.overview())["as_of"]["registry"]
