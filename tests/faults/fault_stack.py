@@ -229,7 +229,7 @@ class Caller:
 
 class Stack:
     """Two replicas of the registry on one database, funding and customs following
-    them, reporting following the registry and funding, and two outside
+    them, reporting following all three, and two outside
     subscribers: the registry projection probe (tests/consumer, durable) and the
     C example subscriber of docs/examples on funding's stream."""
 
@@ -255,14 +255,16 @@ class Stack:
         self.registry = Replicas(self.registry_replicas())
         # Followers read back after 0.5 s without a live event (1 s by default).
         registry_poll, funding_poll = ("--registry-poll-ms", "500"), ("--funding-poll-ms", "500")
+        customs_poll = ("--customs-poll-ms", "500")
         self.funding = Service("funding", workers=workers, sources={"registry": self.registry},
                                args=args + registry_poll)
         self.started.append(self.funding)
         self.customs = Service("customs", workers=workers, sources={"registry": self.registry},
                                args=args + registry_poll)
         self.started.append(self.customs)
-        self.reporting = Service("reporting", workers=1, sources={"registry": self.registry, "funding": self.funding},
-                                 args=registry_poll + funding_poll)
+        self.reporting = Service("reporting", workers=1,
+                                 sources={"registry": self.registry, "funding": self.funding, "customs": self.customs},
+                                 args=registry_poll + funding_poll + customs_poll)
         self.started.append(self.reporting)
         self.reviewer = self.funding.add_principal("reviewer-faults", "reviewer")
         if outsiders:

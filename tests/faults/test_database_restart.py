@@ -213,7 +213,7 @@ class DatabaseRestart(unittest.TestCase):
             self.assertEqual(budgets[programme_id], (m["budget"], m["budget"] - m["awarded"],
                                                      m["awarded"] - m["paid"], m["paid"]), programme_id)
         probe_budgets = 100_000 * len(ledger.acknowledged("funding", "CreateProgramme")) - 100_000 * len(load.model)
-        figures = reporting_caught_up(stack.reporting, {"registry": stack.registry_a, "funding": stack.funding})
+        figures = reporting_caught_up(stack.reporting, {"registry": stack.registry_a, "funding": stack.funding, "customs": stack.customs})
         stored_budget = stack.funding.db.query("SELECT sum(budget) FROM programme")[0][0]
         self.assertEqual(stored_budget, sum(m["budget"] for m in load.model.values()) + probe_budgets,
                          "the budgets stored differ from the acknowledged operations")

@@ -118,7 +118,7 @@ class KillEveryService(AcknowledgedChecks, unittest.TestCase):
         self.assertEqual([(p[1], p[2]) for p in printed[:len(funding_events)]],
                          [(e.type, e.aggregate_id) for e in funding_events])
         # Reporting: caught up, its money equals the model, and it equals a fresh rebuild.
-        sources = {"registry": s.registry_a, "funding": s.funding}
+        sources = {"registry": s.registry_a, "funding": s.funding, "customs": s.customs}
         figures = reporting_caught_up(s.reporting, sources)
         self.assertEqual((figures["funds_budget_cny_fen"], figures["funds_committed_cny_fen"],
                           figures["funds_paid_cny_fen"]),
@@ -126,7 +126,7 @@ class KillEveryService(AcknowledgedChecks, unittest.TestCase):
                          "reporting's money differs from the model")
         db = Database()
         self.addCleanup(db.close)
-        fresh = Service("reporting", db=db, workers=1, sources={"registry": s.registry, "funding": s.funding})
+        fresh = Service("reporting", db=db, workers=1, sources={"registry": s.registry, "funding": s.funding, "customs": s.customs})
         self.addCleanup(fresh.close)
         rebuilt = reporting_caught_up(fresh, sources)
         self.assertEqual(figures, rebuilt, "the overview differs from one rebuilt from scratch")

@@ -78,7 +78,7 @@ class StopAndContinue(AcknowledgedChecks, unittest.TestCase):
         figures.update(self.check_registry())
         figures.update(self.check_customs())
         figures.update(self.check_bank(watch))
-        money = reporting_caught_up(s.reporting, {"registry": s.registry_a, "funding": s.funding})
+        money = reporting_caught_up(s.reporting, {"registry": s.registry_a, "funding": s.funding, "customs": s.customs})
         self.assertEqual((money["funds_budget_cny_fen"], money["funds_committed_cny_fen"],
                           money["funds_paid_cny_fen"]),
                          (self.bank_totals["budget"], self.bank_totals["awarded"], self.bank_totals["paid"]),
