@@ -444,7 +444,7 @@ class Figures(ReportingTest):
     def test_a_budget_adjusted_up_and_down_moves_the_budget_figure(self):
         self.caught_up()
         before = figures(self.overview())["funds_budget_cny_fen"]
-        stack = self.stack
+        stack = self.stack.funding_stack
         programme = stack.programme(100_000)
         for delta in (50_000, -30_000):
             decode(stack.call("AdjustProgrammeBudget", F.AdjustProgrammeBudgetRequest(
