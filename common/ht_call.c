@@ -122,9 +122,10 @@ const ht_query_t ht__runtime_queries [] = {
       "INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
       " VALUES ($1, $2, $3, $4, $5::bytea)" },
     { "ht_events_read",
-      "SELECT seq, type, aggregate_id, request_id, payload,"
-      " (extract(epoch FROM occurred_at) * 1000000)::bigint"
-      " FROM ht_outbox WHERE stream = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
+      "SELECT q.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
+      " (extract(epoch FROM o.occurred_at) * 1000000)::bigint"
+      " FROM ht_outbox_seq q JOIN ht_outbox o ON o.id = q.outbox_id"
+      " WHERE q.stream = $1 AND q.seq > $2::bigint ORDER BY q.seq LIMIT $3::int" },
     { "ht_stream_positions",
       "SELECT stream, last_seq FROM ht_stream" },
     { "ht_audit_insert",
