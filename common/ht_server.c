@@ -398,9 +398,13 @@ s_peer_destroy (void *item)
 static void
 s_reply_deliver (broker_t *self, zmsg_t *msg)
 {
-    char *key = zframe_strhex (zmsg_first (msg));
-    peer_t *peer = zhash_lookup (self->held, key);
+    //  The client's key is needed only when some reply is held: most of the
+    //  time none is, and the reply leaves without a lookup.
+    char *key = zhash_size (self->held)? zframe_strhex (zmsg_first (msg)): NULL;
+    peer_t *peer = key? zhash_lookup (self->held, key): NULL;
     int error = peer? EAGAIN: s_reply_try (self, msg);
+    if (error == EAGAIN && !key)
+        key = zframe_strhex (zmsg_first (msg));
     if (error == EAGAIN) {
         size_t bytes = s_msg_bytes (msg);
         if ((peer? peer->bytes: 0) + bytes > S_HELD_PEER_MAX || self->held_bytes + bytes > S_HELD_TOTAL_MAX) {
