@@ -95,7 +95,7 @@ static const ht_query_t s_relay_queries [] = {
       "    band_end = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band_end END,"
       "    band_after = CASE WHEN counts.c < $2::int THEN 0 ELSE counts.last_id END"
       "   FROM st, counts WHERE s.stream = $1 AND (counts.c > 0 OR st.in_band)"
-      "  RETURNING st.last_seq AS base),"
+      "  RETURNING s.last_seq - counts.c AS base),"
       " numbered AS ("
       "  INSERT INTO ht_outbox_seq (stream, seq, outbox_id)"
       "  SELECT $1, bump.base + ready.n, ready.id FROM ready, bump"
