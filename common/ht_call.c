@@ -52,7 +52,7 @@
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"     //  lock_timeout
 
 typedef enum {
-    STEP_BEGIN, STEP_CLAIM, STEP_LOOKUP, STEP_NOW, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
+    STEP_BEGIN, STEP_CLAIM, STEP_LOOKUP, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
     STEP_COMMIT, STEP_QUERY
 } step_t;
 
@@ -108,9 +108,31 @@ struct _ht_call_t {
 const ht_query_t ht__runtime_queries [] = {
     { "ht_idem_claim",
       "SELECT pg_advisory_xact_lock (hashtextextended ('idempotency:' || $1 || ':' || $2, 0))" },
-    { "ht_idem_insert",
-      "INSERT INTO ht_idempotency (principal_key, key, method, request_hash, reply)"
+    //  The records of a committed change, written together in one statement:
+    //  its idempotency record with the reply, its audit row and its first
+    //  event. $1 principal key, $2 idempotency key, $3 method, $4 request
+    //  payload, $5 reply, $6 principal name, $7 request id, $8 outcome,
+    //  $9 message; then the event's stream, type, aggregate id and payload.
+    //  A unique violation here is another request that committed the key.
+    { "ht_records",
+      "WITH audit AS (INSERT INTO ht_audit (principal_key, principal_name, method, request_id,"
+      "   idempotency_key, status, message) VALUES ($1, $6, $3, $7, $2, $8, $9))"
+      " INSERT INTO ht_idempotency (principal_key, key, method, request_hash, reply)"
       " VALUES ($1, $2, $3, sha256($4::bytea), $5::bytea)" },
+    { "ht_records_event",
+      "WITH audit AS (INSERT INTO ht_audit (principal_key, principal_name, method, request_id,"
+      "   idempotency_key, status, message) VALUES ($1, $6, $3, $7, $2, $8, $9)),"
+      " event AS (INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
+      "   VALUES ($10, $11, $12, $7, $13::bytea))"
+      " INSERT INTO ht_idempotency (principal_key, key, method, request_hash, reply)"
+      " VALUES ($1, $2, $3, sha256($4::bytea), $5::bytea)" },
+    //  After the claim: the transaction's time, and the record of an
+    //  earlier request with this key (NULLs when there is none).
+    { "ht_idem_begin",
+      "SELECT (extract(epoch FROM now()) * 1000000)::bigint, i.method,"
+      " i.request_hash = sha256($3::bytea), i.reply"
+      " FROM (VALUES (1)) AS one (x)"
+      " LEFT JOIN ht_idempotency i ON i.principal_key = $1 AND i.key = $2" },
     { "ht_idem_lookup",
       "SELECT method, request_hash = sha256($3::bytea), reply"
       " FROM ht_idempotency WHERE principal_key = $1 AND key = $2" },
@@ -122,9 +144,10 @@ const ht_query_t ht__runtime_queries [] = {
       "INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
       " VALUES ($1, $2, $3, $4, $5::bytea)" },
     { "ht_events_read",
-      "SELECT seq, type, aggregate_id, request_id, payload,"
-      " (extract(epoch FROM occurred_at) * 1000000)::bigint"
-      " FROM ht_outbox WHERE stream = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3::int" },
+      "SELECT q.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
+      " (extract(epoch FROM o.occurred_at) * 1000000)::bigint"
+      " FROM ht_outbox_seq q JOIN ht_outbox o ON o.id = q.outbox_id"
+      " WHERE q.stream = $1 AND q.seq > $2::bigint ORDER BY q.seq LIMIT $3::int" },
     { "ht_stream_positions",
       "SELECT stream, last_seq FROM ht_stream" },
     { "ht_audit_insert",
@@ -413,10 +436,8 @@ s_send_begin (ht_call_t *call, step_t *steps, int *n)
     steps [(*n)++] = STEP_BEGIN;
     ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
     steps [(*n)++] = STEP_CLAIM;
-    ht_db_send (db, "ht_idem_lookup", 3, values, lengths, formats);
+    ht_db_send (db, "ht_idem_begin", 3, values, lengths, formats);
     steps [(*n)++] = STEP_LOOKUP;
-    ht_db_send (db, "ht_now", 0, NULL, NULL, NULL);
-    steps [(*n)++] = STEP_NOW;
     call->tx_open = true;
 }
 
@@ -455,13 +476,13 @@ s_flush (ht_call_t *call, const step_t *steps, int count)
         if (ht_db_ok (results [i])) {
             if (!ok)
                 continue;
-            if (steps [i] == STEP_LOOKUP && PQntuples (results [i]) > 0) {
-                call->idem_conflict = true;     //  an earlier request with this key committed
-                ok = false;
-            }
-            else
-            if (steps [i] == STEP_NOW)
+            if (steps [i] == STEP_LOOKUP) {
                 call->now_us = strtoll (PQgetvalue (results [i], 0, 0), NULL, 10);
+                if (!PQgetisnull (results [i], 0, 1)) {
+                    call->idem_conflict = true;     //  an earlier request with this key committed
+                    ok = false;
+                }
+            }
             continue;
         }
         if (!ok)
@@ -633,36 +654,48 @@ s_commit (ht_call_t *call)
         steps [n++] = STEP_CLAIM;
         call->tx_open = true;
     }
-    //  Locks first; the idempotency insert is the transaction's first write
-    //  (a unique violation here means another request committed the key).
+    //  Locks first; the records (idempotency, audit, first event) are the
+    //  transaction's first write (a unique violation there means another
+    //  request committed the key).
     const char *const *locks = call->locks;
     for (size_t i = 0; i < call->n_locks; i++) {
         ht_db_send (db, "ht_lock", 1, &locks [i], NULL, NULL);
         steps [n++] = STEP_LOCK;
     }
     call->n_locks = 0;
-    const char *idem [] = {
+    const char **audit = s_audit_values (call, "OK");
+    const char *records [13] = {
         call->principal.key, request->idempotency_key, request->method, s_payload (call),
-        call->reply.data? (const char *) call->reply.data: ""
+        call->reply.data? (const char *) call->reply.data: "",
+        audit [1], audit [3], audit [5], audit [6]
     };
-    const int idem_lengths [] = { 0, 0, 0, (int) request->payload.len, (int) call->reply.len };
-    const int idem_formats [] = { 0, 0, 0, 1, 1 };
-    ht_db_send (db, "ht_idem_insert", 5, idem, idem_lengths, idem_formats);
+    int lengths [13] = { 0, 0, 0, (int) request->payload.len, (int) call->reply.len };
+    int formats [13] = { 0, 0, 0, 1, 1 };
+    int count = 9;
+    if (call->n_events > 0) {
+        event_t *event = &call->events [0];
+        records [count] = event->stream;
+        records [count + 1] = event->type;
+        records [count + 2] = event->aggregate_id;
+        records [count + 3] = (const char *) event->payload.data;
+        lengths [count + 3] = (int) event->payload.len;
+        formats [count + 3] = 1;
+        count += 4;
+    }
+    ht_db_send (db, count == 9? "ht_records": "ht_records_event", count, records, lengths, formats);
     steps [n++] = STEP_IDEM;
     s_send_pending (call, steps, &n);
-    for (size_t i = 0; i < call->n_events; i++) {
+    for (size_t i = 1; i < call->n_events; i++) {
         event_t *event = &call->events [i];
         const char *values [] = {
             event->stream, event->type, event->aggregate_id, request->request_id,
             (const char *) event->payload.data
         };
-        const int lengths [] = { 0, 0, 0, 0, (int) event->payload.len };
-        const int formats [] = { 0, 0, 0, 0, 1 };
-        ht_db_send (db, "ht_outbox_insert", 5, values, lengths, formats);
+        const int event_lengths [] = { 0, 0, 0, 0, (int) event->payload.len };
+        const int event_formats [] = { 0, 0, 0, 0, 1 };
+        ht_db_send (db, "ht_outbox_insert", 5, values, event_lengths, event_formats);
         steps [n++] = STEP_OUTBOX;
     }
-    ht_db_send (db, "ht_audit_insert", 7, s_audit_values (call, "OK"), NULL, NULL);
-    steps [n++] = STEP_WRITE;
     ht_db_send_command (db, "COMMIT");
     steps [n++] = STEP_COMMIT;
     if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake)

@@ -4,6 +4,8 @@
     Workers insert events into ht_outbox in the transaction of the change,
     with no sequence number. The relay, one per stream across all replicas
     (it holds the stream's advisory lock), numbers them and publishes them.
+    A number is a narrow row (stream, seq, outbox id) in ht_outbox_seq: the
+    outbox row itself is written once and never rewritten.
 
     Do not break: the relay numbers only rows whose writing transaction
     ended before the oldest transaction that can still write to this
@@ -13,6 +15,14 @@
     below a number already given, so sequences are gap-free and never
     reordered. Transactions of other databases in the same cluster are not
     waited for: they cannot write here.
+
+    The relay finds what to number by transaction id, not by a flag on each
+    row: ht_stream.numbered_below says that every row of a transaction below
+    it is numbered and none above it is. A pass takes the band from there up
+    to the horizon and numbers it in id order; a band larger than one batch
+    is numbered over several passes, its end and the last id numbered kept
+    in ht_stream (band_end, band_after), so that it stays one set whatever
+    commits meanwhile.
 
     Rows of two transactions that change one entity are numbered in commit
     order because the second one takes its transaction id only after the
@@ -62,20 +72,37 @@ static const ht_query_t s_relay_queries [] = {
       "  SELECT coalesce((SELECT min(x) FROM pg_snapshot_xip(s) AS x"
       "                    WHERE x::text::bigint % 4294967296 NOT IN (SELECT x FROM elsewhere)),"
       "                  pg_snapshot_xmax(s)) AS h FROM snap),"
+      //  The band: rows of transactions from numbered_below (everything
+      //  below is numbered) up to the horizon, fixed when the band starts
+      //  (band_end) so that a band numbered in several passes, S_BATCH
+      //  rows at a time in id order (band_after: the last id numbered), is
+      //  one set. A pass that finds nothing writes nothing.
+      " st AS ("
+      "  SELECT last_seq, numbered_below, band_end IS NOT NULL AS in_band,"
+      "         coalesce(band_end, greatest(numbered_below, (SELECT h FROM horizon))) AS band_end,"
+      "         band_after"
+      "    FROM ht_stream WHERE stream = $1),"
+      " band AS MATERIALIZED ("
+      "  SELECT o.id FROM ht_outbox o, st"
+      "   WHERE o.stream = $1 AND o.txid >= st.numbered_below AND o.txid < st.band_end"
+      "     AND o.id > st.band_after),"
       " ready AS ("
-      "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM ht_outbox"
-      "   WHERE stream = $1 AND seq IS NULL"
-      "     AND txid < (SELECT h FROM horizon)"
-      "   ORDER BY id LIMIT $2::int),"
+      "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM band ORDER BY id LIMIT $2::int),"
+      " counts AS (SELECT count(*) AS c, coalesce(max(id), 0) AS last_id FROM ready),"
       " bump AS ("
-      "  UPDATE ht_stream SET last_seq = last_seq + (SELECT count(*) FROM ready)"
-      "   WHERE stream = $1 RETURNING last_seq - (SELECT count(*) FROM ready) AS base),"
+      "  UPDATE ht_stream s SET last_seq = s.last_seq + counts.c,"
+      "    numbered_below = CASE WHEN counts.c < $2::int THEN st.band_end ELSE s.numbered_below END,"
+      "    band_end = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band_end END,"
+      "    band_after = CASE WHEN counts.c < $2::int THEN 0 ELSE counts.last_id END"
+      "   FROM st, counts WHERE s.stream = $1 AND (counts.c > 0 OR st.in_band)"
+      "  RETURNING s.last_seq - counts.c AS base),"
       " numbered AS ("
-      "  UPDATE ht_outbox o SET seq = bump.base + ready.n FROM ready, bump"
-      "   WHERE o.id = ready.id"
-      "  RETURNING o.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
-      "   (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us)"
-      " SELECT * FROM numbered ORDER BY seq" },
+      "  INSERT INTO ht_outbox_seq (stream, seq, outbox_id)"
+      "  SELECT $1, bump.base + ready.n, ready.id FROM ready, bump"
+      "  RETURNING seq, outbox_id)"
+      " SELECT n.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
+      "  (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us"
+      "  FROM numbered n JOIN ht_outbox o ON o.id = n.outbox_id ORDER BY n.seq" },
     { "ht_relay_positions",
       "SELECT stream, last_seq FROM ht_stream" },
     { "ht_relay_purge",

@@ -1,19 +1,23 @@
 /*  ht_server - the request server every service runs
 
-    One ROUTER socket faces clients. The broker (the main thread) hands each
-    request to an idle worker over inproc and sends the worker's reply back;
-    it reads from clients only while a worker is idle, so a burst waits in
-    ZeroMQ's queues (bounded by the high-water marks), not in our memory.
-    Each worker is a thread with its own PostgreSQL connection and arena.
+    One ROUTER socket faces clients. The broker (the main thread) reads
+    requests and queues them in memory (handoff_t); any free worker takes
+    the oldest, runs it and queues the reply, which the broker sends. No
+    socket lies between them: a worker that finishes takes the next request
+    at once, and wakes the broker (an eventfd) only when the reply queue
+    was empty, so under load one wake-up sends many replies. Each worker is
+    a thread with its own PostgreSQL connection and arena.
 
-    Frames on the inproc hop, broker to worker: [client id][delimiter flag]
-    [request frames...]; worker to broker: [client id][delimiter flag][reply].
-    The flag remembers whether the client sent the empty delimiter frame of
-    a REQ socket, so the reply goes back in the shape the client expects.
+    Requests queued: [client id][delimiter flag][user id][request frames...];
+    replies: [client id][delimiter flag][reply]. The flag remembers whether
+    the client sent the empty delimiter frame of a REQ socket, so the reply
+    goes back in the shape the client expects.
 
     The broker reads requests while fewer than S_PENDING_MAX wait for a
-    worker, and answers system.Health itself, from memory, so that requests
-    blocked in the database never keep a health check waiting. A reply that
+    worker (so a burst waits in ZeroMQ's queues, bounded by the high-water
+    marks, not in our memory), and answers system.Health itself, from
+    memory, so that requests blocked in the database never keep a health
+    check waiting. A reply that
     cannot be sent at once (the client reads slowly and its queue is full)
     is held in bounded memory and sent when the client reads again: no
     reply is dropped silently.
@@ -34,9 +38,11 @@
 #include "ht_wire.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -133,9 +139,27 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
 //  ---------------------------------------------------------------------------
 //  Workers
 
+//  The hand-off between the broker and the workers: a queue of requests
+//  that any free worker takes, and a queue of replies the broker sends.
+//  Plain memory under one mutex: a request costs the broker an append and,
+//  only when a worker sleeps, a wake-up; a worker that finishes takes the
+//  next request at once, without asking the broker. A worker wakes the
+//  broker (the eventfd in its poll set) only when the reply queue was
+//  empty: the broker sends every reply queued by then in one wake-up.
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work;            //  workers wait here for requests
+    zlist_t *requests;              //  zmsg_t: [client id][delimiter flag][user id][frames...]
+    size_t request_bytes;
+    zlist_t *replies;               //  zmsg_t: [client id][delimiter flag][reply]
+    int running;                    //  requests a worker took and has not answered yet
+    bool stopping;
+    int wake_fd;                    //  eventfd: the broker has replies to send
+} handoff_t;
+
 typedef struct {
     ht_worker_t worker;
-    const char *backend;
+    handoff_t *handoff;
     zactor_t *actor;
 } worker_slot_t;
 
@@ -223,30 +247,65 @@ ht__worker_close (ht_worker_t *worker)
     ht_db_destroy (&worker->db);
 }
 
+static size_t
+s_msg_bytes (zmsg_t *msg)
+{
+    return zmsg_content_size (msg) + 64;    //  frames and bookkeeping
+}
+
+//  The next request for a worker, or NULL when the service stops. Counts it
+//  as running until the worker's reply is queued.
+static zmsg_t *
+s_handoff_take (handoff_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    while (!self->stopping && zlist_size (self->requests) == 0)
+        pthread_cond_wait (&self->work, &self->lock);
+    zmsg_t *msg = NULL;
+    if (!self->stopping) {
+        msg = zlist_pop (self->requests);
+        self->request_bytes -= s_msg_bytes (msg);
+        self->running++;
+    }
+    pthread_mutex_unlock (&self->lock);
+    return msg;
+}
+
+static void
+s_handoff_wake (handoff_t *self)
+{
+    uint64_t one = 1;
+    //  Cannot fail short of a bug: the counter would need 2^64 - 1 wake-ups unread.
+    ssize_t written = write (self->wake_fd, &one, sizeof one);
+    assert (written == sizeof one);
+    (void) written;
+}
+
+//  Queues a worker's reply for the broker and ends the request's run.
+static void
+s_handoff_reply (handoff_t *self, zmsg_t *reply)
+{
+    pthread_mutex_lock (&self->lock);
+    bool first = zlist_size (self->replies) == 0;
+    zlist_append (self->replies, reply);
+    self->running--;
+    pthread_mutex_unlock (&self->lock);
+    if (first)
+        s_handoff_wake (self);
+}
+
 static void
 s_worker_actor (zsock_t *pipe, void *args)
 {
     worker_slot_t *slot = args;
     ht_worker_t *worker = &slot->worker;
     ht__worker_open (worker, "worker");
-
-    zsock_t *backend = zsock_new (ZMQ_DEALER);
-    zsock_connect (backend, "%s", slot->backend);
-    zpoller_t *poller = zpoller_new (pipe, backend, NULL);
-    //  A signal stops the broker, which stops us once we are idle.
-    zpoller_set_nonstop (poller, true);
     zsock_signal (pipe, 0);
-    zstr_send (backend, "READY");
 
-    while (true) {
-        void *which = zpoller_wait (poller, -1);
-        if (which == pipe)
-            break;                  //  $TERM
-        if (which != backend)
-            continue;
-        zmsg_t *request = zmsg_recv (backend);
-        if (!request)
-            continue;
+    //  The broker stops us (s_handoff_stop) once we are idle, then the
+    //  actor's $TERM on the pipe only waits for this function to return.
+    zmsg_t *request;
+    while ((request = s_handoff_take (slot->handoff))) {
         zframe_t *client = zmsg_pop (request);
         zframe_t *flag = zmsg_pop (request);
         char *user_id = zmsg_popstr (request);
@@ -263,10 +322,8 @@ s_worker_actor (zsock_t *pipe, void *args)
         zmsg_append (out, &client);
         zmsg_append (out, &flag);
         zmsg_append (out, &reply);
-        zmsg_send (&out, backend);
+        s_handoff_reply (slot->handoff, out);
     }
-    zpoller_destroy (&poller);
-    zsock_destroy (&backend);
     ht__worker_close (worker);
 }
 
@@ -281,12 +338,10 @@ typedef struct {
 
 typedef struct {
     const ht_shared_t *shared;
-    zsock_t *frontend, *backend;
-    zframe_t *idle [S_MAX_WORKERS];     //  routing ids of idle workers
-    int n_idle, n_workers;
+    zsock_t *frontend;
+    int n_workers;
     worker_slot_t *slots;
-    zlist_t *pending;               //  zmsg_t: requests waiting for a worker
-    size_t pending_bytes;
+    handoff_t handoff;
     zhash_t *held;                  //  client id (hex) -> peer_t
     size_t held_bytes;
     ht_worker_t health;             //  runs system.Health in the broker, without a database
@@ -316,12 +371,6 @@ s_frontend_new (const ht_settings_t *settings)
     zsock_set_handshake_ivl (frontend, 5000);
     zsock_set_tcp_keepalive (frontend, 1);
     return frontend;
-}
-
-static size_t
-s_msg_bytes (zmsg_t *msg)
-{
-    return zmsg_content_size (msg) + 64;    //  frames and bookkeeping
 }
 
 //  Sends [client id][delimiter flag][reply] without ever blocking the
@@ -362,9 +411,13 @@ s_peer_destroy (void *item)
 static void
 s_reply_deliver (broker_t *self, zmsg_t *msg)
 {
-    char *key = zframe_strhex (zmsg_first (msg));
-    peer_t *peer = zhash_lookup (self->held, key);
+    //  The client's key is needed only when some reply is held: most of the
+    //  time none is, and the reply leaves without a lookup.
+    char *key = zhash_size (self->held)? zframe_strhex (zmsg_first (msg)): NULL;
+    peer_t *peer = key? zhash_lookup (self->held, key): NULL;
     int error = peer? EAGAIN: s_reply_try (self, msg);
+    if (error == EAGAIN && !key)
+        key = zframe_strhex (zmsg_first (msg));
     if (error == EAGAIN) {
         size_t bytes = s_msg_bytes (msg);
         if ((peer? peer->bytes: 0) + bytes > S_HELD_PEER_MAX || self->held_bytes + bytes > S_HELD_TOTAL_MAX) {
@@ -424,31 +477,43 @@ s_held_flush (broker_t *self)
     zlist_destroy (&keys);
 }
 
+//  Sends every reply the workers queued.
 static void
-s_from_worker (broker_t *self)
+s_from_workers (broker_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->backend);
-    if (!msg)
-        return;
-    assert (self->n_idle < self->n_workers);
-    self->idle [self->n_idle++] = zmsg_pop (msg);
-    if (zmsg_size (msg) == 3)
+    uint64_t count;
+    if (read (self->handoff.wake_fd, &count, sizeof count) < 0)
+        return;                     //  EAGAIN: nothing was signalled
+    pthread_mutex_lock (&self->handoff.lock);
+    zlist_t *replies = self->handoff.replies;
+    self->handoff.replies = zlist_new ();
+    pthread_mutex_unlock (&self->handoff.lock);
+    zmsg_t *msg;
+    while ((msg = zlist_pop (replies)))
         s_reply_deliver (self, msg);
-    else
-        zmsg_destroy (&msg);        //  the worker's READY
+    zlist_destroy (&replies);
 }
 
-//  Hands waiting requests to idle workers, oldest first.
+//  Queues a request for the workers, oldest first.
 static void
-s_dispatch (broker_t *self)
+s_handoff_push (handoff_t *self, zmsg_t *msg)
 {
-    while (self->n_idle > 0 && zlist_size (self->pending) > 0) {
-        zmsg_t *msg = zlist_pop (self->pending);
-        self->pending_bytes -= s_msg_bytes (msg);
-        zframe_t *worker = self->idle [--self->n_idle];
-        zmsg_prepend (msg, &worker);
-        zmsg_send (&msg, self->backend);
-    }
+    pthread_mutex_lock (&self->lock);
+    self->request_bytes += s_msg_bytes (msg);
+    zlist_append (self->requests, msg);
+    pthread_cond_signal (&self->work);
+    pthread_mutex_unlock (&self->lock);
+}
+
+//  True while fewer than S_PENDING_MAX requests (S_PENDING_BYTES_MAX) wait
+//  for a worker: the broker reads from clients only then.
+static bool
+s_handoff_room (handoff_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    bool room = zlist_size (self->requests) < S_PENDING_MAX && self->request_bytes < S_PENDING_BYTES_MAX;
+    pthread_mutex_unlock (&self->lock);
+    return room;
 }
 
 static void
@@ -487,8 +552,7 @@ s_from_client (broker_t *self)
         zmsg_pushstr (msg, user_id);
         zmsg_pushmem (msg, &delimiter, 1);
         zmsg_prepend (msg, &client);
-        self->pending_bytes += s_msg_bytes (msg);
-        zlist_append (self->pending, msg);
+        s_handoff_push (&self->handoff, msg);
     }
     free (user_id);
 }
@@ -521,7 +585,11 @@ s_reload (const ht_settings_t *settings, ht_principals_t *principals)
 static int
 s_busy (broker_t *self)
 {
-    return self->n_workers - self->n_idle + (int) zlist_size (self->pending);
+    pthread_mutex_lock (&self->handoff.lock);
+    int busy = self->handoff.running + (int) zlist_size (self->handoff.requests)
+             + (int) zlist_size (self->handoff.replies);
+    pthread_mutex_unlock (&self->handoff.lock);
+    return busy;
 }
 
 //  Polls both sockets once for up to `timeout_ms` and handles what came.
@@ -529,7 +597,7 @@ static void
 s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
 {
     zmq_pollitem_t items [] = {
-        { zsock_resolve (self->backend), 0, ZMQ_POLLIN, 0 },
+        { NULL, self->handoff.wake_fd, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->frontend), 0, ZMQ_POLLIN, 0 }
     };
     if (self->held_bytes > 0 && timeout_ms > 10)
@@ -539,15 +607,11 @@ s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
     //  Under load, take everything that is waiting in one wake-up: each
     //  poll is a system call and often a context switch.
     if (items [0].revents & ZMQ_POLLIN)
-        do
-            s_from_worker (self);
-        while (zsock_events (self->backend) & ZMQ_POLLIN);
+        s_from_workers (self);
     if (read_clients && items [1].revents & ZMQ_POLLIN)
         do
             s_from_client (self);
-        while (zlist_size (self->pending) < S_PENDING_MAX && self->pending_bytes < S_PENDING_BYTES_MAX
-               && (zsock_events (self->frontend) & ZMQ_POLLIN));
-    s_dispatch (self);
+        while (s_handoff_room (&self->handoff) && (zsock_events (self->frontend) & ZMQ_POLLIN));
     if (self->held_bytes > 0)
         s_held_flush (self);
 }
@@ -560,8 +624,7 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
             s_reload_requested = 0;
             s_reload (settings, self->shared->principals);
         }
-        bool room = zlist_size (self->pending) < S_PENDING_MAX && self->pending_bytes < S_PENDING_BYTES_MAX;
-        s_broker_poll (self, room, 100);
+        s_broker_poll (self, s_handoff_room (&self->handoff), 100);
     }
     //  Requests already read are finished too: their clients wait for them.
     int64_t give_up = ht_mono_us () + (int64_t) settings->shutdown_grace_ms * 1000;
@@ -573,9 +636,11 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
                  s_busy (self));
         //  Requests not started get no reply: their clients retry elsewhere.
         zmsg_t *msg;
-        while ((msg = zlist_pop (self->pending)))
+        pthread_mutex_lock (&self->handoff.lock);
+        while ((msg = zlist_pop (self->handoff.requests)))
             zmsg_destroy (&msg);
-        self->pending_bytes = 0;
+        self->handoff.request_bytes = 0;
+        pthread_mutex_unlock (&self->handoff.lock);
         for (int i = 0; i < self->n_workers; i++)
             ht_db_cancel (self->slots [i].worker.db);
         give_up = ht_mono_us () + S_CANCEL_WAIT_US;
@@ -788,17 +853,20 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
 
     ht_jobs_t *jobs = ht__jobs_new (&shared);
     broker_t broker = { .shared = &shared, .n_workers = settings.workers };
-    broker.pending = zlist_new ();
+    handoff_t *handoff = &broker.handoff;
+    pthread_mutex_init (&handoff->lock, NULL);
+    pthread_cond_init (&handoff->work, NULL);
+    handoff->requests = zlist_new ();
+    handoff->replies = zlist_new ();
+    //  Non-blocking: the broker reads it only after poll said it is readable,
+    //  but a spurious wake-up must not block it.
+    handoff->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    assert (handoff->wake_fd >= 0);
     broker.held = zhash_new ();
     broker.health.shared = &shared;
     broker.health.arena = ht_arena_new ();
     broker.frontend = s_frontend_new (&settings);
     ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
-    char backend [64];
-    snprintf (backend, sizeof backend, "inproc://ht-workers-%p", (void *) &broker);
-    broker.backend = zsock_new (ZMQ_ROUTER);
-    zsock_set_router_mandatory (broker.backend, 1);
-    zsock_bind (broker.backend, "%s", backend);
 
     int exit_code = 0;
     worker_slot_t *slots = calloc ((size_t) settings.workers, sizeof *slots);
@@ -806,7 +874,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     broker.slots = slots;
     for (int i = 0; i < settings.workers; i++) {
         slots [i].worker.shared = &shared;
-        slots [i].backend = backend;
+        slots [i].handoff = handoff;
         slots [i].actor = zactor_new (s_worker_actor, &slots [i]);
     }
     if (zsock_bind (broker.frontend, "%s", settings.bind) < 0) {
@@ -819,6 +887,11 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
                  zcert_public_txt (shared.cert));
         s_broker_run (&broker, &settings);
     }
+    //  Every worker is idle now (or the process has exited): wake them to stop.
+    pthread_mutex_lock (&handoff->lock);
+    handoff->stopping = true;
+    pthread_cond_broadcast (&handoff->work);
+    pthread_mutex_unlock (&handoff->lock);
     for (int i = 0; i < settings.workers; i++)
         zactor_destroy (&slots [i].actor);
     free (slots);
@@ -826,15 +899,18 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     for (int i = 0; i < n_consumers; i++)
         ht_consumer_destroy (&consumers [i]);
     ht__jobs_destroy (&jobs);
-    for (int i = 0; i < broker.n_idle; i++)
-        zframe_destroy (&broker.idle [i]);
     zmsg_t *left;
-    while ((left = zlist_pop (broker.pending)))
+    while ((left = zlist_pop (handoff->requests)))
         zmsg_destroy (&left);
-    zlist_destroy (&broker.pending);
+    while ((left = zlist_pop (handoff->replies)))
+        zmsg_destroy (&left);
+    zlist_destroy (&handoff->requests);
+    zlist_destroy (&handoff->replies);
+    close (handoff->wake_fd);
+    pthread_cond_destroy (&handoff->work);
+    pthread_mutex_destroy (&handoff->lock);
     zhash_destroy (&broker.held);
     ht_arena_destroy (&broker.health.arena);
-    zsock_destroy (&broker.backend);
     zsock_destroy (&broker.frontend);
     ht__relay_destroy (&shared.relay);
     ht_zap_destroy (&zap);

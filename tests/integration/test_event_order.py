@@ -89,15 +89,15 @@ class EventOrder(ServiceTest):
         self.assertEqual(reply.organization.version, 3)
         # While M is open neither A nor C may be numbered ahead of the other.
         time.sleep(0.3)
-        numbered = dict(self.svc.db.query("SELECT request_id, seq FROM ht_outbox WHERE aggregate_id = %s"
+        numbered = dict(self.svc.db.query("SELECT request_id, seq FROM ht_event WHERE aggregate_id = %s"
                                           " AND type = 'registry.organization.updated'", (org.id,)))
         self.assertFalse(numbered.get("outside-a") is None and numbered.get(answer.request_id) is not None,
                          "C was numbered while A, which committed before it, was not: %r" % numbered)
         unrelated.commit()
         self.assertTrue(wait_for(lambda: self.svc.db.query(
-            "SELECT count(*) FROM ht_outbox WHERE aggregate_id = %s AND seq IS NULL", (org.id,))[0][0] == 0,
+            "SELECT count(*) FROM ht_event WHERE aggregate_id = %s AND seq IS NULL", (org.id,))[0][0] == 0,
             seconds=10), "the events were never numbered")
-        rows = self.svc.db.query("SELECT request_id, seq FROM ht_outbox WHERE aggregate_id = %s ORDER BY seq",
+        rows = self.svc.db.query("SELECT request_id, seq FROM ht_event WHERE aggregate_id = %s ORDER BY seq",
                                  (org.id,))
         self.assertEqual([r[0] for r in rows][1:], ["outside-a", answer.request_id],
                          "events of one organization are not in commit order: %r" % rows)
@@ -149,7 +149,7 @@ class EventOrder(ServiceTest):
         last = {org.id: decode(self.svc.call("registry.GetOrganization", R.GetOrganizationRequest(id=org.id)),
                                R.OrganizationReply).organization.version for org in orgs}
         self.assertTrue(wait_for(lambda: self.svc.db.query(
-            "SELECT count(*) FROM ht_outbox WHERE seq IS NULL")[0][0] == 0, seconds=20))
+            "SELECT count(*) FROM ht_event WHERE seq IS NULL")[0][0] == 0, seconds=20))
         replay = read_events(self.svc)
         live = [e for _, _, e in receive_events(sub, len(replay), seconds=20)]
         for org in orgs:
@@ -172,7 +172,7 @@ class EventOrder(ServiceTest):
         published = wait_for(lambda: {e.aggregate_id for e in read_events(self.svc, after=before)} >= ids,
                              seconds=5)
         self.assertTrue(published, "events stayed unpublished while another database had an open transaction")
-        self.assertEqual(self.svc.db.query("SELECT count(*) FROM ht_outbox WHERE seq IS NULL")[0][0], 0)
+        self.assertEqual(self.svc.db.query("SELECT count(*) FROM ht_event WHERE seq IS NULL")[0][0], 0)
 
     def test_a_transaction_open_in_the_same_database_still_holds_back_later_commits(self):
         held = self.connect()
@@ -180,11 +180,11 @@ class EventOrder(ServiceTest):
             cur.execute("SELECT pg_current_xact_id()")
         org = self.register(300)
         time.sleep(0.3)
-        self.assertEqual(self.svc.db.query("SELECT seq FROM ht_outbox WHERE aggregate_id = %s", (org.id,)), [(None,)],
+        self.assertEqual(self.svc.db.query("SELECT seq FROM ht_event WHERE aggregate_id = %s", (org.id,)), [(None,)],
                          "a commit after an open transaction of the same database was numbered before it ended")
         held.rollback()
         self.assertTrue(wait_for(lambda: self.svc.db.query(
-            "SELECT seq FROM ht_outbox WHERE aggregate_id = %s", (org.id,))[0][0] is not None, seconds=5))
+            "SELECT seq FROM ht_event WHERE aggregate_id = %s", (org.id,))[0][0] is not None, seconds=5))
 
     def test_created_updated_and_occurred_at_are_the_transaction_time_of_the_database(self):
         org = self.register(400)

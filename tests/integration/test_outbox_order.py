@@ -56,12 +56,12 @@ class OutboxOrder(ServiceTest):
         return aggregate_id
 
     def seqs(self, aggregate_ids):
-        rows = dict(self.svc.db.query("SELECT aggregate_id, seq FROM ht_outbox WHERE aggregate_id = ANY(%s)",
+        rows = dict(self.svc.db.query("SELECT aggregate_id, seq FROM ht_event WHERE aggregate_id = ANY(%s)",
                                       (list(aggregate_ids),)))
         return [rows.get(a) for a in aggregate_ids]
 
     def unnumbered(self):
-        return self.svc.db.query("SELECT count(*) FROM ht_outbox WHERE stream = 'registry' AND seq IS NULL")[0][0]
+        return self.svc.db.query("SELECT count(*) FROM ht_event WHERE stream = 'registry' AND seq IS NULL")[0][0]
 
     def last_seq(self):
         return self.svc.db.query("SELECT last_seq FROM ht_stream WHERE stream = 'registry'")[0][0]
@@ -76,7 +76,7 @@ class OutboxOrder(ServiceTest):
 
     def assertGapFree(self, since):
         numbered = [r[0] for r in self.svc.db.query(
-            "SELECT seq FROM ht_outbox WHERE stream = 'registry' AND seq > %s ORDER BY seq", (since,))]
+            "SELECT seq FROM ht_event WHERE stream = 'registry' AND seq > %s ORDER BY seq", (since,))]
         self.assertEqual(numbered, list(range(since + 1, since + 1 + len(numbered))),
                          "sequences after %d have a gap or a duplicate" % since)
         self.assertEqual(self.last_seq(), since + len(numbered), "ht_stream.last_seq disagrees with the rows")
@@ -133,6 +133,36 @@ class OutboxOrder(ServiceTest):
         self.assertEqual([(e.sequence, e.aggregate_id) for _, _, e in got],
                          [(self.base + 1, b_id), (self.base + 2, c_id)])
         self.assertGapFree(self.base)
+
+    def test_a_band_larger_than_one_batch_is_numbered_over_several_passes_in_id_order(self):
+        # A holds the horizon while three transactions commit 1,200 rows: when A
+        # commits, the relay numbers 1,201 rows in batches of 500, as one set.
+        a = self.connect()
+        a_id = self.insert(a, "A")
+        labels = []
+        for t in range(3):
+            conn = self.connect()
+            with conn.cursor() as cur:
+                ids = ["band-%d-%d-%s" % (t, i, uuid.uuid4()) for i in range(400)]
+                cur.executemany("INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
+                                " VALUES ('registry', %s, %s, 'band', '')", [(TYPE, x) for x in ids])
+            conn.commit()
+            labels += ids
+        self.relay_passes()
+        self.assertEqual(self.unnumbered(), 1200, "rows were numbered while A held the horizon")
+        a.commit()
+        self.assertTrue(wait_for(lambda: self.unnumbered() == 0, seconds=10), "the band was not numbered")
+        rows = self.svc.db.query("SELECT seq FROM ht_event WHERE stream = 'registry' AND seq > %s ORDER BY id",
+                                 (self.base,))
+        self.assertEqual([r[0] for r in rows], list(range(self.base + 1, self.base + 1202)),
+                         "the band's rows are not numbered 1..1201 in id order")
+        self.assertEqual(self.seqs([a_id])[0], self.base + 1)
+        self.assertGapFree(self.base)
+        self.assertEqual(self.svc.db.query("SELECT band_end IS NULL, band_after FROM ht_stream"
+                                           " WHERE stream = 'registry'"), [(True, 0)])
+        got = receive_events(self.sub, 1201, seconds=10)
+        self.assertEqual([e.sequence for _, _, e in got], list(range(self.base + 1, self.base + 1202)))
+        self.assertEqual([e.aggregate_id for _, _, e in got][1:], labels)
 
     def test_writers_committing_in_random_order_get_exactly_the_next_sequences(self):
         rng = random.Random(42)
