@@ -4,6 +4,7 @@ before and after; requests meanwhile get the old figures; events that arrive
 during the rebuild count once; a second rebuild while one runs is refused.
 """
 import os
+import signal
 import subprocess
 import unittest
 
@@ -162,6 +163,26 @@ class RebuildTest(test_reporting.Recovery):
             self.assertEqual(row["park_admin"], "yes")
         self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
 
+    def test_a_rebuild_stopped_by_a_shutdown_changes_nothing(self):
+        before = self.scripted()
+        held, _ = self.hold_checkpoint("registry")
+        self.assertEqual(decode(self.start(), reporting_pb2.RebuildReply).state, RUNNING)
+        self.assertTrue(wait_for(lambda: self.status().phase == "switching", seconds=60), self.status())
+        self.reporting.proc.send_signal(signal.SIGTERM)
+
+        def log():
+            with open(self.reporting.log.name, errors="replace") as f:
+                return f.read()
+
+        # The switch waiting for the checkpoint is cancelled; its schema goes.
+        self.assertTrue(wait_for(lambda: "rebuild: failed" in log(), seconds=30), log()[-2000:])
+        held.rollback()
+        self.assertEqual(self.reporting.stop(), 0)
+        self.assertEqual(self.schemas(), ["report"])
+        self.reporting.restart()
+        self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
+        self.assertEqual(self.overview(), before)
+
     def test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema(self):
         Scenario(self).run()
         self.assertExpected()
@@ -195,6 +216,7 @@ class RebuildAhead(RebuildTest):
     test_hetaoctl_report_rebuild_waits_and_prints_the_outcome = None
     test_only_park_admins_rebuild = None
     test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema = None
+    test_a_rebuild_stopped_by_a_shutdown_changes_nothing = None
 
     def test_events_the_rebuild_read_before_live_apply_did_are_counted_once(self):
         Scenario(self).run()
