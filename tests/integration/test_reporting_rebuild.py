@@ -55,6 +55,19 @@ class RebuildTest(test_reporting.Recovery):
         self.assertTrue(out["funding"].programmes)
         return out
 
+    def contents(self):
+        """Every row of every table in schema report, by table (report_stream
+        without applied_at: a rebuild applies the events at another time)."""
+        db = self.reporting.db
+        out = {}
+        for (table,) in db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'report'"):
+            if table == "report_stream":
+                out[table] = db.query("SELECT stream, last_sequence, occurred_at_us FROM report.report_stream"
+                                      " ORDER BY 1")
+            else:   # a name from the catalog, quoted
+                out[table] = db.query('SELECT r::text FROM report."%s" r ORDER BY 1' % table.replace('"', '""'))
+        return out
+
     def schemas(self):
         return sorted(r[0] for r in self.reporting.db.query(
             "SELECT nspname FROM pg_namespace WHERE nspname ~ '^report'"))
@@ -132,6 +145,9 @@ class RebuildTest(test_reporting.Recovery):
     def test_hetaoctl_report_rebuild_waits_and_prints_the_outcome(self):
         before = self.scripted()
         reports = self.reports()
+        tables = self.contents()
+        self.assertIn("report_funding_day", tables)
+        self.assertTrue(tables["report_project_day"])
         base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.reporting.admin.public_file,
                 "--reporting-endpoint", self.reporting.endpoint,
                 "--reporting-server-key", self.reporting.server.public_file]
@@ -142,6 +158,8 @@ class RebuildTest(test_reporting.Recovery):
         self.assertRegex(out.stdout, r"funding\s+%d\s+%d\s+%d" % ((before["as_of"]["funding"],) * 3))
         self.assertEqual(self.overview(), before)
         self.assertEqual(self.reports(), reports)
+        # Every read model, row for row: the tables every migration makes.
+        self.assertEqual(self.contents(), tables)
         out = subprocess.run(base + ["--json", "report", "rebuild-status"], capture_output=True, text=True,
                              timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)
