@@ -5,6 +5,7 @@
 */
 
 #include "customs.h"
+#include "funding.h"
 #include "overview.h"
 #include "organizations.h"
 #include "projects.h"
@@ -23,6 +24,10 @@ static const ht_route_t s_routes [] = {
       false, READERS, 0, overview_get },
     { "reporting.CustomsByCategory", &hetao__v1__customs_by_category_request__descriptor,
       false, READERS, 0, customs_by_category },
+    { "reporting.ProjectsBySector", &hetao__v1__projects_by_sector_request__descriptor,
+      false, READERS, 0, projects_by_sector },
+    { "reporting.FundingByProgramme", &hetao__v1__funding_by_programme_request__descriptor,
+      false, READERS, 0, funding_by_programme },
     //  Long-running: answers once the rebuild runs; GetRebuild tells how it ends.
     { "reporting.Rebuild", &hetao__v1__rebuild_request__descriptor,
       false, HT_ROLE_PARK_ADMIN, 0, rebuild_start },
@@ -37,6 +42,8 @@ static const ht_query_t *const s_queries [] = {
     overview_queries,
     stream_queries,
     customs_report_queries,
+    projects_report_queries,
+    funding_report_queries,
     NULL
 };
 static const ht_constraint_t s_no_constraints [] = { { NULL } };

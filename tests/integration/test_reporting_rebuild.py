@@ -4,6 +4,7 @@ before and after; requests meanwhile get the old figures; events that arrive
 during the rebuild count once; a second rebuild while one runs is refused.
 """
 import os
+import signal
 import subprocess
 import unittest
 
@@ -36,6 +37,37 @@ class RebuildTest(test_reporting.Recovery):
         self.assertTrue(wait_for(lambda: self.status().state != RUNNING, seconds=60), self.status())
         return self.status()
 
+    def reports(self):
+        """Every report but the overview, without "as of": projects per month
+        and per year, and funding per programme."""
+        out = {}
+        for interval in (reporting_pb2.REPORT_INTERVAL_MONTH, reporting_pb2.REPORT_INTERVAL_YEAR):
+            reply = decode(self.reporting.call("reporting.ProjectsBySector", reporting_pb2.ProjectsBySectorRequest(
+                interval=interval)), reporting_pb2.ProjectsBySectorReply)
+            del reply.as_of[:]
+            out["projects", interval] = reply
+        reply = decode(self.reporting.call("reporting.FundingByProgramme",
+                                           reporting_pb2.FundingByProgrammeRequest()),
+                       reporting_pb2.FundingByProgrammeReply)
+        del reply.as_of[:]
+        out["funding"] = reply
+        self.assertTrue(out["projects", reporting_pb2.REPORT_INTERVAL_YEAR].periods)
+        self.assertTrue(out["funding"].programmes)
+        return out
+
+    def contents(self):
+        """Every row of every table in schema report, by table (report_stream
+        without applied_at: a rebuild applies the events at another time)."""
+        db = self.reporting.db
+        out = {}
+        for (table,) in db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'report'"):
+            if table == "report_stream":
+                out[table] = db.query("SELECT stream, last_sequence, occurred_at_us FROM report.report_stream"
+                                      " ORDER BY 1")
+            else:   # a name from the catalog, quoted
+                out[table] = db.query('SELECT r::text FROM report."%s" r ORDER BY 1' % table.replace('"', '""'))
+        return out
+
     def schemas(self):
         return sorted(r[0] for r in self.reporting.db.query(
             "SELECT nspname FROM pg_namespace WHERE nspname ~ '^report'"))
@@ -66,6 +98,7 @@ class RebuildTest(test_reporting.Recovery):
 
     def test_figures_are_the_same_after_a_rebuild_and_answered_meanwhile_from_the_old_read_models(self):
         before = self.scripted()
+        reports = self.reports()
         organizations = self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0]
         self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
         held, live = self.hold_checkpoint("registry")
@@ -83,6 +116,7 @@ class RebuildTest(test_reporting.Recovery):
         self.assertIn("rebuild is running", again.message)
         # Requests meanwhile: the old read models answer, with the old figures.
         self.assertEqual(self.overview(), before)
+        self.assertEqual(self.reports(), reports)
         held.rollback()
         done = self.finished()
         self.assertEqual(done.state, SWITCHED, done.error)
@@ -105,6 +139,7 @@ class RebuildTest(test_reporting.Recovery):
                         as_of=dict(before["as_of"], registry=live + 1))
         expected["organizations_by_kind"]["research_institute"] += 1
         self.assertEqual(after, expected)
+        self.assertEqual(self.reports(), reports)
         self.assertEqual(self.schemas(), ["report"])
         self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0],
                          organizations + 1)
@@ -114,6 +149,10 @@ class RebuildTest(test_reporting.Recovery):
 
     def test_hetaoctl_report_rebuild_waits_and_prints_the_outcome(self):
         before = self.scripted()
+        reports = self.reports()
+        tables = self.contents()
+        self.assertIn("report_funding_day", tables)
+        self.assertTrue(tables["report_project_day"])
         base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.reporting.admin.public_file,
                 "--reporting-endpoint", self.reporting.endpoint,
                 "--reporting-server-key", self.reporting.server.public_file]
@@ -124,6 +163,9 @@ class RebuildTest(test_reporting.Recovery):
         self.assertRegex(out.stdout, r"funding\s+%d\s+%d\s+%d" % ((before["as_of"]["funding"],) * 3))
         self.assertRegex(out.stdout, r"customs\s+%d\s+%d\s+%d" % ((before["as_of"]["customs"],) * 3))
         self.assertEqual(self.overview(), before)
+        self.assertEqual(self.reports(), reports)
+        # Every read model, row for row: the tables every migration makes.
+        self.assertEqual(self.contents(), tables)
         out = subprocess.run(base + ["--json", "report", "rebuild-status"], capture_output=True, text=True,
                              timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)
@@ -145,6 +187,49 @@ class RebuildTest(test_reporting.Recovery):
             self.assertEqual(row["park_admin"], "yes")
         self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
 
+    def test_a_rebuild_stopped_by_a_shutdown_changes_nothing(self):
+        before = self.scripted()
+        held, _ = self.hold_checkpoint("registry")
+        self.assertEqual(decode(self.start(), reporting_pb2.RebuildReply).state, RUNNING)
+        self.assertTrue(wait_for(lambda: self.status().phase == "switching", seconds=60), self.status())
+        self.reporting.proc.send_signal(signal.SIGTERM)
+
+        def log():
+            with open(self.reporting.log.name, errors="replace") as f:
+                return f.read()
+
+        # The switch waiting for the checkpoint is cancelled; its schema goes.
+        self.assertTrue(wait_for(lambda: "rebuild: failed" in log(), seconds=30), log()[-2000:])
+        held.rollback()
+        self.assertEqual(self.reporting.stop(), 0)
+        self.assertEqual(self.schemas(), ["report"])
+        self.reporting.restart()
+        self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
+        self.assertEqual(self.overview(), before)
+
+    def test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema(self):
+        Scenario(self).run()
+        self.assertExpected()
+        # The layout before the schema: migrations 001-004 in public, recorded,
+        # the checkpoint where the old read models were.
+        self.reporting.stop()
+        db = self.reporting.db
+        db.query("DROP SCHEMA report CASCADE")
+        db.query("DELETE FROM ht_migration WHERE component = 'reporting'")
+        sql = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "services", "reporting", "sql")
+        for version, name in enumerate(("001_read_models.sql", "002_facility_hours.sql", "003_space.sql",
+                                        "004_funding.sql"), start=1):
+            with open(os.path.join(sql, name)) as f:
+                db.query(f.read())
+            db.query("INSERT INTO ht_migration (component, version, name) VALUES ('reporting', %s, %s)",
+                     (version, name))
+        self.assertEqual(db.query("SELECT count(*) FROM public.report_project")[0][0], 0)
+        self.reporting.restart()
+        with open(self.reporting.log.name, errors="replace") as log:
+            self.assertIn("were kept in public", log.read())
+        self.assertEqual(self.schemas(), ["report"])
+        self.assertExpected()       # replayed from the start of the stream into the schema
+
 
 class RebuildAhead(RebuildTest):
     """Live apply of the registry stays behind (every live event dropped, no
@@ -154,6 +239,8 @@ class RebuildAhead(RebuildTest):
     test_figures_are_the_same_after_a_rebuild_and_answered_meanwhile_from_the_old_read_models = None
     test_hetaoctl_report_rebuild_waits_and_prints_the_outcome = None
     test_only_park_admins_rebuild = None
+    test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema = None
+    test_a_rebuild_stopped_by_a_shutdown_changes_nothing = None
 
     def test_events_the_rebuild_read_before_live_apply_did_are_counted_once(self):
         Scenario(self).run()
