@@ -102,7 +102,7 @@ class PeriodsTest(test_reporting.Recovery):
             self.assertEqual(rows(self.projects(interval=interval)), want, interval)
         reply = decode(self.projects(), reporting_pb2.ProjectsBySectorReply)
         self.assertEqual(reply.interval, MONTH)
-        self.assertEqual({s.stream: s.last_sequence for s in reply.as_of}, {"registry": sequence, "funding": 0})
+        self.assertEqual({s.stream: s.last_sequence for s in reply.as_of}, {"registry": sequence, "funding": 0, "customs": 0})
         # Windows: the days of the registrations, then the day after them
         # (nothing inside; the totals are in no period), then up to the first
         # (nothing yet).
@@ -140,9 +140,9 @@ class PeriodsTest(test_reporting.Recovery):
         self.assertEqual(got["from_us"], window["from_us"])
         self.assertEqual(got["periods"][0], {"period": "2026-01-01", "sector": it, "registered": 3,
                                              "registered_total": 8, "high_end": 1, "high_end_total": 1})
-        self.assertEqual(sorted(got["as_of"]), ["funding", "registry"])
-        self.assertEqual(sorted(got["applied_at"]), ["funding", "registry"])
-        self.assertEqual(sorted(got["lag_ms"]), ["funding", "registry"])
+        self.assertEqual(sorted(got["as_of"]), ["customs", "funding", "registry"])
+        self.assertEqual(sorted(got["applied_at"]), ["customs", "funding", "registry"])
+        self.assertEqual(sorted(got["lag_ms"]), ["customs", "funding", "registry"])
         csv = self.hetaoctl("report", "projects", "--interval", "year", "--csv")
         self.assertEqual(csv.returncode, 0, csv.stderr)
         self.assertEqual(csv.stdout.splitlines(), [
@@ -154,8 +154,8 @@ class PeriodsTest(test_reporting.Recovery):
         self.assertIn("as of registry #", table.stdout)
 
     def test_funding_by_programme_sums_what_was_committed_and_paid_up_to_and_within_the_window(self):
-        stack = self.stack
-        programme, award = stack.funded(50_000, budget=100_000)            # 1000.00 budget, 500.00 awarded
+        stack = self.stack.funding_stack
+        programme, award = stack.funded(50_000, budget=100_000)    # 1000.00 budget, 500.00 awarded
         other, _ = stack.funded(30_000, budget=40_000)
         paid = decode(stack.disburse(award.id, 20_000, payee_currency="HKD", rate="1.0856"),
                       F.DisbursementReply).disbursement
