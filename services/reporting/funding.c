@@ -58,9 +58,9 @@ s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     const Hetao__V1__Programme *p = payload? payload->programme: NULL;
     if (!p || !p->id || !ht_uuid_valid (p->id) || !p->has_version || !s_money_valid (p->budget))
         return s_unreadable (event, "programme");
-    return ht_consumer_tx_query (tx, "funding_programme_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_programme_store", HT_ARGS (
         p->id, p->budget->currency, ht_consumer_tx_int (tx, p->budget->minor_units),
-        ht_consumer_tx_int (tx, p->version))) != NULL;
+        ht_consumer_tx_int (tx, p->version)));
 }
 
 static bool
@@ -71,9 +71,9 @@ s_award_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     const Hetao__V1__Award *a = payload? payload->award: NULL;
     if (!a || !a->id || !ht_uuid_valid (a->id) || !a->has_version || !s_money_valid (a->amount))
         return s_unreadable (event, "award");
-    return ht_consumer_tx_query (tx, "funding_award_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_award_store", HT_ARGS (
         a->id, a->amount->currency, ht_consumer_tx_int (tx, a->amount->minor_units),
-        ht_consumer_tx_int (tx, a->version))) != NULL;
+        ht_consumer_tx_int (tx, a->version)));
 }
 
 static bool
@@ -86,9 +86,9 @@ s_disbursement_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         return s_unreadable (event, "disbursement");
     bool paid = d->has_status && d->status == HETAO__V1__DISBURSEMENT_STATUS__DISBURSEMENT_STATUS_PAID;
     bool cross = d->payee_currency && *d->payee_currency && strcmp (d->payee_currency, d->amount->currency);
-    return ht_consumer_tx_query (tx, "funding_disbursement_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_disbursement_store", HT_ARGS (
         d->id, d->amount->currency, ht_consumer_tx_int (tx, d->amount->minor_units),
-        stream_bool (paid), stream_bool (cross), ht_consumer_tx_int (tx, d->version))) != NULL;
+        stream_bool (paid), stream_bool (cross), ht_consumer_tx_int (tx, d->version)));
 }
 
 bool

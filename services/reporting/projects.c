@@ -36,11 +36,11 @@ projects_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
                   (unsigned long long) event->sequence);
         return true;
     }
-    return ht_consumer_tx_query (tx, "projects_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "projects_store", HT_ARGS (
         project->id,
         stream_key (tx, &hetao__v1__sector__descriptor, project->has_sector, project->sector, "none"),
         stream_key (tx, &hetao__v1__project_origin__descriptor, project->has_origin, project->origin, "none"),
         stream_key (tx, &hetao__v1__project_status__descriptor, project->has_status, project->status, "none"),
         stream_bool (project->has_high_end && project->high_end),
-        ht_consumer_tx_int (tx, project->version))) != NULL;
+        ht_consumer_tx_int (tx, project->version)));
 }
