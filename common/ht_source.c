@@ -21,6 +21,7 @@
 
 const ht_source_t ht_source_registry = { "registry", 7101 };
 const ht_source_t ht_source_funding = { "funding", 7201 };
+const ht_source_t ht_source_customs = { "customs", 7301 };
 
 enum { S_ENDPOINT, S_EVENTS, S_SERVER_KEY, S_DEADLINE, S_POLL };
 

@@ -10,6 +10,11 @@ when the service exists.
 
     deploy/demo/shenzhen_park.py [--hetaoctl PATH]
 
+Customs (when hetaoctl has its commands): assistance cases about registration
+filing and account establishment for park organizations, some resolved and
+some open; a white list of the research institutes; a few research-goods
+declarations, registered so that each has its lane.
+
 hetaoctl finds the services and keys as usual (the dev stack's, or the
 HETAO_* variables).
 """
@@ -92,6 +97,40 @@ AWARD = "37000000.00"
 TRANCHE = "18500000.00"
 PAID_AWARDS = 4
 HKD_RATE = "1.0856"
+
+# Customs assistance with registration filing and account establishment: (organization:
+# "platform:<i>", "university:<i>" or "park-operator", category, what is needed, where the
+# case stands). Resolved ones are resolved (or closed); the others stay open at that step.
+CASES = [
+    ("platform:0", "registration_filing", "Filing as a consignee of imported research equipment", "resolved"),
+    ("platform:1", "account_establishment", "Customs account for the AI institute's bonded storage", "resolved"),
+    ("platform:2", "registration_filing", "Filing update after the biomedicine institute moved", "closed"),
+    ("platform:3", "account_establishment", "Account for duty-free import of microelectronics tools",
+     "in_progress"),
+    ("university:0", "registration_filing", "Filing for the Hetao branch of the university", "open"),
+    ("university:1", "account_establishment", "Account for cross-boundary sample shipments", "resolved"),
+    ("park-operator", "registration_filing", "Filing as operator of the bonded industrial parks", "triaged"),
+    ("platform:4", "account_establishment", "Account for reagent imports of the synthetic biology lab",
+     "waiting_on_requester"),
+]
+# The path of a case, and the action that takes it from each status to the next.
+CASE_PATH = [("open", "triage"), ("triaged", "start"), ("in_progress", "resolve"), ("resolved", "close")]
+# The white list: the research institutes among the platforms, for research goods.
+WHITELISTED = [0, 1, 2, 3, 4, 5]
+WHITELIST_CATEGORIES = "instruments,reagents,consumables,samples"
+WHITELIST_PERIOD = ("2025-01-01", "2030-01-01")
+# Research-goods declarations (organization, line): registered, so customs gives each its
+# lane (green for a white-listed institute's goods, red for a biological risk, yellow otherwise).
+DECLARATIONS = [
+    ("platform:0", "hs=901210,desc=Cryogenic electron microscope parts (Shenzhen Park demo 1),qty=2,unit=pcs,"
+                   "value=860000.00,currency=CNY,origin=HK,category=instruments"),
+    ("platform:2", "hs=300215,desc=Monoclonal antibody samples (Shenzhen Park demo 2),qty=0.5,unit=kg,"
+                   "value=42000.00,currency=CNY,origin=HK,category=reagents,bio=yes"),
+    ("university:0", "hs=382200,desc=Diagnostic reagents (Shenzhen Park demo 3),qty=10,unit=kg,"
+                     "value=120000.00,currency=CNY,origin=HK,category=reagents"),
+    ("platform:1", "hs=847150,desc=GPU accelerator boards (Shenzhen Park demo 4),qty=8,unit=pcs,"
+                   "value=640000.00,currency=CNY,origin=HK,category=consumables"),
+]
 
 # ---------------------------------------------------------------------------
 # hetaoctl
@@ -178,6 +217,8 @@ def load_registry(ctl):
         load_space(ctl, platforms)
     if "programme" in ctl.nouns:
         load_funding(ctl, universities)
+    if "case" in ctl.nouns:
+        load_customs(ctl, platforms, universities)
 
 
 def load_facility(ctl, platforms, universities):
@@ -279,6 +320,63 @@ def s_pay_first_tranche(ctl, award, n):
     for state, verb in (("requested", "approve"), ("approved", "pay")):
         if disbursement.get("status", "").lower() == "disbursement_status_" + state:
             disbursement = ctl.create("disbursement-%d-%s" % (n, verb), "disbursement", verb, disbursement["id"])
+
+
+# ---------------------------------------------------------------------------
+# Customs: cases, the white list, declarations
+
+def is_status(value, prefix, state):
+    """An enum printed by hetaoctl ("CASE_STATUS_OPEN" or "open") is `state`."""
+    value = (value or "").lower()
+    return value in (state, prefix + state)
+
+
+def load_customs(ctl, platforms, universities):
+    operator = organization(ctl, "park-operator", PARK_OPERATOR, "enterprise", "mainland", "--uscc",
+                            uscc(889500), ["other"])
+
+    def org(which):
+        kind, _, index = which.partition(":")
+        return {"platform": platforms, "university": universities}[kind][int(index)] if index else operator
+
+    for i, (who, category, description, wanted) in enumerate(CASES):
+        found = [c for c in ctl.json("case", "list", "--org", org(who), "--page-size", "200")
+                 if c.get("description") == description]
+        case = found[0] if found else ctl.create("case-%d" % i, "case", "open", "--org", org(who), "--category",
+                                                 category, "--description", description)
+        # Moved on from wherever an earlier load left it, up to where it stands in the demo
+        # (a case waiting on its requester goes there from in_progress).
+        stop = {"closed": len(CASE_PATH), "waiting_on_requester": 2}.get(wanted)
+        stop = stop if stop is not None else [state for state, _ in CASE_PATH].index(wanted)
+        for state, verb in CASE_PATH[:stop]:
+            if is_status(case.get("status"), "case_status_", state):
+                note = ["--note", "Done: the filing is complete"] if verb == "resolve" else []
+                case = ctl.create("case-%d-%s" % (i, verb), "case", verb, case["id"], *note)
+        if wanted == "waiting_on_requester" and is_status(case.get("status"), "case_status_", "in_progress"):
+            ctl.create("case-%d-wait" % i, "case", "wait", case["id"], "--note",
+                       "Please send the lease contract of the premises")
+
+    for i in WHITELISTED:
+        check = ctl.json("whitelist", "check", "--org", platforms[i], "--category", "reagents")
+        if not (check and check[0].get("whitelisted")):
+            ctl.create("whitelist-%d" % i, "whitelist", "add", "--org", platforms[i], "--categories",
+                       WHITELIST_CATEGORIES, "--from", WHITELIST_PERIOD[0], "--until", WHITELIST_PERIOD[1])
+
+    # Declarations have no list: the demo's are found in the customs stream by their lines' text.
+    have = {}
+    last = max([s.get("last_sequence", 0) for s in ctl.json("health", "customs")[0].get("streams", [])] or [0])
+    if last:
+        for event in ctl.json("events", "tail", "--stream", "customs", "--max", str(last)):
+            declaration = event.get("payload", {}).get("declaration") or {}
+            for line in declaration.get("lines", []):
+                have.setdefault(line.get("description"), declaration.get("id"))
+    for i, (who, line) in enumerate(DECLARATIONS):
+        description = line.split("desc=")[1].split(",")[0]
+        found = have.get(description)
+        declaration = (ctl.json("declaration", "get", found)[0] if found else
+                       ctl.create("declaration-%d" % i, "declaration", "create", "--org", org(who), "--line", line))
+        if is_status(declaration.get("status"), "declaration_status_", "stored"):
+            ctl.create("declaration-%d-register" % i, "declaration", "register", declaration["id"])
 
 
 def booking_end(start_day, hours):

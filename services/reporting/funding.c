@@ -9,7 +9,6 @@
 #include "funding.h"
 #include "stream.h"
 #include "ht_call.h"
-#include "ht_log.h"
 #include "ht_text.h"
 #include "hetao/v1/funding.pb-c.h"
 
@@ -41,15 +40,6 @@ s_money_valid (const Hetao__V1__Money *money)
     return money && money->currency && strlen (money->currency) == 3 && money->has_minor_units;
 }
 
-//  Says that the event cannot be counted; true, so the stream goes on.
-static bool
-s_unreadable (const Hetao__V1__Event *event, const char *what)
-{
-    ht_error ("reporting: %s #%llu carries no complete %s; not counted", event->type,
-              (unsigned long long) event->sequence, what);
-    return true;
-}
-
 static bool
 s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 {
@@ -57,7 +47,7 @@ s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Programme *p = payload? payload->programme: NULL;
     if (!p || !p->id || !ht_uuid_valid (p->id) || !p->has_version || !s_money_valid (p->budget))
-        return s_unreadable (event, "programme");
+        return stream_unreadable (event, "programme");
     return ht_consumer_tx_write (tx, "funding_programme_store", HT_ARGS (
         p->id, p->budget->currency, ht_consumer_tx_int (tx, p->budget->minor_units),
         ht_consumer_tx_int (tx, p->version)));
@@ -70,7 +60,7 @@ s_award_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Award *a = payload? payload->award: NULL;
     if (!a || !a->id || !ht_uuid_valid (a->id) || !a->has_version || !s_money_valid (a->amount))
-        return s_unreadable (event, "award");
+        return stream_unreadable (event, "award");
     return ht_consumer_tx_write (tx, "funding_award_store", HT_ARGS (
         a->id, a->amount->currency, ht_consumer_tx_int (tx, a->amount->minor_units),
         ht_consumer_tx_int (tx, a->version)));
@@ -83,7 +73,7 @@ s_disbursement_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Disbursement *d = payload? payload->disbursement: NULL;
     if (!d || !d->id || !ht_uuid_valid (d->id) || !d->has_version || !s_money_valid (d->amount))
-        return s_unreadable (event, "disbursement");
+        return stream_unreadable (event, "disbursement");
     bool paid = d->has_status && d->status == HETAO__V1__DISBURSEMENT_STATUS__DISBURSEMENT_STATUS_PAID;
     bool cross = d->payee_currency && *d->payee_currency && strcmp (d->payee_currency, d->amount->currency);
     return ht_consumer_tx_write (tx, "funding_disbursement_store", HT_ARGS (

@@ -2,7 +2,10 @@
 
     Reads the figures the read models keep (report_figure) and how far each
     followed stream is applied (report_stream): a few dozen rows, whatever
-    the length of the streams' history.
+    the length of the streams' history. Two figures are not counters: the
+    organizations white-listed today (their entries' periods decide, one row
+    per listed organization at most) and the median time to resolution (the
+    middle of the resolved cases' times, reached through their index).
 */
 
 #include "overview.h"
@@ -15,9 +18,17 @@
 const ht_query_t overview_queries [] = {
     { "overview_figures",
       "SELECT name, key, value FROM report_figure WHERE value <> 0 ORDER BY name, key" },
-    { "overview_streams",
-      "SELECT stream, last_sequence, occurred_at_us, " HT_SQL_US ("applied_at")
-      " FROM report_stream" },
+    //  The median of the resolution times: the middle one or two of them,
+    //  reached through their index (as many as customs_cases_resolved).
+    { "overview_customs_median",
+      "SELECT round(avg(m.resolution_us) / 1000000)::bigint FROM ("
+      " SELECT resolution_us FROM report_case WHERE resolution_us IS NOT NULL ORDER BY resolution_us"
+      " OFFSET (($1::bigint - 1) / 2) LIMIT (2 - $1::bigint % 2)) m" },
+    //  White-listed today (the park's date): active entries whose period covers it.
+    { "overview_whitelisted",
+      "SELECT count(DISTINCT organization_id) FROM report_whitelist,"
+      " (SELECT (now () AT TIME ZONE 'Asia/Shanghai')::date AS day) d"
+      " WHERE status = 'active' AND valid_from <= d.day AND d.day < valid_until" },
     { NULL, NULL }
 };
 
@@ -38,6 +49,9 @@ static const s_breakdown_t s_breakdowns [] = {
     S_BREAKDOWN (organizations_by_kind),
     S_BREAKDOWN (facility_hours_by_region),
     S_BREAKDOWN (parks_by_status),
+    S_BREAKDOWN (customs_cases_open_by_category),
+    S_BREAKDOWN (customs_cases_resolved_by_category),
+    S_BREAKDOWN (declarations_by_lane),
     { NULL }
 };
 
@@ -55,37 +69,19 @@ s_single (Hetao__V1__OverviewReply *reply, const char *name, int64_t value)
     return true;
 }
 
-//  The stream's position, 0 throughout before its first event.
-static Hetao__V1__StreamAsOf *
-s_as_of (ht_call_t *call, const char *stream, const PGresult *streams)
-{
-    Hetao__V1__StreamAsOf *as_of = ht_arena_alloc (ht_call_arena (call), sizeof *as_of);
-    hetao__v1__stream_as_of__init (as_of);
-    as_of->stream = (char *) stream;
-    as_of->has_last_sequence = as_of->has_occurred_at_us = true;
-    as_of->has_applied_at_us = as_of->has_lag_ms = true;
-    for (int row = 0; row < PQntuples (streams); row++)
-        if (!strcmp (PQgetvalue (streams, row, 0), stream)) {
-            as_of->last_sequence = (uint64_t) ht_row_int (streams, row, 1);
-            as_of->occurred_at_us = ht_row_int (streams, row, 2);
-            as_of->applied_at_us = ht_row_int (streams, row, 3);
-            int64_t lag = as_of->applied_at_us - as_of->occurred_at_us;
-            as_of->lag_ms = lag > 0? lag / 1000: 0;
-        }
-    return as_of;
-}
-
 void
 overview_get (ht_call_t *call, const ProtobufCMessage *message)
 {
     (void) message;
     PGresult *figures = ht_call_query (call, "overview_figures", 0, NULL);
-    PGresult *streams = figures? ht_call_query (call, "overview_streams", 0, NULL): NULL;
-    if (!streams)
+    PGresult *whitelisted = figures? ht_call_query (call, "overview_whitelisted", 0, NULL): NULL;
+    if (!whitelisted)
         return;
     ht_arena_t *arena = ht_call_arena (call);
     Hetao__V1__OverviewReply *reply = ht_arena_alloc (arena, sizeof *reply);
     hetao__v1__overview_reply__init (reply);
+    if (!stream_as_of (call, &reply->as_of, &reply->n_as_of))
+        return;
     //  Every single figure is present, 0 until something counts.
     for (unsigned i = 0; i < reply->base.descriptor->n_fields; i++)
         s_single (reply, reply->base.descriptor->fields [i].name, 0);
@@ -111,12 +107,19 @@ overview_get (ht_call_t *call, const ProtobufCMessage *message)
         if (!*PQgetvalue (figures, row, 1))
             s_single (reply, PQgetvalue (figures, row, 0), ht_row_int (figures, row, 2));
 
-    size_t n_streams = 0;
-    while (stream_consumers [n_streams])
-        n_streams++;
-    reply->as_of = ht_arena_alloc (arena, (n_streams + 1) * sizeof (void *));
-    for (size_t i = 0; i < n_streams; i++)
-        reply->as_of [reply->n_as_of++] = s_as_of (call, stream_consumers [i]->stream, streams);
+    reply->whitelisted_organizations = ht_row_int (whitelisted, 0, 0);
+    //  A median only when some case is resolved: absent, not 0, otherwise.
+    reply->has_customs_median_resolution_s = false;
+    if (reply->customs_cases_resolved > 0) {
+        PGresult *median = ht_call_query (call, "overview_customs_median", HT_ARGS (
+            ht_call_int (call, reply->customs_cases_resolved)));
+        if (!median)
+            return;
+        if (PQntuples (median) == 1 && !PQgetisnull (median, 0, 0)) {
+            reply->has_customs_median_resolution_s = true;
+            reply->customs_median_resolution_s = ht_row_int (median, 0, 0);
+        }
+    }
     //  Hong Kong and Macao researchers' hours: the sum of two regions.
     for (size_t i = 0; i < reply->n_facility_hours_by_region; i++) {
         const Hetao__V1__FigureCount *region = reply->facility_hours_by_region [i];

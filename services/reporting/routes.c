@@ -4,9 +4,11 @@
     (stream.c) into read models in its own database, and answers reads.
 */
 
+#include "customs.h"
 #include "overview.h"
 #include "organizations.h"
 #include "projects.h"
+#include "rebuild.h"
 #include "routes.h"
 #include "stream.h"
 #include "hetao/v1/reporting.pb-c.h"
@@ -19,6 +21,13 @@
 static const ht_route_t s_routes [] = {
     { "reporting.Overview", &hetao__v1__overview_request__descriptor,
       false, READERS, 0, overview_get },
+    { "reporting.CustomsByCategory", &hetao__v1__customs_by_category_request__descriptor,
+      false, READERS, 0, customs_by_category },
+    //  Long-running: answers once the rebuild runs; GetRebuild tells how it ends.
+    { "reporting.Rebuild", &hetao__v1__rebuild_request__descriptor,
+      false, HT_ROLE_PARK_ADMIN, 0, rebuild_start },
+    { "reporting.GetRebuild", &hetao__v1__get_rebuild_request__descriptor,
+      false, HT_ROLE_PARK_ADMIN, 0, rebuild_get },
     { NULL }
 };
 
@@ -26,6 +35,8 @@ static const char *const s_streams [] = { NULL };
 
 static const ht_query_t *const s_queries [] = {
     overview_queries,
+    stream_queries,
+    customs_report_queries,
     NULL
 };
 static const ht_constraint_t s_no_constraints [] = { { NULL } };
@@ -42,4 +53,7 @@ const ht_service_t reporting_service = {
     .streams = s_streams,
     .default_port = 7401,
     .consumers = stream_consumers,
+    //  Every table, function and trigger of sql/ is a read model, kept in
+    //  this schema and rebuilt from the streams (reporting.Rebuild).
+    .read_model_schema = "report",
 };

@@ -16,15 +16,23 @@ SEED = 424242
 
 
 class CustomsStack:
-    def __init__(self, args=(), workers=3):
-        self.registry = Service("registry", workers=2)
+    def __init__(self, args=(), workers=3, registry=None):
+        """`registry`: a running registry to follow (the caller closes it); else one of its own."""
+        self.own_registry = registry is None
+        self.registry = registry or Service("registry", workers=2)
         fd, self.clock_file = tempfile.mkstemp(prefix="hetao-clock-")
         os.close(fd)
         self.set_clock(0)
-        self.customs = Service("customs", workers=workers, sources={"registry": self.registry}, args=[
-            "--test-clock-file", self.clock_file,
-            "--job-interval-ms", "100",
-            "--inspection-seed", str(SEED)] + list(args))
+        try:
+            self.customs = Service("customs", workers=workers, sources={"registry": self.registry}, args=[
+                "--test-clock-file", self.clock_file,
+                "--job-interval-ms", "100",
+                "--inspection-seed", str(SEED)] + list(args))
+        except Exception:
+            os.unlink(self.clock_file)
+            if self.own_registry:
+                self.registry.close()
+            raise
         self.orgs = 0
 
     def set_clock(self, seconds):
@@ -63,7 +71,8 @@ class CustomsStack:
 
     def close(self):
         self.customs.close()
-        self.registry.close()
+        if self.own_registry:
+            self.registry.close()
         os.unlink(self.clock_file)
 
 

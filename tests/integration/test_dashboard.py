@@ -22,9 +22,8 @@ import time
 import unittest
 import urllib.parse
 
-from funding_stack import FundingStack
-from harness import (ALL_ROLES, BUILD, Keys, Service, free_port, uscc,
-                     wait_caught_up, wait_for)
+from harness import BUILD, Keys, free_port, uscc, wait_for
+from reporting_stack import ReportingStack
 
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
 DASHBOARD = os.path.join(BUILD, "bin", "hetao-dashboard")
@@ -122,11 +121,10 @@ class DashboardTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.stack = FundingStack(workers=2)
-        cls.registry, cls.funding = cls.stack.registry, cls.stack.funding
-        cls.reporting = Service("reporting", workers=2, sources={"registry": cls.registry, "funding": cls.funding})
+        cls.stack = ReportingStack()
+        cls.registry, cls.funding, cls.reporting = cls.stack.registry, cls.stack.funding, cls.stack.reporting
         # One operator key for every service, as deploy/dev makes it.
-        cls.funding.admit(cls.registry.admin, "operator", ALL_ROLES + ",reviewer")
+        cls.stack.admit_operator(cls.registry.admin)
         cls.keys = Keys(cls.reporting.keydir, "dashboard")
         cls.reporting.admit(cls.keys, "dashboard", "reporting_reader")
         cls.tokens = os.path.join(cls.reporting.keydir, "dashboard_tokens")
@@ -150,8 +148,7 @@ class DashboardTest(unittest.TestCase):
             cls.proc.wait(20)
         cls.log.close()
         os.unlink(cls.log.name)
-        cls.reporting.close()
-        cls.stack.close()
+        cls.stack.close()                   # reporting with it
 
     @classmethod
     def log_text(cls):
@@ -161,17 +158,11 @@ class DashboardTest(unittest.TestCase):
     @classmethod
     def seed(cls):
         """The Shenzhen Park demo (deploy/demo/shenzhen_park.py), loaded through hetaoctl."""
-        env = dict(clean_env(), HETAO_CERT=cls.registry.admin.public_file)
-        for name, service in (("REGISTRY", cls.registry), ("FUNDING", cls.funding)):
-            env.update({"HETAO_%s_ENDPOINT" % name: service.endpoint,
-                        "HETAO_%s_EVENTS" % name: service.events_endpoint,
-                        "HETAO_%s_SERVER_KEY" % name: service.server.public_file})
-        out = subprocess.run(["/usr/bin/python3", DEMO, "--hetaoctl", HETAOCTL], env=env,
+        out = subprocess.run(["/usr/bin/python3", DEMO, "--hetaoctl", HETAOCTL], env=cls.stack.env(clean_env()),
                              capture_output=True, text=True, timeout=500)
         if out.returncode != 0:
             raise RuntimeError("the demo did not load:\n" + out.stdout + out.stderr)
-        wait_caught_up(cls.reporting, cls.registry, seconds=120)
-        wait_caught_up(cls.reporting, cls.funding, "funding", seconds=120)
+        cls.stack.caught_up(seconds=120)
 
     @classmethod
     def get(cls, path, source="127.0.0.1", headers=None, method="GET", body=None):
@@ -249,7 +240,7 @@ class DashboardTest(unittest.TestCase):
         overview = json.loads(body)
         self.assertGreaterEqual(overview["major_platforms"], PLATFORMS)
         self.assertEqual(overview["hk_university_projects"], HK_PROJECTS)
-        self.assertEqual(sorted(s["stream"] for s in overview["as_of"]), ["funding", "registry"])
+        self.assertEqual(sorted(s["stream"] for s in overview["as_of"]), ["customs", "funding", "registry"])
         registry = [s for s in overview["as_of"] if s["stream"] == "registry"][0]
         self.assertGreaterEqual(registry["last_sequence"], PLATFORMS + HK_PROJECTS)
         self.assertEqual(overview["funds_committed_cny_fen"], 370_000_000_00)

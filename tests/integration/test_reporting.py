@@ -1,19 +1,20 @@
-"""The reporting service against the real registry: figures kept from the
-registry's stream equal a hand-computed expectation, survive kills and
-restarts on both sides with nothing counted twice, heal forced gaps by
-replay, and answer only the roles the method table names.
+"""The reporting service against the real registry, funding and customs:
+figures kept from their streams equal a hand-computed expectation, survive
+kills and restarts on both sides with nothing counted twice, heal forced
+gaps by replay, and answer only the roles the method table names.
 """
 import json
 import os
 import signal
 import subprocess
+import time
 import unittest
 
-from funding_stack import FundingStack
-from harness import (BUILD, FollowingServiceTest, Service, Status, decode, new_key, registry_pb2 as R,
+from harness import (BUILD, FollowingServiceTest, Status, decode, new_key, registry_pb2 as R,
                      wait_caught_up)
 from harness import read_events, wait_for
-from hetao.v1 import funding_pb2 as F, reporting_pb2  # noqa: E402
+from hetao.v1 import customs_pb2 as C, funding_pb2 as F, reporting_pb2  # noqa: E402
+from reporting_stack import ReportingStack
 from test_security import ROLES, role_table
 
 ACTIVE = R.PROJECT_STATUS_ACTIVE
@@ -28,9 +29,13 @@ def figures(reply):
     o = decode(reply, reporting_pb2.OverviewReply)
     flat = {f.name: getattr(o, f.name) for f in o.DESCRIPTOR.fields if f.label != f.LABEL_REPEATED}
     for name in ("projects_by_sector", "projects_by_status", "projects_high_end_by_sector",
-                 "organizations_by_kind", "facility_hours_by_region", "parks_by_status"):
+                 "organizations_by_kind", "facility_hours_by_region", "parks_by_status",
+                 "customs_cases_open_by_category", "customs_cases_resolved_by_category", "declarations_by_lane"):
         flat[name] = {c.key: c.count for c in getattr(o, name)}
     flat["as_of"] = {s.stream: s.last_sequence for s in o.as_of}
+    # Absent while no case is resolved: None then, not 0.
+    flat["customs_median_resolution_s"] = (o.customs_median_resolution_s
+                                           if o.HasField("customs_median_resolution_s") else None)
     return flat
 
 
@@ -103,6 +108,7 @@ class Scenario:
                     R.OrganizationReply)
             return step
 
+        self.orgs = orgs
         base = t.next_n()
         return [
             org("ias", base + 1, major_platform=True),
@@ -128,15 +134,156 @@ class Scenario:
         ]
 
 
+HOUR = 3600
+
+
+# Figures that do not add up by difference.
+NOT_ADDITIVE = ("as_of", "customs_median_resolution_s")
+
+
+class CustomsScenario:
+    """A scripted run against customs, after the registry's Scenario (it uses that
+    scenario's organizations), and the figures it must give by hand. Customs' clock
+    is moved forward between steps so that times to resolution and breaches are
+    known: every case is opened at +0 h.
+
+        case  organization  category               priority  what happens                 at the end
+        c1    ias           registration_filing    normal    triage, start, resolve +2 h  resolved after 2 h
+        c2    qlab          registration_filing    normal    nothing                      open; first response breached (due +24 h)
+        c3    ias           account_establishment  normal    triage, start, resolve +6 h, close   resolved after 6 h
+        c4    hku           account_establishment  urgent    triage (first response met)  open; resolution breached (due +24 h)
+        c5    qlab          account_establishment  normal    triage, start, resolve +2 h, reopen +6 h   open
+        c6    hku           research_goods_import  low       nothing                      open (due +72 h)
+
+    The clock ends at +30 h: two deadlines breached. Resolved: c1 (2 h) and c3 (6 h),
+    median 4 h. White list: ias listed now; qlab listed and revoked; hku listed for
+    2020 only. Declarations (no random inspection): ias reagents green; ias reagents
+    with biological risk red (lane rule); hku yellow (not listed now); qlab yellow,
+    rerouted to red by an officer; one more of ias stored, never registered (no lane).
+    """
+
+    EXPECTED = dict(
+        customs_cases_open=4,
+        customs_cases_resolved=2,
+        customs_cases_open_by_category={"registration_filing": 1, "account_establishment": 2,
+                                        "research_goods_import": 1},
+        customs_cases_resolved_by_category={"registration_filing": 1, "account_establishment": 1},
+        customs_deadline_breaches=2,
+        whitelisted_organizations=1,
+        declarations_by_lane={"green": 1, "yellow": 1, "red": 2},
+    )
+    MEDIAN_S = 4 * HOUR                 # and the moments between steps, under a minute
+    # The customs report over every case: category -> (opened, resolved, open, median hours, breaches).
+    BY_CATEGORY = {
+        "registration_filing": (2, 1, 1, "2.00", 1),
+        "account_establishment": (3, 1, 2, "6.00", 1),
+        "research_goods_import": (1, 0, 1, None, 0),
+    }
+
+    def __init__(self, stack, orgs):
+        self.stack = stack.customs_stack
+        self.orgs = orgs
+        self.cases = {}
+        self.declarations = {}
+
+    def run(self, first=0, last=None):
+        steps = self.steps()
+        for step in steps[first:last]:
+            step()
+        return len(steps)
+
+    def call(self, method, request, reply_type):
+        return decode(self.stack.call(method, request), reply_type)
+
+    def steps(self):
+        def clock(hours):
+            return lambda: self.stack.set_clock(hours * HOUR)
+
+        def case(name, org, category, priority):
+            def step():
+                self.cases[name] = self.call("OpenCase", C.OpenCaseRequest(
+                    organization_id=self.orgs[org], category=category, priority=priority,
+                    description="Help with %s" % C.CaseCategory.Name(category).lower()),
+                    C.CaseReply).assistance_case.id
+            return step
+
+        def act(name, *actions):
+            def step():
+                for action in actions:
+                    note = "done" if action in (C.CASE_ACTION_RESOLVE, C.CASE_ACTION_REOPEN) else None
+                    self.call("ChangeCaseStatus", C.ChangeCaseStatusRequest(
+                        id=self.cases[name], action=action, note=note), C.CaseReply)
+            return step
+
+        def listed(org, valid_from="2026-01-01", valid_until="2030-01-01", revoke=False):
+            def step():
+                entry = self.call("AddWhitelist", C.AddWhitelistRequest(
+                    organization_id=self.orgs[org], categories=[C.GOODS_CATEGORY_REAGENTS],
+                    valid_from=valid_from, valid_until=valid_until), C.WhitelistReply).entry
+                if revoke:
+                    self.call("RevokeWhitelist", C.RevokeWhitelistRequest(id=entry.id, reason="audit findings"),
+                              C.WhitelistReply)
+            return step
+
+        def declare(name, org, register=True, biological_risk=False):
+            def step():
+                d = self.call("CreateDeclaration", C.CreateDeclarationRequest(
+                    organization_id=self.orgs[org], lines=[C.DeclarationLine(
+                        hs_code="382200", description="Diagnostic reagents", quantity="10", unit="kg",
+                        value_minor=12000000, currency="CNY", origin_country="HK",
+                        category=C.GOODS_CATEGORY_REAGENTS, biological_risk=biological_risk)]),
+                    C.DeclarationReply).declaration
+                self.declarations[name] = d.id
+                if register:
+                    self.call("ChangeDeclarationStatus", C.ChangeDeclarationStatusRequest(
+                        id=d.id, action=C.DECLARATION_ACTION_REGISTER), C.DeclarationReply)
+            return step
+
+        def reroute(name, lane):
+            return lambda: self.call("RerouteDeclaration", C.RerouteDeclarationRequest(
+                id=self.declarations[name], lane=lane, reason="documents do not match the goods"),
+                C.DeclarationReply)
+
+        FILING, ACCOUNT, GOODS = (C.CASE_CATEGORY_REGISTRATION_FILING, C.CASE_CATEGORY_ACCOUNT_ESTABLISHMENT,
+                                  C.CASE_CATEGORY_RESEARCH_GOODS_IMPORT)
+        NORMAL, URGENT, LOW = C.CASE_PRIORITY_NORMAL, C.CASE_PRIORITY_URGENT, C.CASE_PRIORITY_LOW
+        TRIAGE, START, RESOLVE = C.CASE_ACTION_TRIAGE, C.CASE_ACTION_START, C.CASE_ACTION_RESOLVE
+        return [
+            clock(0),
+            case("c1", "ias", FILING, NORMAL),
+            case("c2", "qlab", FILING, NORMAL),
+            case("c3", "ias", ACCOUNT, NORMAL),
+            case("c4", "hku", ACCOUNT, URGENT),
+            case("c5", "qlab", ACCOUNT, NORMAL),
+            case("c6", "hku", GOODS, LOW),
+            act("c1", TRIAGE, START),
+            act("c3", TRIAGE, START),
+            act("c4", TRIAGE),
+            act("c5", TRIAGE, START),
+            listed("ias"),
+            listed("qlab", revoke=True),
+            listed("hku", valid_from="2020-01-01", valid_until="2021-01-01"),
+            declare("d1", "ias"),
+            declare("d2", "ias", biological_risk=True),
+            declare("d3", "hku"),
+            declare("d4", "qlab"),
+            declare("d5", "ias", register=False),
+            reroute("d4", C.LANE_RED),
+            clock(2),
+            act("c1", RESOLVE),
+            act("c5", RESOLVE),
+            clock(6),
+            act("c3", RESOLVE, C.CASE_ACTION_CLOSE),
+            act("c5", C.CASE_ACTION_REOPEN),
+            clock(30),
+        ]
+
+
 def start_reporting(args=()):
-    """(funding stack, reporting): a registry, funding following it, and reporting following both."""
-    stack = FundingStack(workers=2)
-    try:
-        return stack, Service("reporting", workers=2, args=args,
-                              sources={"registry": stack.registry, "funding": stack.funding})
-    except Exception:
-        stack.close()
-        raise
+    """(stack, reporting): a registry, funding and customs following it, and
+    reporting following all three (tests/integration/reporting_stack.py)."""
+    stack = ReportingStack(reporting_args=args)
+    return stack, stack.reporting
 
 
 class ReportingTest(FollowingServiceTest):
@@ -151,8 +298,7 @@ class ReportingTest(FollowingServiceTest):
 
     @classmethod
     def tearDownClass(cls):
-        cls.svc.close()
-        cls.stack.close()
+        cls.stack.close()                   # reporting with it
 
     @classmethod
     def next_n(cls):
@@ -174,7 +320,7 @@ class Figures(ReportingTest):
     def delta(self, before, after):
         out = {}
         for name, value in after.items():
-            if name == "as_of":
+            if name in NOT_ADDITIVE:
                 continue
             if isinstance(value, dict):
                 keys = set(value) | set(before[name])
@@ -186,7 +332,7 @@ class Figures(ReportingTest):
 
     def expected_delta(self):
         out = {name: {} if isinstance(value, dict) else 0
-               for name, value in figures(self.overview()).items() if name != "as_of"}
+               for name, value in figures(self.overview()).items() if name not in NOT_ADDITIVE}
         for name, value in Scenario.EXPECTED.items():
             out[name] = value
         return {k: v for k, v in out.items()}
@@ -271,7 +417,7 @@ class Figures(ReportingTest):
     def test_funds_sum_budgets_awards_and_payments_and_those_paid_across_the_boundary(self):
         self.caught_up()
         before = figures(self.overview())
-        stack = self.stack
+        stack = self.stack.funding_stack
         programme, award = stack.funded(50_000, budget=100_000)            # 1000.00 budget, 500.00 awarded
         paid = decode(stack.disburse(award.id, 20_000, payee_currency="HKD", rate="1.0856"),
                       F.DisbursementReply).disbursement
@@ -309,22 +455,29 @@ class Figures(ReportingTest):
 
     def test_the_read_models_hold_one_row_per_entity_and_figures_only_counters(self):
         self.caught_up()
-        rows = self.svc.db.query("SELECT count(*) FROM report_project")[0][0]
+        rows = self.svc.db.query("SELECT count(*) FROM report.report_project")[0][0]
         total = self.svc.db.query(
-            "SELECT coalesce(sum(value), 0) FROM report_figure WHERE name = 'projects_by_status'")[0][0]
+            "SELECT coalesce(sum(value), 0) FROM report.report_figure WHERE name = 'projects_by_status'")[0][0]
         self.assertEqual(rows, total)
 
-    def test_the_roles_of_the_method_table_and_no_others_read_the_overview(self):
-        row = role_table(services=("reporting",))["reporting.Overview"]
-        self.assertEqual(sorted(row), sorted(ROLES))
-        for role, allowed in row.items():
-            keys = self.svc.add_principal("only-" + role.replace("_", "-"), role)
-            reply = self.overview(keys=keys)
-            if allowed == "yes":
-                self.assertEqual(reply.status, Status.OK, "%s: %s" % (role, reply.message))
-            else:
-                self.assertEqual(reply.status, Status.PERMISSION_DENIED, role)
-                self.assertIn("reporting.Overview", reply.message)
+    def test_the_roles_of_the_method_table_and_no_others_read_the_reports(self):
+        # The reports (the rebuild's methods: test_reporting_rebuild.py).
+        table = role_table(services=("reporting",))
+        requests = {"reporting.Overview": reporting_pb2.OverviewRequest(),
+                    "reporting.CustomsByCategory": reporting_pb2.CustomsByCategoryRequest()}
+        keys = {}
+        for method in sorted(requests):
+            row = table[method]
+            self.assertEqual(sorted(row), sorted(ROLES))
+            for role, allowed in row.items():
+                if role not in keys:
+                    keys[role] = self.svc.add_principal("only-" + role.replace("_", "-"), role)
+                reply = self.svc.call(method, requests[method], keys=keys[role])
+                if allowed == "yes":
+                    self.assertEqual(reply.status, Status.OK, "%s as %s: %s" % (method, role, reply.message))
+                else:
+                    self.assertEqual(reply.status, Status.PERMISSION_DENIED, "%s as %s" % (method, role))
+                    self.assertIn(method, reply.message)
 
     def test_hetaoctl_prints_the_documented_json_keys_table_and_csv(self):
         self.caught_up()
@@ -340,7 +493,8 @@ class Figures(ReportingTest):
                     "projects_by_sector", "industrial_parks_operating", "space_prepared_m2",
                     "space_allocated_m2", "funds_budget_cny", "funds_committed_cny", "funds_paid_cny",
                     "customs_cases_open", "customs_cases_resolved", "whitelisted_organizations",
-                    "facility_hours_hk_macao", "as_of"):
+                    "customs_deadline_breaches", "customs_median_resolution_hours", "customs_cases_by_category",
+                    "declarations_by_lane", "facility_hours_hk_macao", "as_of"):
             self.assertIn(key, got)
         o = figures(self.overview())
         self.assertEqual(got["major_platforms"], o["major_platforms"])
@@ -358,8 +512,9 @@ class Figures(ReportingTest):
         self.assertIn("as of registry #", table.stdout)
 
 
-class Recovery(unittest.TestCase):
-    """A fresh registry and reporting per test: kills, restarts and gaps."""
+class FreshStack(unittest.TestCase):
+    """A fresh stack (registry, funding, customs, reporting) per test, and the
+    scenarios' expectations as assertions."""
 
     reporting_args = ()
 
@@ -368,15 +523,14 @@ class Recovery(unittest.TestCase):
         self.registry = self.stack.registry
 
     def tearDown(self):
-        self.reporting.close()
-        self.stack.close()
+        self.stack.close()                  # reporting with it
 
     # The scenario's helpers, as ReportingTest has them.
     _n = 80000
 
     def next_n(self):
-        Recovery._n += 10
-        return Recovery._n
+        FreshStack._n += 10
+        return FreshStack._n
 
     def register_organization(self, n, **overrides):
         return ReportingTest.register_organization(self, n, **overrides)
@@ -396,8 +550,30 @@ class Recovery(unittest.TestCase):
             self.assertEqual(got[name], value, "%s: expected %r, got %r" % (name, value, got[name]))
         self.assertEqual(got["as_of"]["registry"], sequence)
         # Every entity once: as many rows as the registry has entities.
-        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_project")[0][0], 9)
-        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_organization")[0][0], 6)
+        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_project")[0][0], 9)
+        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0], 6)
+
+    def assertCustomsExpected(self):
+        """CustomsScenario's figures, once customs' breach timer has recorded both breaches."""
+        breached = wait_for(lambda: len([e for e in read_events(self.stack.customs, "customs")
+                                         if e.type == "customs.case.deadline_breached"]) >= 2, seconds=30)
+        self.assertTrue(breached, "customs recorded no two breaches at +30 h")
+        sequence = self.stack.caught_up()["customs"]
+        got = self.overview()
+        for name, value in CustomsScenario.EXPECTED.items():
+            self.assertEqual(got[name], value, "%s: expected %r, got %r" % (name, value, got[name]))
+        median = got["customs_median_resolution_s"]
+        self.assertTrue(median is not None and CustomsScenario.MEDIAN_S <= median < CustomsScenario.MEDIAN_S + 60,
+                        "customs_median_resolution_s: expected 4 h and under a minute, got %r" % median)
+        self.assertEqual(got["as_of"]["customs"], sequence)
+        # Every entity once.
+        for table, rows in (("report_case", 6), ("report_declaration", 5), ("report_whitelist", 3)):
+            self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.%s" % table)[0][0], rows, table)
+        return got
+
+
+class Recovery(FreshStack):
+    """Kills and restarts on either side of the registry's stream."""
 
     def test_reporting_killed_mid_stream_and_the_registry_restarted_count_nothing_twice(self):
         scenario = Scenario(self)
@@ -418,14 +594,126 @@ class Recovery(unittest.TestCase):
         self.assertExpected()
 
 
+class Customs(FreshStack):
+    """The scripted scenario across the registry and customs: hand-computed
+    figures, the customs report, and kills and restarts on the customs stream."""
+
+    def customs_report(self, **window):
+        return decode(self.reporting.call("reporting.CustomsByCategory",
+                                          reporting_pb2.CustomsByCategoryRequest(**window)),
+                      reporting_pb2.CustomsByCategoryReply)
+
+    def test_figures_of_every_stream_equal_the_hand_computed_expectation_of_a_scripted_scenario(self):
+        started_us = int(time.time() * 1_000_000)
+        scenario = Scenario(self)
+        scenario.run()
+        CustomsScenario(self.stack, scenario.orgs).run()
+        self.assertExpected()
+        self.assertCustomsExpected()
+
+        # The customs report over every case, and over a window holding all of them.
+        for window in ({}, {"from_us": started_us - 1_000_000, "until_us": int(time.time() * 1_000_000) + 1}):
+            report = self.customs_report(**window)
+            got = {c.category: (c.opened, c.resolved, c.open,
+                                "%.2f" % (round(c.median_resolution_s / 36) / 100)
+                                if c.HasField("median_resolution_s") else None, c.breaches)
+                   for c in report.categories}
+            self.assertEqual(got, CustomsScenario.BY_CATEGORY, "window %r" % window)
+            self.assertEqual({a.stream: a.last_sequence for a in report.as_of}, self.overview()["as_of"])
+        # A window before the scenario holds none of its cases.
+        self.assertEqual(len(self.customs_report(until_us=started_us - 1_000_000).categories), 0)
+        # Customs' own figures agree (its window is by day: every case of the scenario).
+        stats = decode(self.stack.customs_stack.call("CaseStats", C.CaseStatsRequest(), mutating=False),
+                       C.CaseStatsReply)
+        theirs = {C.CaseCategory.Name(c.category)[len("CASE_CATEGORY_"):].lower():
+                  (c.opened, c.resolved, c.open, c.median_resolution_s if c.HasField("median_resolution_s") else None,
+                   c.breaches) for c in stats.categories}
+        ours = {c.category: (c.opened, c.resolved, c.open,
+                             c.median_resolution_s if c.HasField("median_resolution_s") else None, c.breaches)
+                for c in self.customs_report().categories}
+        self.assertEqual(ours, theirs)
+
+        # hetaoctl: the overview's customs keys, and the customs report as JSON, CSV and a table.
+        base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.reporting.admin.public_file,
+                "--reporting-endpoint", self.reporting.endpoint,
+                "--reporting-server-key", self.reporting.server.public_file]
+
+        def ctl(*args):
+            out = subprocess.run(base + list(args), capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return out
+        overview = json.loads(ctl("--json", "report", "overview").stdout)
+        self.assertEqual(overview["customs_cases_by_category"], {
+            "registration_filing": {"open": 1, "resolved": 1},
+            "account_establishment": {"open": 2, "resolved": 1},
+            "research_goods_import": {"open": 1, "resolved": 0}})
+        self.assertEqual(overview["declarations_by_lane"], {"green": 1, "yellow": 1, "red": 2})
+        self.assertEqual((overview["customs_cases_open"], overview["customs_cases_resolved"],
+                          overview["customs_deadline_breaches"], overview["whitelisted_organizations"]),
+                         (4, 2, 2, 1))
+        self.assertEqual(overview["customs_median_resolution_hours"], "4.00")
+        report = json.loads(ctl("--json", "report", "customs").stdout)
+        self.assertEqual({k: (v["opened"], v["resolved"], v["open"], v["median_resolution_hours"], v["breaches"])
+                          for k, v in report["categories"].items()}, CustomsScenario.BY_CATEGORY)
+        self.assertEqual((report["from"], report["until"]), (None, None))
+        self.assertEqual(report["as_of"], overview["as_of"])
+        csv = ctl("report", "customs", "--csv", "--from", "2020-01-01")
+        self.assertEqual(csv.stdout.splitlines()[0], "category,opened,resolved,open,median_resolution_hours,breaches")
+        self.assertIn("account_establishment,3,1,2,6.00,1", csv.stdout.splitlines())
+        self.assertIn("research_goods_import,1,0,1,,0", csv.stdout.splitlines())
+        self.assertIn("as of customs #", csv.stderr)
+        table = ctl("report", "customs")
+        self.assertRegex(table.stdout, r"registration_filing\s+2\s+1\s+1\s+2\.00\s+1")
+        self.assertIn("as of customs #", table.stdout)
+        empty = ctl("report", "customs", "--until", "2020-01-01")
+        self.assertIn("no customs case was opened in the window", empty.stdout)
+        refused = subprocess.run(base + ["report", "customs", "--from", "2027-01-02", "--until", "2027-01-01"],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("--until", refused.stderr)
+        # The service refuses it too, naming the field.
+        reply = self.reporting.call("reporting.CustomsByCategory", reporting_pb2.CustomsByCategoryRequest(
+            from_us=2_000_000, until_us=1_000_000))
+        self.assertEqual(reply.status, Status.INVALID_ARGUMENT, reply.message)
+        self.assertIn("until_us", [v.field for v in reply.violations])
+
+    def test_reporting_killed_mid_customs_stream_and_customs_restarted_count_nothing_twice(self):
+        scenario = Scenario(self)
+        scenario.run()
+        customs = CustomsScenario(self.stack, scenario.orgs)
+        steps = customs.steps()
+        for step in steps[:9]:
+            step()
+        self.reporting.restart(signal.SIGKILL)
+        for step in steps[9:17]:
+            step()
+        self.stack.customs_stack.restart()
+        self.reporting.stop(signal.SIGKILL)
+        for step in steps[17:]:
+            step()
+        self.reporting.restart(signal.SIGKILL)
+        self.assertExpected()
+        first = self.assertCustomsExpected()
+        # And once more from a clean stop, and after customs restarts again: the same figures.
+        self.reporting.restart()
+        self.stack.customs_stack.restart()
+        again = self.assertCustomsExpected()
+        first.pop("as_of")
+        again.pop("as_of")
+        self.assertEqual(again, first)
+
+
 class Gaps(Recovery):
     """Every third live event dropped on purpose: replay fills each gap."""
 
     reporting_args = ("--test-drop-live", "3")
 
     def test_a_gap_forced_by_dropping_live_events_is_healed_by_replay(self):
-        Scenario(self).run()
+        scenario = Scenario(self)
+        scenario.run()
+        CustomsScenario(self.stack, scenario.orgs).run()
         self.assertExpected()
+        self.assertCustomsExpected()
         with open(self.reporting.log.name, errors="replace") as log:
             self.assertIn("dropping live event", log.read())
 

@@ -25,6 +25,7 @@
     GROUP (unit)          \
     GROUP (allocation)    \
     GROUP (report)        \
+    GROUP (report_customs) \
     GROUP (events)        \
     GROUP (health)        \
     GROUP (audit)         \

@@ -1,17 +1,28 @@
-/*  report - hetaoctl report overview: the park's figures from reporting
+/*  report - hetaoctl report: the park's figures from reporting, and rebuilds
+
+    `report rebuild` asks reporting to rebuild its read models from the
+    streams (reporting.Rebuild answers at once) and asks how it stands
+    (reporting.GetRebuild) until it ends, then prints the outcome.
 
     The overview prints as a table of figure and value, as CSV (--csv), or
     as one JSON object (--json) whose keys are stable and documented in
     docs/protocol.md (partner agencies read them): money as decimal strings
-    with two places, areas in m², breakdowns as objects, and "as_of" mapping
-    each stream to the last sequence applied.
+    with two places, areas in m², breakdowns as objects (customs cases by
+    category as objects of objects), and "as_of" mapping each stream to the
+    last sequence applied.
 */
 
 #include "ctl.h"
+#include "report.h"
 #include "hetao/v1/reporting.pb-c.h"
+
+#include "ht_enum.h"
+#include "ht_status.h"
+#include "ht_text.h"
 
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 //  One line of the overview: its JSON key, and its value as JSON and as text.
 typedef struct {
@@ -53,6 +64,46 @@ s_hundredths (char *out, size_t size, int64_t value)
     snprintf (out, size, "%s%" PRIu64 ".%02" PRIu64, value < 0? "-": "", magnitude / 100, magnitude % 100);
 }
 
+void
+report_hours (char *out, size_t size, int64_t seconds)
+{
+    //  Hundredths of an hour, rounded half up: 36 s each.
+    s_hundredths (out, size, (seconds * 100 + 1800) / 3600);
+}
+
+void
+report_as_of_print (FILE *out, Hetao__V1__StreamAsOf **as_of, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        fprintf (out, "as of %s #%" PRIu64 ", applied ", as_of [i]->stream, as_of [i]->last_sequence);
+        ctl_format_field (out, &as_of [i]->base,
+                          protobuf_c_message_descriptor_get_field_by_name (as_of [i]->base.descriptor,
+                                                                           "applied_at_us"));
+        fprintf (out, ", lag %" PRId64 " ms\n", as_of [i]->lag_ms);
+    }
+}
+
+void
+report_as_of_json (Hetao__V1__StreamAsOf **as_of, size_t count)
+{
+    printf ("\"as_of\":{");
+    for (size_t i = 0; i < count; i++)
+        printf ("%s\"%s\":%" PRIu64, i? ",": "", as_of [i]->stream, as_of [i]->last_sequence);
+    printf ("},\"lag_ms\":{");
+    for (size_t i = 0; i < count; i++)
+        printf ("%s\"%s\":%" PRId64, i? ",": "", as_of [i]->stream, as_of [i]->lag_ms);
+    printf ("}");
+}
+
+//  The line's text as its JSON value, a string.
+static void
+s_quote (s_line_t *line)
+{
+    line->json [0] = '"';
+    strcpy (line->json + 1, line->text);
+    strcat (line->json, "\"");
+}
+
 //  Money in minor units: a JSON string with two places, exact.
 static void
 s_money (s_lines_t *self, const char *key, int64_t minor)
@@ -60,9 +111,7 @@ s_money (s_lines_t *self, const char *key, int64_t minor)
     s_line_t *line = s_line (self, key);
     if (line) {
         s_hundredths (line->text, sizeof line->text, minor);
-        line->json [0] = '"';
-        strcpy (line->json + 1, line->text);
-        strcat (line->json, "\"");
+        s_quote (line);
     }
 }
 
@@ -109,6 +158,66 @@ s_breakdown (s_lines_t *self, const char *name, Hetao__V1__FigureCount **figures
     }
 }
 
+//  A duration in seconds as hours, a JSON string with two places ("26.50");
+//  null when there is none.
+static void
+s_hours (s_lines_t *self, const char *key, bool present, int64_t seconds)
+{
+    s_line_t *line = s_line (self, key);
+    if (!line)
+        return;
+    if (!present) {
+        snprintf (line->json, sizeof line->json, "null");
+        snprintf (line->text, sizeof line->text, "-");
+        return;
+    }
+    report_hours (line->text, sizeof line->text, seconds);
+    s_quote (line);
+}
+
+//  The count of `key` in a breakdown, 0 when absent.
+static int64_t
+s_figure (Hetao__V1__FigureCount **figures, size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp (figures [i]->key, key))
+            return figures [i]->count;
+    return 0;
+}
+
+static bool
+s_has (Hetao__V1__FigureCount **figures, size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp (figures [i]->key, key))
+            return true;
+    return false;
+}
+
+//  customs_cases_by_category: every category with a case, as {open, resolved}.
+static void
+s_customs_by_category (s_lines_t *lines, const Hetao__V1__OverviewReply *o)
+{
+    const char *name = "customs_cases_by_category";
+    Hetao__V1__FigureCount **open = o->customs_cases_open_by_category;
+    Hetao__V1__FigureCount **resolved = o->customs_cases_resolved_by_category;
+    size_t n_open = o->n_customs_cases_open_by_category;
+    size_t n_resolved = o->n_customs_cases_resolved_by_category;
+    //  Each key once: those with open cases, then those with resolved ones only.
+    for (size_t k = 0; k < n_open + n_resolved; k++) {
+        const char *key = k < n_open? open [k]->key: resolved [k - n_open]->key;
+        if (k >= n_open && s_has (open, n_open, key))
+            continue;
+        char path [96];
+        snprintf (path, sizeof path, "%s.%s.open", name, key);
+        s_count (lines, path, s_figure (open, n_open, key));
+        snprintf (path, sizeof path, "%s.%s.resolved", name, key);
+        s_count (lines, path, s_figure (resolved, n_resolved, key));
+    }
+    if (n_open + n_resolved == 0)
+        s_breakdown (lines, name, NULL, 0);
+}
+
 //  The overview as lines, in the order of docs/protocol.md.
 static void
 s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
@@ -134,7 +243,12 @@ s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
     s_money (lines, "funds_paid_cross_boundary_cny", o->funds_paid_cross_boundary_cny_fen);
     s_count (lines, "customs_cases_open", o->customs_cases_open);
     s_count (lines, "customs_cases_resolved", o->customs_cases_resolved);
+    s_customs_by_category (lines, o);
+    s_count (lines, "customs_deadline_breaches", o->customs_deadline_breaches);
+    s_hours (lines, "customs_median_resolution_hours", o->has_customs_median_resolution_s,
+             o->customs_median_resolution_s);
     s_count (lines, "whitelisted_organizations", o->whitelisted_organizations);
+    s_breakdown (lines, "declarations_by_lane", o->declarations_by_lane, o->n_declarations_by_lane);
     s_count (lines, "facility_hours_hk_macao", o->facility_hours_hk_macao);
     s_breakdown (lines, "facility_hours_by_region", o->facility_hours_by_region,
                  o->n_facility_hours_by_region);
@@ -150,32 +264,46 @@ s_overview_lines (const Hetao__V1__OverviewReply *o, s_lines_t *lines)
     }
 }
 
-//  One JSON object; a key "a.b" goes into the object "a" as "b" (the lines
-//  of one object are adjacent).
+#define S_DEPTH 4                   //  levels of nested objects at most ("a.b.c" is two)
+
+//  One JSON object; a key "a.b.c" goes into the object "a", in it into the
+//  object "b", as "c" (the lines of one object are adjacent).
 static void
 s_print_json (const s_lines_t *lines)
 {
-    const char *open = NULL;        //  the object being written, or NULL
-    size_t open_length = 0;
+    char open [S_DEPTH][96];        //  the objects being written, outermost first
+    size_t depth = 0;
+    bool members [S_DEPTH + 1] = { false };     //  has the object at each level a member yet
     fputc ('{', stdout);
     for (size_t i = 0; i < lines->count; i++) {
-        const char *key = lines->lines [i].key;
-        const char *dot = strchr (key, '.');
-        size_t length = dot? (size_t) (dot - key): 0;
-        if (open && !(dot && length == open_length && !strncmp (key, open, length))) {
+        char path [S_DEPTH + 1][96];
+        size_t parts = 0;
+        for (const char *at = lines->lines [i].key; parts <= S_DEPTH; parts++) {
+            const char *dot = parts < S_DEPTH? strchr (at, '.'): NULL;
+            size_t length = dot? (size_t) (dot - at): strlen (at);
+            snprintf (path [parts], sizeof path [parts], "%.*s", (int) length, at);
+            if (!dot) {
+                parts++;
+                break;
+            }
+            at = dot + 1;
+        }
+        //  Close the objects this key is not in, open those it is in.
+        size_t common = 0;
+        while (common < depth && common + 1 < parts && !strcmp (open [common], path [common]))
+            common++;
+        for (; depth > common; depth--)
             fputc ('}', stdout);
-            open = NULL;
+        for (; depth + 1 < parts; depth++) {
+            printf ("%s\"%s\":{", members [depth]? ",": "", path [depth]);
+            members [depth] = true;
+            members [depth + 1] = false;
+            snprintf (open [depth], sizeof open [depth], "%s", path [depth]);
         }
-        if (i)
-            fputc (',', stdout);
-        if (dot && !open) {
-            printf ("\"%.*s\":{", (int) length, key);
-            open = key;
-            open_length = length;
-        }
-        printf ("\"%s\":%s", dot? dot + 1: key, lines->lines [i].json);
+        printf ("%s\"%s\":%s", members [depth]? ",": "", path [parts - 1], lines->lines [i].json);
+        members [depth] = true;
     }
-    if (open)
+    for (; depth > 0; depth--)
         fputc ('}', stdout);
     puts ("}");
 }
@@ -213,20 +341,140 @@ s_report_overview (int argc, char **argv)
         for (size_t i = 0; i < lines->count; i++)
             ctl_table_row (table, (const char *[]) { lines->lines [i].key, lines->lines [i].text });
         ctl_table_print (&table);
-        for (size_t i = 0; i < overview->n_as_of; i++) {
-            printf ("as of %s #%" PRIu64 ", applied ", overview->as_of [i]->stream,
-                    overview->as_of [i]->last_sequence);
-            ctl_format_field (stdout, &overview->as_of [i]->base,
-                              protobuf_c_message_descriptor_get_field_by_name (
-                                  overview->as_of [i]->base.descriptor, "applied_at_us"));
-            printf (", lag %" PRId64 " ms\n", overview->as_of [i]->lag_ms);
-        }
+        report_as_of_print (stdout, overview->as_of, overview->n_as_of);
     }
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  report rebuild
+
+//  "switched", "failed", ...
+static const char *
+s_rebuild_state (const Hetao__V1__RebuildReply *reply)
+{
+    static char key [32];
+    if (!ht_enum_key (&hetao__v1__rebuild_state__descriptor, reply->state, key, sizeof key))
+        snprintf (key, sizeof key, "?");
+    return key;
+}
+
+static void
+s_rebuild_print (const Hetao__V1__RebuildReply *reply)
+{
+    if (ctl.json) {
+        ctl_print (&reply->base);
+        return;
+    }
+    printf ("rebuild %s", s_rebuild_state (reply));
+    printf (" after %" PRId64 ".%03" PRId64 " s, started ", reply->duration_ms / 1000, reply->duration_ms % 1000);
+    ctl_format_field (stdout, &reply->base, protobuf_c_message_descriptor_get_field_by_name (
+        reply->base.descriptor, "started_at_us"));
+    printf (" by %s\n", reply->requested_by? reply->requested_by: "?");
+    if (reply->error)
+        printf ("error: %s\n", reply->error);
+    ctl_table_t *table = ctl_table_new ("stream,old as of,new as of,events replayed");
+    for (size_t i = 0; i < reply->n_streams; i++) {
+        const Hetao__V1__RebuildStream *stream = reply->streams [i];
+        char old_seq [24], new_seq [24], events [24];
+        snprintf (old_seq, sizeof old_seq, "%" PRIu64, stream->old_sequence);
+        snprintf (new_seq, sizeof new_seq, "%" PRIu64, stream->new_sequence);
+        snprintf (events, sizeof events, "%" PRIu64, stream->events);
+        ctl_table_row (table, (const char *[]) { stream->stream, old_seq, new_seq, events });
+    }
+    ctl_table_print (&table);
+}
+
+//  reporting.GetRebuild into *reply; 0 or the call's exit code.
+static int
+s_rebuild_get (ProtobufCMessage **reply)
+{
+    Hetao__V1__GetRebuildRequest request = HETAO__V1__GET_REBUILD_REQUEST__INIT;
+    return ctl_call (CTL_REPORTING, "reporting.GetRebuild", &request.base,
+                     &hetao__v1__rebuild_reply__descriptor, reply);
+}
+
+static int
+s_report_rebuild (int argc, char **argv)
+{
+    uint32_t wait_s = 0;
+    const ctl_option_t options [] = {
+        { "wait", CTL_UINT32, &wait_s, .fallback = "3600", .min = 0, .max = 86400,
+          .help = "seconds to wait for the outcome (0: start it and return at once)" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl report rebuild [--wait SECONDS] [--json]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__RebuildRequest request = HETAO__V1__REBUILD_REQUEST__INIT;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.Rebuild", &request.base,
+                     &hetao__v1__rebuild_reply__descriptor, &result);
+    if (code)
+        return code;
+    int64_t started = ((Hetao__V1__RebuildReply *) result)->started_at_us;
+    int64_t give_up = ht_mono_us () + (int64_t) wait_s * 1000000;
+    //  The rebuild runs on in the service; ask how it stands until it ends.
+    while (((Hetao__V1__RebuildReply *) result)->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_RUNNING
+    &&     ht_mono_us () < give_up) {
+        usleep (200000);
+        ProtobufCMessage *now = NULL;
+        code = s_rebuild_get (&now);
+        if (code) {
+            protobuf_c_message_free_unpacked (result, NULL);
+            return code;
+        }
+        if (((Hetao__V1__RebuildReply *) now)->started_at_us != started) {
+            protobuf_c_message_free_unpacked (now, NULL);
+            fprintf (stderr, "hetaoctl: the rebuild is no longer known to the replica that answered "
+                     "(restarted?); ask again with hetaoctl report rebuild-status\n");
+            protobuf_c_message_free_unpacked (result, NULL);
+            return ht_status_exit_code (HT_UNAVAILABLE);
+        }
+        protobuf_c_message_free_unpacked (result, NULL);
+        result = now;
+    }
+    const Hetao__V1__RebuildReply *reply = (const Hetao__V1__RebuildReply *) result;
+    s_rebuild_print (reply);
+    code = 0;
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_FAILED)
+        code = ht_status_exit_code (HT_INTERNAL);
+    else
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_RUNNING && wait_s) {
+        fprintf (stderr, "hetaoctl: the rebuild still runs after %u s; "
+                 "ask again with hetaoctl report rebuild-status\n", wait_s);
+        code = ht_status_exit_code (HT_DEADLINE_EXCEEDED);
+    }
+    protobuf_c_message_free_unpacked (result, NULL);
+    return code;
+}
+
+static int
+s_report_rebuild_status (int argc, char **argv)
+{
+    int code = ctl_parse ((const ctl_option_t []) { { NULL } }, argc, argv,
+                          "Usage: hetaoctl report rebuild-status [--json]");
+    if (code)
+        return code < 0? 0: code;
+    ProtobufCMessage *result = NULL;
+    code = s_rebuild_get (&result);
+    if (code)
+        return code;
+    const Hetao__V1__RebuildReply *reply = (const Hetao__V1__RebuildReply *) result;
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_NONE && !ctl.json)
+        puts ("no rebuild has run since this replica started");
+    else
+        s_rebuild_print (reply);
     protobuf_c_message_free_unpacked (result, NULL);
     return 0;
 }
 
 const ctl_command_t report_commands [] = {
     { "report", "overview", s_report_overview, "the park's figures, as of each stream (reporting)" },
+    { "report", "rebuild", s_report_rebuild,
+      "rebuild the read models from the streams, switch, and print the outcome (reporting)" },
+    { "report", "rebuild-status", s_report_rebuild_status,
+      "the rebuild running, or the last one (reporting)" },
     { NULL }
 };
