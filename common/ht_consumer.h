@@ -19,9 +19,13 @@
     only events above the sequence it finds there, so application is
     idempotent by checkpoint and an event is applied by exactly one replica.
 
+    Each batch of events (a page read back, or the live events queued) is
+    one transaction, sent as one pipeline: an apply function that only
+    writes (ht_consumer_tx_write) costs no round trip of its own.
+
     Do not break: an apply function changes the database only through
-    ht_consumer_tx_query, so its changes commit or roll back with the
-    checkpoint. It must not talk to other services.
+    ht_consumer_tx_write and ht_consumer_tx_query, so its changes commit or
+    roll back with the checkpoint. It must not talk to other services.
 */
 #ifndef HT_CONSUMER_H_INCLUDED
 #define HT_CONSUMER_H_INCLUDED
@@ -62,6 +66,11 @@ typedef struct _ht_consumer_tx_t ht_consumer_tx_t;
 //  transaction back and tries the event again later.
 typedef bool (ht_consumer_apply_fn) (ht_consumer_tx_t *tx, const Hetao__V1__Event *event);
 
+//  Called once per batch, inside its transaction, after its last event was
+//  applied (`event`): for what need not be written per event, such as the
+//  position a read model shows. Returns false when the database failed.
+typedef bool (ht_consumer_applied_fn) (ht_consumer_tx_t *tx, const Hetao__V1__Event *event);
+
 //  What a service declares to follow one stream (ht_service_t.consumers).
 typedef struct {
     const char *stream;                 //  "registry"
@@ -71,6 +80,7 @@ typedef struct {
                                         //  let the apply function ignore what it does not keep
     const ht_source_t *source;          //  where the stream comes from
     ht_consumer_apply_fn *apply;
+    ht_consumer_applied_fn *applied;    //  may be NULL
     const ht_query_t *const *queries;   //  the apply side's statements: tables ending with
                                         //  { NULL }, the list ending with NULL; prepared on the
                                         //  consumer's connection and on every worker's (for
@@ -80,11 +90,21 @@ typedef struct {
 } ht_consumer_spec_t;
 
 //  Runs the prepared statement `name` (from the spec's queries) with text
-//  parameters (NULL is SQL NULL) inside the event's transaction. Returns its
-//  result, owned by `tx` until the event is done, or NULL when it failed (the
-//  error is logged): the apply function then returns false.
+//  parameters (NULL is SQL NULL) inside the event's transaction, and waits
+//  for it (a round trip, with whatever writes were queued before it).
+//  Returns its result, owned by `tx` until the event is done, or NULL when
+//  it failed (the error is logged): the apply function then returns false.
 PGresult *ht_consumer_tx_query (ht_consumer_tx_t *tx, const char *name, int count,
                                 const char *const *values);
+
+//  Queues the prepared statement `name` in the batch's transaction without
+//  waiting for it: for a write whose result the apply function does not
+//  need. Its result is checked before the batch commits; should it fail, the
+//  whole batch rolls back and is tried again later. The values are copied
+//  at once. Returns false when the transaction already failed (the apply
+//  function then returns false).
+bool ht_consumer_tx_write (ht_consumer_tx_t *tx, const char *name, int count,
+                           const char *const *values);
 
 //  Memory that lives until the event is done.
 ht_arena_t *ht_consumer_tx_arena (ht_consumer_tx_t *tx);

@@ -112,7 +112,7 @@ s_case_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         first_response |= payload->breached == HETAO__V1__DEADLINE_KIND__DEADLINE_KIND_FIRST_RESPONSE;
         resolution_breached |= payload->breached == HETAO__V1__DEADLINE_KIND__DEADLINE_KIND_RESOLUTION;
     }
-    if (!ht_consumer_tx_query (tx, "customs_case_store", HT_ARGS (
+    if (!ht_consumer_tx_write (tx, "customs_case_store", HT_ARGS (
             c->id,
             stream_key (tx, &hetao__v1__case_category__descriptor, c->has_category, c->category, "none"),
             stream_key (tx, &hetao__v1__case_status__descriptor, c->has_status, c->status, "none"),
@@ -122,8 +122,8 @@ s_case_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         return false;
     if (!first_response && !resolution_breached)
         return true;
-    return ht_consumer_tx_query (tx, "customs_case_breach", HT_ARGS (
-        c->id, stream_bool (first_response), stream_bool (resolution_breached))) != NULL;
+    return ht_consumer_tx_write (tx, "customs_case_breach", HT_ARGS (
+        c->id, stream_bool (first_response), stream_bool (resolution_breached)));
 }
 
 static bool
@@ -139,10 +139,10 @@ s_whitelist_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     const char *status = stream_key (tx, &hetao__v1__whitelist_status__descriptor, entry->has_status,
                                      entry->status, "none");
     if (!strcmp (status, "active")
-    &&  !ht_consumer_tx_query (tx, "customs_whitelist_supersede", HT_ARGS (entry->organization_id, entry->id)))
+    &&  !ht_consumer_tx_write (tx, "customs_whitelist_supersede", HT_ARGS (entry->organization_id, entry->id)))
         return false;
-    return ht_consumer_tx_query (tx, "customs_whitelist_store", HT_ARGS (
-        entry->id, entry->organization_id, status, entry->valid_from, entry->valid_until)) != NULL;
+    return ht_consumer_tx_write (tx, "customs_whitelist_store", HT_ARGS (
+        entry->id, entry->organization_id, status, entry->valid_from, entry->valid_until));
 }
 
 static bool
@@ -157,9 +157,9 @@ s_declaration_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         return true;                //  grouped: the centralised declaration only; no lane moves
     if (!d->id || !ht_uuid_valid (d->id) || !d->has_version)
         return stream_unreadable (event, "declaration");
-    return ht_consumer_tx_query (tx, "customs_declaration_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "customs_declaration_store", HT_ARGS (
         d->id, stream_key (tx, &hetao__v1__lane__descriptor, d->has_lane, d->lane, "none"),
-        ht_consumer_tx_int (tx, d->version))) != NULL;
+        ht_consumer_tx_int (tx, d->version)));
 }
 
 bool

@@ -43,10 +43,10 @@ facilities_researcher_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event
                   (unsigned long long) event->sequence);
         return true;
     }
-    return ht_consumer_tx_query (tx, "facilities_researcher_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "facilities_researcher_store", HT_ARGS (
         researcher->id,
         stream_key (tx, &hetao__v1__region__descriptor, researcher->has_region, researcher->region, "none"),
-        ht_consumer_tx_int (tx, researcher->version))) != NULL;
+        ht_consumer_tx_int (tx, researcher->version)));
 }
 
 bool
@@ -67,7 +67,7 @@ facilities_access_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     if ((!strcmp (status, "scheduled") || !strcmp (status, "completed"))
     &&  access->has_from_us && access->has_until_us && access->until_us > access->from_us)
         hours = (access->until_us - access->from_us) / S_HOUR_US;
-    return ht_consumer_tx_query (tx, "facilities_access_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "facilities_access_store", HT_ARGS (
         access->id, access->researcher_id, status, ht_consumer_tx_int (tx, hours),
-        ht_consumer_tx_int (tx, access->version))) != NULL;
+        ht_consumer_tx_int (tx, access->version)));
 }

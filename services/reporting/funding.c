@@ -64,9 +64,9 @@ s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     const Hetao__V1__Programme *p = payload? payload->programme: NULL;
     if (!p || !p->id || !ht_uuid_valid (p->id) || !p->has_version || !s_money_valid (p->budget))
         return stream_unreadable (event, "programme");
-    return ht_consumer_tx_query (tx, "funding_programme_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_programme_store", HT_ARGS (
         p->id, p->budget->currency, ht_consumer_tx_int (tx, p->budget->minor_units),
-        ht_consumer_tx_int (tx, p->version), p->name)) != NULL;
+        ht_consumer_tx_int (tx, p->version), p->name));
 }
 
 static bool
@@ -77,10 +77,10 @@ s_award_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     const Hetao__V1__Award *a = payload? payload->award: NULL;
     if (!a || !a->id || !ht_uuid_valid (a->id) || !a->has_version || !s_money_valid (a->amount))
         return stream_unreadable (event, "award");
-    return ht_consumer_tx_query (tx, "funding_award_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_award_store", HT_ARGS (
         a->id, a->amount->currency, ht_consumer_tx_int (tx, a->amount->minor_units),
         ht_consumer_tx_int (tx, a->version), s_uuid_or_null (a->programme_id),
-        ht_consumer_tx_int (tx, a->has_created_at_us? a->created_at_us: event->occurred_at_us))) != NULL;
+        ht_consumer_tx_int (tx, a->has_created_at_us? a->created_at_us: event->occurred_at_us)));
 }
 
 static bool
@@ -93,12 +93,12 @@ s_disbursement_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         return stream_unreadable (event, "disbursement");
     bool paid = d->has_status && d->status == HETAO__V1__DISBURSEMENT_STATUS__DISBURSEMENT_STATUS_PAID;
     bool cross = d->payee_currency && *d->payee_currency && strcmp (d->payee_currency, d->amount->currency);
-    return ht_consumer_tx_query (tx, "funding_disbursement_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "funding_disbursement_store", HT_ARGS (
         d->id, d->amount->currency, ht_consumer_tx_int (tx, d->amount->minor_units),
         stream_bool (paid), stream_bool (cross), ht_consumer_tx_int (tx, d->version),
         s_uuid_or_null (d->programme_id),
         //  The event that makes it paid is its last change until then.
-        ht_consumer_tx_int (tx, d->has_updated_at_us? d->updated_at_us: event->occurred_at_us))) != NULL;
+        ht_consumer_tx_int (tx, d->has_updated_at_us? d->updated_at_us: event->occurred_at_us)));
 }
 
 bool

@@ -36,11 +36,11 @@ organizations_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
                   (unsigned long long) event->sequence);
         return true;
     }
-    return ht_consumer_tx_query (tx, "organizations_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "organizations_store", HT_ARGS (
         org->id,
         stream_key (tx, &hetao__v1__organization_kind__descriptor, org->has_kind, org->kind, "none"),
         stream_key (tx, &hetao__v1__region__descriptor, org->has_region, org->region, "none"),
         stream_key (tx, &hetao__v1__organization_status__descriptor, org->has_status, org->status, "none"),
         stream_bool (org->has_major_platform && org->major_platform),
-        ht_consumer_tx_int (tx, org->version))) != NULL;
+        ht_consumer_tx_int (tx, org->version)));
 }

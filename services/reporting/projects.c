@@ -40,7 +40,7 @@ projects_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
                   (unsigned long long) event->sequence);
         return true;
     }
-    return ht_consumer_tx_query (tx, "projects_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "projects_store", HT_ARGS (
         project->id,
         stream_key (tx, &hetao__v1__sector__descriptor, project->has_sector, project->sector, "none"),
         stream_key (tx, &hetao__v1__project_origin__descriptor, project->has_origin, project->origin, "none"),
@@ -48,7 +48,7 @@ projects_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         stream_bool (project->has_high_end && project->high_end),
         ht_consumer_tx_int (tx, project->version),
         //  Registered when it was made; an event without the time: when it happened.
-        ht_consumer_tx_int (tx, project->has_created_at_us? project->created_at_us: event->occurred_at_us))) != NULL;
+        ht_consumer_tx_int (tx, project->has_created_at_us? project->created_at_us: event->occurred_at_us)));
 }
 
 //  ---------------------------------------------------------------------------

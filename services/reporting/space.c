@@ -55,10 +55,10 @@ space_park_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
                   (unsigned long long) event->sequence);
         return true;
     }
-    return ht_consumer_tx_query (tx, "space_park_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "space_park_store", HT_ARGS (
         park->id,
         stream_key (tx, &hetao__v1__park_status__descriptor, park->has_status, park->status, "none"),
-        park->area_m2, ht_consumer_tx_int (tx, park->version))) != NULL;
+        park->area_m2, ht_consumer_tx_int (tx, park->version)));
 }
 
 bool
@@ -74,7 +74,7 @@ space_allocation_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         return true;
     }
     bool ended = !strcmp (event->type, "registry.allocation.ended");
-    return ht_consumer_tx_query (tx, "space_allocation_store", HT_ARGS (
+    return ht_consumer_tx_write (tx, "space_allocation_store", HT_ARGS (
         allocation->id, allocation->area_m2, stream_bool (!ended),
-        ht_consumer_tx_int (tx, allocation->version))) != NULL;
+        ht_consumer_tx_int (tx, allocation->version)));
 }

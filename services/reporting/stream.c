@@ -2,9 +2,10 @@
 
     One consumer per source stream (common/ht_consumer: exactly once, in the
     transaction that advances the checkpoint). Its apply function hands each
-    event to the read model that keeps its entity, then records the stream's
-    position and the event's time for the overview's "as of" and lag. A type
-    no read model keeps still moves the position: the figures are as of it.
+    event to the read model that keeps its entity; once per batch, the last
+    event's sequence and time become the stream's position, for the
+    overview's "as of" and lag. A type no read model keeps still moves the
+    position: the figures are as of it.
 */
 
 #include "stream.h"
@@ -75,13 +76,26 @@ stream_bool (bool value)
     return value? "true": "false";
 }
 
+//  Records the position after a batch: its last event is where the figures are.
 static bool
 s_advance (ht_consumer_tx_t *tx, const char *statement, const Hetao__V1__Event *event)
 {
-    return ht_consumer_tx_query (tx, statement, HT_ARGS (
+    return ht_consumer_tx_write (tx, statement, HT_ARGS (
         event->stream? event->stream: "",
         ht_consumer_tx_int (tx, (int64_t) event->sequence),
-        ht_consumer_tx_int (tx, event->occurred_at_us))) != NULL;
+        ht_consumer_tx_int (tx, event->occurred_at_us)));
+}
+
+static bool
+s_registry_applied (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    return s_advance (tx, "stream_advance_registry", event);
+}
+
+static bool
+s_funding_applied (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+{
+    return s_advance (tx, "stream_advance_funding", event);
 }
 
 //  ---------------------------------------------------------------------------
@@ -110,7 +124,7 @@ s_registry_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     else
     if (!strncmp (type, "registry.allocation.", 20))
         applied = space_allocation_apply (tx, event);
-    return applied && s_advance (tx, "stream_advance_registry", event);
+    return applied;
 }
 
 static const ht_query_t *const s_registry_queries [] = {
@@ -122,24 +136,20 @@ static const ht_consumer_spec_t s_registry = {
     .stream = "registry",
     .source = &ht_source_registry,
     .apply = s_registry_apply,
+    .applied = s_registry_applied,
     .queries = s_registry_queries,
 };
 
 //  ---------------------------------------------------------------------------
 //  The funding stream: programmes, awards and disbursements.
 
-static bool
-s_funding_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
-{
-    return funding_apply (tx, event) && s_advance (tx, "stream_advance_funding", event);
-}
-
 static const ht_query_t *const s_funding_queries [] = { s_funding_advance, funding_queries, NULL };
 
 static const ht_consumer_spec_t s_funding = {
     .stream = "funding",
     .source = &ht_source_funding,
-    .apply = s_funding_apply,
+    .apply = funding_apply,
+    .applied = s_funding_applied,
     .queries = s_funding_queries,
 };
 
@@ -147,9 +157,9 @@ static const ht_consumer_spec_t s_funding = {
 //  The customs stream: assistance cases, white-list entries and declarations.
 
 static bool
-s_customs_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
+s_customs_applied (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 {
-    return customs_apply (tx, event) && s_advance (tx, "stream_advance_customs", event);
+    return s_advance (tx, "stream_advance_customs", event);
 }
 
 static const ht_query_t *const s_customs_queries [] = { s_customs_advance, customs_queries, NULL };
@@ -157,7 +167,8 @@ static const ht_query_t *const s_customs_queries [] = { s_customs_advance, custo
 static const ht_consumer_spec_t s_customs = {
     .stream = "customs",
     .source = &ht_source_customs,
-    .apply = s_customs_apply,
+    .apply = customs_apply,
+    .applied = s_customs_applied,
     .queries = s_customs_queries,
 };
 
