@@ -66,7 +66,9 @@ const TILES = [
   ["facility_hours", "facility_hours", o => o.facility_hours_hk_macao, "hours"],
 ];
 
-let language = localStorage.getItem("hetao.language") === "en" ? "en" : "zh";
+// ?lang=en or ?lang=zh chooses for this visit (links, screenshots); else the last choice here.
+const asked = new URLSearchParams(window.location.search).get("lang");
+let language = (asked || localStorage.getItem("hetao.language")) === "en" ? "en" : "zh";
 let overview = null, sectors = null, lastGood = 0;
 
 function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
@@ -214,6 +216,22 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
+// The gateway serves the page with the figures of the moment on <body>
+// (data-overview, data-sectors): the first paint shows them, polls follow.
+function served() {
+  try {
+    const o = document.body.dataset.overview, s = document.body.dataset.sectors;
+    if (!o || !s) return false;
+    overview = JSON.parse(o);
+    sectors = JSON.parse(s);
+    lastGood = Date.now();
+    document.body.dataset.updated = String(overview.fetched_at_us);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   buildTiles();
   document.getElementById("language").addEventListener("click", () => {
@@ -221,6 +239,7 @@ document.addEventListener("DOMContentLoaded", () => {
     localStorage.setItem("hetao.language", language);
     applyLanguage();
   });
+  const ready = served();
   applyLanguage();
-  poll();
+  if (ready) setTimeout(poll, POLL_MS); else poll();
 });
