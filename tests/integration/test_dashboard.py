@@ -33,6 +33,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1400,1600", "--hide-scrollbars"]
 DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "demo", "shenzhen_park.py")
+# The acceptance check `deploy/dev screenshot` runs: plain headless Chromium, the demo's figures.
+CHECK = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "demo", "dashboard_check.py")
 # The demo's figures (tests/integration/test_demo.py proves them against reporting itself).
 PLATFORMS = 10
 HK_PROJECTS = 10
@@ -142,6 +144,15 @@ class DashboardTest(unittest.TestCase):
         if not wait_for(lambda: cls.get("/healthz")[0] == 200, seconds=30, interval=0.2):
             raise RuntimeError("dashboard not healthy:\n" + cls.log_text())
         cls.seed()
+        # Before any test changes the figures: the page as a plain
+        # `chromium --headless --dump-dom / --screenshot` shows it.
+        os.makedirs(OUTPUT, exist_ok=True)
+        cls.plain = cls.check_plain(os.path.join(OUTPUT, "dashboard-plain.png"))
+
+    @classmethod
+    def check_plain(cls, screenshot):
+        return subprocess.run(["/usr/bin/python3", CHECK, "--url", "http://127.0.0.1:%d/" % cls.port,
+                               "--screenshot", screenshot], capture_output=True, text=True, timeout=300)
 
     @classmethod
     def tearDownClass(cls):
@@ -199,6 +210,13 @@ class DashboardTest(unittest.TestCase):
 
     # --- the page in a browser ------------------------------------------------
 
+    def test_a_plain_chromium_screenshot_shows_the_tiles_with_the_demo_figures(self):
+        self.assertEqual(self.plain.returncode, 0, self.plain.stdout + self.plain.stderr)
+        shown = dict(line.split(None, 1) for line in self.plain.stdout.splitlines() if not line.startswith("screenshot"))
+        self.assertEqual(shown, {"major_platforms": str(PLATFORMS), "industrial_parks_operating": str(PARKS),
+                                 "space_prepared": SPACE_PREPARED, "funds_committed": COMMITTED})
+        self.assertGreater(os.path.getsize(os.path.join(OUTPUT, "dashboard-plain.png")), 10000)
+
     def test_the_page_in_chromium_shows_the_figures_and_a_registration_through_hetaoctl_within_5_s(self):
         browser = Browser()
         try:
@@ -227,6 +245,10 @@ class DashboardTest(unittest.TestCase):
             elapsed = time.monotonic() - registered
             self.assertTrue(appeared, "the registration never appeared: %r" % browser.text("#t-major_platforms .value"))
             self.assertLessEqual(elapsed, 5.0, "the registration appeared after %.1f s" % elapsed)
+            # The acceptance check tells a page that is not the demo's.
+            check = self.check_plain(os.path.join(OUTPUT, "dashboard-plain-after.png"))
+            self.assertEqual(check.returncode, 1, check.stdout + check.stderr)
+            self.assertIn("major_platforms: shows %d, the demo has %d" % (PLATFORMS + 1, PLATFORMS), check.stderr)
 
             os.makedirs(OUTPUT, exist_ok=True)
             browser.screenshot(os.path.join(OUTPUT, "dashboard-zh.png"))
@@ -346,6 +368,39 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual([line["status"] for line in refused],
                          ["UNAUTHENTICATED"] * 3 + ["RESOURCE_EXHAUSTED"] * 2, refused)
         self.assertNotIn(good, self.log_text())
+
+    def test_without_trust_in_loopback_this_machine_needs_a_token_too(self):
+        """Behind a proxy or sidecar on the same host every browser comes from 127.0.0.1."""
+        port = free_port()
+        proc = subprocess.Popen([
+            DASHBOARD, "--listen", "127.0.0.1:%d" % port, "--trust-loopback=false",
+            "--reporting-endpoint", self.reporting.endpoint,
+            "--reporting-server-key", self.reporting.server.public_file,
+            "--curve-cert", self.keys.public_file, "--tokens", self.tokens],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env())
+        try:
+            def get(path, headers=None):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    connection.request("GET", path, headers=headers or {})
+                    reply = connection.getresponse()
+                    return reply.status, reply.read()
+                except OSError:
+                    return None, b""
+                finally:
+                    connection.close()
+            self.assertTrue(wait_for(lambda: get("/healthz")[0] == 200, seconds=30, interval=0.2))
+            for path in ["/", "/app.js", "/api/overview"]:
+                status, body = get(path)
+                self.assertEqual(status, 401, path)
+                self.assertNotIn(b"major_platforms", body, path)
+            secret = json.loads(self.token("add", "same-host-proxy"))["token"]
+            status, body = get("/api/overview", {"Authorization": "Bearer " + secret})
+            self.assertEqual(status, 200, body)
+            self.assertGreaterEqual(json.loads(body)["major_platforms"], PLATFORMS)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
 
 
 if __name__ == "__main__":
