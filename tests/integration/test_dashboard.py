@@ -309,7 +309,8 @@ class DashboardTest(unittest.TestCase):
     # --- from afar ------------------------------------------------------------
 
     def test_from_afar_no_page_or_api_answer_without_a_token(self):
-        for path in ["/", "/index.html", "/app.js", "/api/overview", "/api/funding", "/api/space"]:
+        for path in ["/", "/index.html", "/app.js", "/api/overview", "/api/projects-by-sector", "/api/funding",
+                     "/api/customs", "/api/space", "/api/bogus", "/logout/../api/overview"]:
             status, _, body = self.get(path, source="127.0.0.2")
             self.assertEqual(status, 401, path)
             self.assertNotIn(b"major_platforms", body, path)
