@@ -250,6 +250,34 @@ s_apply_batch (state_t *state, Hetao__V1__Event **events, size_t count)
     return true;
 }
 
+//  Reads one page of `stream` from the source: at most `limit` events after
+//  `after`, unpacked into `arena`. NULL with `error` filled when the source
+//  refused or did not answer.
+static Hetao__V1__ReadEventsReply *
+s_read_page (ht_client_t *client, const char *stream, uint64_t after, uint32_t limit,
+             ht_arena_t *arena, char *error, size_t error_size)
+{
+    Hetao__V1__ReadEventsRequest request = HETAO__V1__READ_EVENTS_REQUEST__INIT;
+    request.stream = (char *) stream;
+    request.has_after_sequence = request.has_limit = true;
+    request.after_sequence = after;
+    request.limit = limit;
+    Hetao__V1__Reply *reply = ht_client_call (client, "system.ReadEvents", NULL, &request.base);
+    if (!reply->has_status || reply->status != HETAO__V1__STATUS__OK) {
+        snprintf (error, error_size, "system.ReadEvents: %s: %s",
+                  ht_status_name (reply->has_status? (int) reply->status: -1),
+                  reply->message? reply->message: "");
+        hetao__v1__reply__free_unpacked (reply, NULL);
+        return NULL;
+    }
+    Hetao__V1__ReadEventsReply *page = hetao__v1__read_events_reply__unpack (
+        ht_arena_allocator (arena), reply->payload.len, reply->payload.data);
+    hetao__v1__reply__free_unpacked (reply, NULL);
+    if (!page)
+        snprintf (error, error_size, "system.ReadEvents answered with a payload that is not a ReadEventsReply");
+    return page;
+}
+
 //  Reads back everything after the checkpoint with system.ReadEvents and
 //  applies it, a page per transaction.
 static void
@@ -260,26 +288,11 @@ s_read_back (state_t *state)
             s_failed (state, "database not ready");
             return;
         }
-        Hetao__V1__ReadEventsRequest request = HETAO__V1__READ_EVENTS_REQUEST__INIT;
-        request.stream = (char *) state->stream;
-        request.has_after_sequence = request.has_limit = true;
-        request.after_sequence = state->last;
-        request.limit = S_READ_PAGE;
-        Hetao__V1__Reply *reply = ht_client_call (state->client, "system.ReadEvents", NULL, &request.base);
-        if (!reply->has_status || reply->status != HETAO__V1__STATUS__OK) {
-            char what [400];
-            snprintf (what, sizeof what, "system.ReadEvents: %s: %s",
-                      ht_status_name (reply->has_status? (int) reply->status: -1),
-                      reply->message? reply->message: "");
-            hetao__v1__reply__free_unpacked (reply, NULL);
-            s_failed (state, what);
-            return;
-        }
-        Hetao__V1__ReadEventsReply *page = hetao__v1__read_events_reply__unpack (
-            ht_arena_allocator (state->arena), reply->payload.len, reply->payload.data);
-        hetao__v1__reply__free_unpacked (reply, NULL);
+        char what [400];
+        Hetao__V1__ReadEventsReply *page = s_read_page (state->client, state->stream, state->last,
+                                                        S_READ_PAGE, state->arena, what, sizeof what);
         if (!page) {
-            s_failed (state, "system.ReadEvents answered with a payload that is not a ReadEventsReply");
+            s_failed (state, what);
             ht_arena_reset (state->arena);
             return;
         }
@@ -376,6 +389,14 @@ s_sub_new (ht_consumer_t *self)
     return sub;
 }
 
+static ht_db_t *
+s_db_new (const ht_consumer_config_t *config, const ht_query_t *const *tables)
+{
+    ht_db_t *db = ht_db_new (config->db, config->application_name, tables);
+    ht_db_set_search_path (db, config->search_path);
+    return db;
+}
+
 static void
 s_consumer_actor (zsock_t *pipe, void *args)
 {
@@ -393,7 +414,7 @@ s_consumer_actor (zsock_t *pipe, void *args)
     };
     state_t state = {
         .self = self, .stream = spec->stream, .pipe = pipe,
-        .db = ht_db_new (self->config.db, self->config.application_name, tables),
+        .db = s_db_new (&self->config, tables),
         .arena = ht_arena_new (),
         .client = ht_client_new (self->config.endpoint, &options),
         .sub = s_sub_new (self),
@@ -478,4 +499,96 @@ uint64_t
 ht_consumer_position (ht_consumer_t *self)
 {
     return atomic_load (&self->position);
+}
+
+//  ---------------------------------------------------------------------------
+//  Replay into other tables
+
+//  Applies the events of `page` that follow *position without a gap through
+//  the spec's apply function; false with `error` filled when one fails.
+static bool
+s_replay_page (const ht_consumer_spec_t *spec, ht_consumer_tx_t *tx, Hetao__V1__ReadEventsReply *page,
+               uint64_t *position, uint64_t *applied, char *error, size_t error_size)
+{
+    uint64_t at = *position, count = 0;
+    for (size_t i = 0; i < page->n_events; i++) {
+        const Hetao__V1__Event *event = page->events [i];
+        if (event->sequence <= at)
+            continue;
+        if (event->sequence != at + 1) {
+            snprintf (error, error_size, "%s: the source skipped from %llu to %llu", spec->stream,
+                      (unsigned long long) at, (unsigned long long) event->sequence);
+            return false;
+        }
+        bool ok = spec->apply (tx, event) && !tx->failed;
+        s_tx_clear (tx);
+        if (!ok) {
+            snprintf (error, error_size, "%s: applying %s #%llu failed", spec->stream,
+                      event->type? event->type: "?", (unsigned long long) event->sequence);
+            return false;
+        }
+        at = event->sequence;
+        count++;
+    }
+    *position = at;
+    *applied += count;
+    return true;
+}
+
+bool
+ht_consumer_replay (const ht_consumer_spec_t *spec, ht_db_t *db, ht_client_t *client,
+                    uint64_t *position, uint64_t until, bool in_transaction,
+                    uint64_t *applied, const atomic_bool *stop, char *error, size_t error_size)
+{
+    ht_arena_t *arena = ht_arena_new ();
+    ht_consumer_tx_t tx = { db, arena, spec->stream, { NULL }, 0, false };
+    bool ok = true;
+    while (ok && !(until && *position >= until)) {
+        if (stop && atomic_load (stop)) {
+            snprintf (error, error_size, "stopped (the service is shutting down)");
+            ok = false;
+            break;
+        }
+        uint32_t limit = S_READ_PAGE;
+        if (until && until - *position < limit)
+            limit = (uint32_t) (until - *position);
+        Hetao__V1__ReadEventsReply *page = s_read_page (client, spec->stream, *position, limit, arena,
+                                                        error, error_size);
+        if (!page) {
+            ok = false;
+            break;
+        }
+        size_t count = page->n_events;
+        if (count == 0 && until) {
+            snprintf (error, error_size, "%s: the source has nothing after %llu, but %llu was applied",
+                      spec->stream, (unsigned long long) *position, (unsigned long long) until);
+            ok = false;
+        }
+        if (ok && count && !in_transaction && !ht_db_command (db, "BEGIN")) {
+            snprintf (error, error_size, "%s: cannot begin a transaction: %s", spec->stream, ht_db_error (db));
+            ok = false;
+        }
+        else
+        if (ok && count) {
+            uint64_t at = *position, more = 0;
+            ok = s_replay_page (spec, &tx, page, &at, &more, error, error_size);
+            if (!in_transaction) {
+                if (ok && !ht_db_command (db, "COMMIT")) {
+                    snprintf (error, error_size, "%s: cannot commit", spec->stream);
+                    ok = false;
+                }
+                if (!ok)
+                    ht_db_command (db, "ROLLBACK");
+            }
+            if (ok) {
+                *position = at;
+                *applied += more;
+            }
+        }
+        ht_arena_reset (arena);
+        if (!until && count < limit)
+            break;                  //  the source's last event
+    }
+    ht_arena_destroy (&arena);
+    return ok;
 }

@@ -26,11 +26,13 @@
 #ifndef HT_CONSUMER_H_INCLUDED
 #define HT_CONSUMER_H_INCLUDED
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <libpq-fe.h>
 
 #include "ht_arena.h"
+#include "ht_client.h"
 #include "ht_db.h"
 #include "hetao/v1/envelope.pb-c.h"
 
@@ -104,6 +106,7 @@ typedef struct {
     int deadline_ms;                    //  per system.ReadEvents call
     int poll_ms;                        //  read back when no live event came for this long
     int drop_live;                      //  test setting: drop every Nth live event; 0: none
+    const char *search_path;            //  the connection's schema search path; NULL: default
 } ht_consumer_config_t;
 
 //  Starts a consumer of `spec` in a thread of its own, with its own database
@@ -118,5 +121,22 @@ void ht_consumer_destroy (ht_consumer_t **self_p);
 //  The last sequence the consumer applied (0 before the first), for health
 //  and tests; the durable truth is ht_checkpoint.
 uint64_t ht_consumer_position (ht_consumer_t *self);
+
+//  ---------------------------------------------------------------------------
+//  Replaying a stream into other tables (a rebuild of read models, ht_rebuild)
+
+//  Reads `spec`'s stream from the source with `client` (system.ReadEvents),
+//  from after *position up to and including `until` (0: to the source's
+//  last event), and applies each event through spec->apply on `db`, just as
+//  the live consumer does: which tables it lands in is decided by `db`'s
+//  search path. Each page is its own transaction, unless `in_transaction`:
+//  then everything runs inside the caller's open transaction. Keeps no
+//  checkpoint: *position (and *applied, counting events) advance in memory.
+//  `stop`, when not NULL, ends the replay early once it reads true. Returns
+//  false with `error` filled when the source or the database failed, the
+//  stream had a gap, the source ends below `until`, or it was stopped.
+bool ht_consumer_replay (const ht_consumer_spec_t *spec, ht_db_t *db, ht_client_t *client,
+                         uint64_t *position, uint64_t until, bool in_transaction,
+                         uint64_t *applied, const atomic_bool *stop, char *error, size_t error_size);
 
 #endif

@@ -28,6 +28,7 @@ struct _ht_db_t {
     bool ready;                 //  connected and statements prepared
     int statement_timeout_ms;   //  0: the server's default
     int lock_timeout_ms;
+    char *search_path;          //  NULL: the server's default
     pthread_mutex_t cancel_lock;    //  guards `cancel`, used from other threads
     PGcancel *cancel;           //  for the connection that is open, or NULL
     char error [512];
@@ -65,6 +66,13 @@ s_cancel_update (ht_db_t *self)
     pthread_mutex_unlock (&self->cancel_lock);
 }
 
+void
+ht_db_set_search_path (ht_db_t *self, const char *search_path)
+{
+    free (self->search_path);
+    self->search_path = search_path? strdup (search_path): NULL;
+}
+
 bool
 ht_db_cancel (ht_db_t *self)
 {
@@ -87,6 +95,7 @@ ht_db_destroy (ht_db_t **self_p)
         pthread_mutex_destroy (&self->cancel_lock);
         free (self->conninfo);
         free (self->application_name);
+        free (self->search_path);
         free (self);
         *self_p = NULL;
     }
@@ -149,14 +158,16 @@ s_connect (ht_db_t *self)
     }
     //  No statement and no lock wait runs unbounded: a stuck request ends
     //  with an error its caller can retry, and shutdown is never held up.
-    const char *names [] = { "statement_timeout", "lock_timeout" };
-    int limits [] = { self->statement_timeout_ms, self->lock_timeout_ms };
-    for (int i = 0; i < 2; i++) {
+    //  The search path decides which schema's tables the statements below
+    //  name (a service's read models: ht_service_t.read_model_schema).
+    const char *names [] = { "statement_timeout", "lock_timeout", "search_path" };
+    int limits [] = { self->statement_timeout_ms, self->lock_timeout_ms, self->search_path? 1: 0 };
+    for (int i = 0; i < 3; i++) {
         if (limits [i] <= 0)
             continue;
         char value [16];
         snprintf (value, sizeof value, "%d", limits [i]);
-        const char *params [] = { names [i], value };
+        const char *params [] = { names [i], i == 2? self->search_path: value };
         result = PQexecParams (self->conn, "SELECT set_config ($1, $2, false)", 2, NULL, params,
                                NULL, NULL, 0);
         ok = PQresultStatus (result) == PGRES_TUPLES_OK;
@@ -372,6 +383,13 @@ bool
 ht_db_migrate (ht_db_t *self, const char *component, const ht_migration_t *migrations,
                char *error, size_t error_size)
 {
+    return ht_db_migrate_in (self, component, migrations, NULL, error, error_size);
+}
+
+bool
+ht_db_migrate_in (ht_db_t *self, const char *component, const ht_migration_t *migrations,
+                  const char *search_path, char *error, size_t error_size)
+{
     if (!self->conn) {
         snprintf (error, error_size, "migrate %s: no database connection", component);
         return false;
@@ -407,10 +425,13 @@ ht_db_migrate (ht_db_t *self, const char *component, const ht_migration_t *migra
             continue;
         char what [300];
         snprintf (what, sizeof what, "migration %s/%s", component, migration->name);
+        const char *path [] = { search_path };
         ok = s_run (conn, "BEGIN", 0, NULL, what, error, error_size)
-          && s_run (conn, migration->sql, 0, NULL, what, error, error_size)
           && s_run (conn, "INSERT INTO ht_migration (component, version, name) VALUES ($1, $2, $3)",
                     3, key, what, error, error_size)
+          && (!search_path || s_run (conn, "SELECT set_config ('search_path', $1, true)", 1, path, what,
+                                     error, error_size))
+          && s_run (conn, migration->sql, 0, NULL, what, error, error_size)
           && s_run (conn, "COMMIT", 0, NULL, what, error, error_size);
         if (ok)
             ht_info ("applied migration %s/%s", component, migration->name);

@@ -38,6 +38,11 @@ void ht_db_destroy (ht_db_t **self_p);
 //  server's default) on every connection opened from now on.
 void ht_db_set_timeouts (ht_db_t *self, int statement_timeout_ms, int lock_timeout_ms);
 
+//  Sets the schema search path (e.g. "report, public") on every connection
+//  opened from now on, before its statements are prepared; NULL keeps the
+//  server's default. The text is copied.
+void ht_db_set_search_path (ht_db_t *self, const char *search_path);
+
 //  Asks the server to cancel the statement running on this connection, if
 //  any (PQcancel). Safe to call from any thread. True when the request was sent.
 bool ht_db_cancel (ht_db_t *self);
@@ -98,5 +103,11 @@ bool ht_db_ok (const PGresult *result);
 //  Returns false with `error` filled on failure.
 bool ht_db_migrate (ht_db_t *self, const char *component,
                     const ht_migration_t *migrations, char *error, size_t error_size);
+
+//  Same, with each migration run under `search_path` ("report, public": its
+//  objects are made in the first schema), while ht_migration stays where the
+//  connection's own search path finds it.
+bool ht_db_migrate_in (ht_db_t *self, const char *component, const ht_migration_t *migrations,
+                       const char *search_path, char *error, size_t error_size);
 
 #endif

@@ -136,6 +136,10 @@ bool ht__sources_resolve (ht_settings_t *settings, char *error, size_t error_siz
 //  The settings of source `name`, or NULL.
 const ht_source_settings_t *ht__source_find (const ht_settings_t *settings, const char *name);
 
+//  Stops a rebuild of read models that is running (ht_rebuild.h), and waits
+//  for its thread: the live read models stay. For shutdown.
+void ht__rebuild_stop (void);
+
 //  Destroys the clients a worker made to sources.
 void ht__sources_worker_end (ht_worker_t *worker);
 

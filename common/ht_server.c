@@ -167,6 +167,17 @@ ht__curve_server (const ht_shared_t *shared, zsock_t *socket, const char *domain
     zsock_set_curve_server (socket, 1);
 }
 
+//  "<schema>, public" for a service that keeps read models in a schema of
+//  their own (ht_service_t.read_model_schema); NULL for the server's default.
+static const char *
+s_search_path (const ht_service_t *service, char *out, size_t size)
+{
+    if (!service->read_model_schema)
+        return NULL;
+    snprintf (out, size, "%s, public", service->read_model_schema);
+    return out;
+}
+
 void
 ht__worker_open (ht_worker_t *worker, const char *role)
 {
@@ -192,6 +203,8 @@ ht__worker_open (ht_worker_t *worker, const char *role)
     worker->db = ht_db_new (shared->settings->db, name, tables);
     ht_db_set_timeouts (worker->db, shared->settings->statement_timeout_ms,
                         shared->settings->lock_timeout_ms);
+    char path [128];
+    ht_db_set_search_path (worker->db, s_search_path (shared->service, path, sizeof path));
     worker->arena = ht_arena_new ();
     worker->relay_wake = zsock_new (ZMQ_PUSH);
     zsock_set_sndtimeo (worker->relay_wake, 0);     //  a wake-up never blocks a request
@@ -585,6 +598,59 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
 //  ---------------------------------------------------------------------------
 //  main
 
+//  Makes the schema of the service's read models, on the migration
+//  connection, under the migration lock. A database whose read models were
+//  made in public before they had a schema gets them made anew in it (the
+//  service's migrations run again there) and replayed from the start of
+//  every stream (its checkpoints are reset); the old tables in public are
+//  no longer read.
+static bool
+s_read_model_schema (ht_db_t *db, const ht_service_t *service, char *error, size_t error_size)
+{
+    PGconn *conn = ht_db_conn (db);
+    char *schema = PQescapeIdentifier (conn, service->read_model_schema, strlen (service->read_model_schema));
+    char create [160];
+    snprintf (create, sizeof create, "CREATE SCHEMA %s", schema? schema: "");
+    PQfreemem (schema);
+    const char *name [] = { service->read_model_schema };
+    const char *component [] = { service->name };
+    PGresult *results [6] = { NULL };
+    results [0] = PQexec (conn, "BEGIN; SELECT pg_advisory_xact_lock (hashtext ('hetao.migrate'))");
+    results [1] = PQexecParams (conn, "SELECT to_regnamespace ($1) IS NULL", 1, NULL, name, NULL, NULL, 0);
+    bool ok = ht_db_ok (results [0]) && ht_db_ok (results [1]);
+    if (ok && !strcmp (PQgetvalue (results [1], 0, 0), "t")) {
+        results [2] = PQexec (conn, create);
+        results [3] = PQexecParams (conn, "DELETE FROM ht_migration WHERE component = $1", 1, NULL, component,
+                                    NULL, NULL, 0);
+        ok = ht_db_ok (results [2]) && ht_db_ok (results [3]);
+        if (ok && strcmp (PQcmdTuples (results [3]), "0")) {
+            ht_warn ("the read models of %s were kept in public: making them anew in schema %s, "
+                     "from the start of every stream", service->name, service->read_model_schema);
+            for (const ht_consumer_spec_t *const *spec = service->consumers; ok && spec && *spec; spec++) {
+                const char *stream [] = { (*spec)->stream };
+                PGresult *reset = PQexecParams (conn, "DELETE FROM ht_checkpoint WHERE stream = $1", 1, NULL,
+                                                stream, NULL, NULL, 0);
+                ok = ht_db_ok (reset);
+                if (!ok)
+                    snprintf (error, error_size, "resetting checkpoint %s: %s", (*spec)->stream,
+                              PQresultErrorMessage (reset));
+                PQclear (reset);
+            }
+        }
+    }
+    results [4] = PQexec (conn, ok? "COMMIT": "ROLLBACK");
+    ok = ok && ht_db_ok (results [4]);
+    for (int i = 0; i < 6; i++) {
+        if (!ok && !*error && results [i] && !ht_db_ok (results [i]))
+            snprintf (error, error_size, "schema %s: %s", service->read_model_schema,
+                      PQresultErrorMessage (results [i]));
+        PQclear (results [i]);
+    }
+    if (!ok && !*error)
+        snprintf (error, error_size, "schema %s: %s", service->read_model_schema, PQerrorMessage (conn));
+    return ok;
+}
+
 static bool
 s_migrate (const ht_service_t *service, const ht_settings_t *settings)
 {
@@ -593,11 +659,18 @@ s_migrate (const ht_service_t *service, const ht_settings_t *settings)
     ht_db_t *db = ht_db_new (settings->db, name, NULL);
     bool ok = ht_db_wait_ready (db, 30000);
     char error [1024] = "";
+    char path [128];
     if (!ok)
         ht_error ("cannot reach the database: %s", ht_db_error (db));
     else
-        ok = ht_db_migrate (db, "runtime", runtime_migrations, error, sizeof error)
-          && ht_db_migrate (db, service->name, service->migrations, error, sizeof error);
+        ok = ht_db_migrate (db, "runtime", runtime_migrations, error, sizeof error);
+    //  The service's own tables; read models in their schema (ht_rebuild.h).
+    if (ok && s_search_path (service, path, sizeof path))
+        ok = s_read_model_schema (db, service, error, sizeof error)
+          && ht_db_migrate_in (db, service->name, service->migrations, path, error, sizeof error);
+    else
+    if (ok)
+        ok = ht_db_migrate (db, service->name, service->migrations, error, sizeof error);
     //  The tables the consumers apply events to (ht_regview's "regview").
     for (const ht_consumer_spec_t *const *spec = service->consumers; ok && spec && *spec; spec++)
         if ((*spec)->component)
@@ -697,7 +770,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     //  Followers of other services' streams, after the migrations made their tables.
     ht_consumer_t *consumers [HT_SOURCES_MAX * 4] = { NULL };
     int n_consumers = 0;
-    char consumer_name [64];
+    char consumer_name [64], consumer_path [128];
     snprintf (consumer_name, sizeof consumer_name, "hetao-%s-consumer", service->name);
     for (const ht_consumer_spec_t *const *spec = service->consumers; spec && *spec; spec++) {
         const ht_source_settings_t *source = ht__source_find (&settings, (*spec)->source->name);
@@ -706,7 +779,8 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
             .endpoint = source->endpoint, .events = source->events,
             .cert = settings.curve_cert, .server_key = source->server_key,
             .deadline_ms = source->deadline_ms, .poll_ms = source->poll_ms,
-            .drop_live = settings.test_drop_live
+            .drop_live = settings.test_drop_live,
+            .search_path = s_search_path (service, consumer_path, sizeof consumer_path)
         };
         assert (n_consumers < (int) (sizeof consumers / sizeof consumers [0]));
         consumers [n_consumers++] = ht_consumer_new (*spec, &config);
@@ -748,6 +822,7 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     for (int i = 0; i < settings.workers; i++)
         zactor_destroy (&slots [i].actor);
     free (slots);
+    ht__rebuild_stop ();
     for (int i = 0; i < n_consumers; i++)
         ht_consumer_destroy (&consumers [i]);
     ht__jobs_destroy (&jobs);

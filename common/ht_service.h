@@ -35,6 +35,11 @@ typedef struct {
                                             //  (ht_consumer.h); ends with NULL; may be NULL
     const ht_job_t *jobs;                   //  work the service does on its own, outside
                                             //  any request (ht_job.h); ends with { NULL }; may be NULL
+    const char *read_model_schema;          //  when set, the service's own migrations are read
+                                            //  models of the streams it follows: they are made in
+                                            //  this schema, which every connection puts first on
+                                            //  its search path, and can be rebuilt from the
+                                            //  streams (ht_rebuild.h); NULL: public
 } ht_service_t;
 
 //  Runs the service until SIGTERM or SIGINT, then finishes the requests in

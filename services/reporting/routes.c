@@ -7,6 +7,7 @@
 #include "overview.h"
 #include "organizations.h"
 #include "projects.h"
+#include "rebuild.h"
 #include "routes.h"
 #include "stream.h"
 #include "hetao/v1/reporting.pb-c.h"
@@ -19,6 +20,11 @@
 static const ht_route_t s_routes [] = {
     { "reporting.Overview", &hetao__v1__overview_request__descriptor,
       false, READERS, 0, overview_get },
+    //  Long-running: answers once the rebuild runs; GetRebuild tells how it ends.
+    { "reporting.Rebuild", &hetao__v1__rebuild_request__descriptor,
+      false, HT_ROLE_PARK_ADMIN, 0, rebuild_start },
+    { "reporting.GetRebuild", &hetao__v1__get_rebuild_request__descriptor,
+      false, HT_ROLE_PARK_ADMIN, 0, rebuild_get },
     { NULL }
 };
 
@@ -42,4 +48,7 @@ const ht_service_t reporting_service = {
     .streams = s_streams,
     .default_port = 7401,
     .consumers = stream_consumers,
+    //  Every table, function and trigger of sql/ is a read model, kept in
+    //  this schema and rebuilt from the streams (reporting.Rebuild).
+    .read_model_schema = "report",
 };

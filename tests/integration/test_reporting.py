@@ -309,9 +309,9 @@ class Figures(ReportingTest):
 
     def test_the_read_models_hold_one_row_per_entity_and_figures_only_counters(self):
         self.caught_up()
-        rows = self.svc.db.query("SELECT count(*) FROM report_project")[0][0]
+        rows = self.svc.db.query("SELECT count(*) FROM report.report_project")[0][0]
         total = self.svc.db.query(
-            "SELECT coalesce(sum(value), 0) FROM report_figure WHERE name = 'projects_by_status'")[0][0]
+            "SELECT coalesce(sum(value), 0) FROM report.report_figure WHERE name = 'projects_by_status'")[0][0]
         self.assertEqual(rows, total)
 
     def test_the_roles_of_the_method_table_and_no_others_read_the_overview(self):
@@ -396,8 +396,8 @@ class Recovery(unittest.TestCase):
             self.assertEqual(got[name], value, "%s: expected %r, got %r" % (name, value, got[name]))
         self.assertEqual(got["as_of"]["registry"], sequence)
         # Every entity once: as many rows as the registry has entities.
-        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_project")[0][0], 9)
-        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report_organization")[0][0], 6)
+        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_project")[0][0], 9)
+        self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0], 6)
 
     def test_reporting_killed_mid_stream_and_the_registry_restarted_count_nothing_twice(self):
         scenario = Scenario(self)

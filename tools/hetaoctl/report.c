@@ -1,4 +1,8 @@
-/*  report - hetaoctl report overview: the park's figures from reporting
+/*  report - hetaoctl report: the park's figures from reporting, and rebuilds
+
+    `report rebuild` asks reporting to rebuild its read models from the
+    streams (reporting.Rebuild answers at once) and asks how it stands
+    (reporting.GetRebuild) until it ends, then prints the outcome.
 
     The overview prints as a table of figure and value, as CSV (--csv), or
     as one JSON object (--json) whose keys are stable and documented in
@@ -10,8 +14,13 @@
 #include "ctl.h"
 #include "hetao/v1/reporting.pb-c.h"
 
+#include "ht_enum.h"
+#include "ht_status.h"
+#include "ht_text.h"
+
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 //  One line of the overview: its JSON key, and its value as JSON and as text.
 typedef struct {
@@ -226,7 +235,134 @@ s_report_overview (int argc, char **argv)
     return 0;
 }
 
+//  ---------------------------------------------------------------------------
+//  report rebuild
+
+//  "switched", "failed", ...
+static const char *
+s_rebuild_state (const Hetao__V1__RebuildReply *reply)
+{
+    static char key [32];
+    if (!ht_enum_key (&hetao__v1__rebuild_state__descriptor, reply->state, key, sizeof key))
+        snprintf (key, sizeof key, "?");
+    return key;
+}
+
+static void
+s_rebuild_print (const Hetao__V1__RebuildReply *reply)
+{
+    if (ctl.json) {
+        ctl_print (&reply->base);
+        return;
+    }
+    printf ("rebuild %s", s_rebuild_state (reply));
+    printf (" after %" PRId64 ".%03" PRId64 " s, started ", reply->duration_ms / 1000, reply->duration_ms % 1000);
+    ctl_format_field (stdout, &reply->base, protobuf_c_message_descriptor_get_field_by_name (
+        reply->base.descriptor, "started_at_us"));
+    printf (" by %s\n", reply->requested_by? reply->requested_by: "?");
+    if (reply->error)
+        printf ("error: %s\n", reply->error);
+    ctl_table_t *table = ctl_table_new ("stream,old as of,new as of,events replayed");
+    for (size_t i = 0; i < reply->n_streams; i++) {
+        const Hetao__V1__RebuildStream *stream = reply->streams [i];
+        char old_seq [24], new_seq [24], events [24];
+        snprintf (old_seq, sizeof old_seq, "%" PRIu64, stream->old_sequence);
+        snprintf (new_seq, sizeof new_seq, "%" PRIu64, stream->new_sequence);
+        snprintf (events, sizeof events, "%" PRIu64, stream->events);
+        ctl_table_row (table, (const char *[]) { stream->stream, old_seq, new_seq, events });
+    }
+    ctl_table_print (&table);
+}
+
+//  reporting.GetRebuild into *reply; 0 or the call's exit code.
+static int
+s_rebuild_get (ProtobufCMessage **reply)
+{
+    Hetao__V1__GetRebuildRequest request = HETAO__V1__GET_REBUILD_REQUEST__INIT;
+    return ctl_call (CTL_REPORTING, "reporting.GetRebuild", &request.base,
+                     &hetao__v1__rebuild_reply__descriptor, reply);
+}
+
+static int
+s_report_rebuild (int argc, char **argv)
+{
+    uint32_t wait_s = 0;
+    const ctl_option_t options [] = {
+        { "wait", CTL_UINT32, &wait_s, .fallback = "3600", .min = 0, .max = 86400,
+          .help = "seconds to wait for the outcome (0: start it and return at once)" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl report rebuild [--wait SECONDS] [--json]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__RebuildRequest request = HETAO__V1__REBUILD_REQUEST__INIT;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.Rebuild", &request.base,
+                     &hetao__v1__rebuild_reply__descriptor, &result);
+    if (code)
+        return code;
+    int64_t started = ((Hetao__V1__RebuildReply *) result)->started_at_us;
+    int64_t give_up = ht_mono_us () + (int64_t) wait_s * 1000000;
+    //  The rebuild runs on in the service; ask how it stands until it ends.
+    while (((Hetao__V1__RebuildReply *) result)->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_RUNNING
+    &&     ht_mono_us () < give_up) {
+        usleep (200000);
+        ProtobufCMessage *now = NULL;
+        code = s_rebuild_get (&now);
+        if (code) {
+            protobuf_c_message_free_unpacked (result, NULL);
+            return code;
+        }
+        if (((Hetao__V1__RebuildReply *) now)->started_at_us != started) {
+            protobuf_c_message_free_unpacked (now, NULL);
+            fprintf (stderr, "hetaoctl: the rebuild is no longer known to the replica that answered "
+                     "(restarted?); ask again with hetaoctl report rebuild-status\n");
+            protobuf_c_message_free_unpacked (result, NULL);
+            return ht_status_exit_code (HT_UNAVAILABLE);
+        }
+        protobuf_c_message_free_unpacked (result, NULL);
+        result = now;
+    }
+    const Hetao__V1__RebuildReply *reply = (const Hetao__V1__RebuildReply *) result;
+    s_rebuild_print (reply);
+    code = 0;
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_FAILED)
+        code = ht_status_exit_code (HT_INTERNAL);
+    else
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_RUNNING && wait_s) {
+        fprintf (stderr, "hetaoctl: the rebuild still runs after %u s; "
+                 "ask again with hetaoctl report rebuild-status\n", wait_s);
+        code = ht_status_exit_code (HT_DEADLINE_EXCEEDED);
+    }
+    protobuf_c_message_free_unpacked (result, NULL);
+    return code;
+}
+
+static int
+s_report_rebuild_status (int argc, char **argv)
+{
+    int code = ctl_parse ((const ctl_option_t []) { { NULL } }, argc, argv,
+                          "Usage: hetaoctl report rebuild-status [--json]");
+    if (code)
+        return code < 0? 0: code;
+    ProtobufCMessage *result = NULL;
+    code = s_rebuild_get (&result);
+    if (code)
+        return code;
+    const Hetao__V1__RebuildReply *reply = (const Hetao__V1__RebuildReply *) result;
+    if (reply->state == HETAO__V1__REBUILD_STATE__REBUILD_STATE_NONE && !ctl.json)
+        puts ("no rebuild has run since this replica started");
+    else
+        s_rebuild_print (reply);
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
 const ctl_command_t report_commands [] = {
     { "report", "overview", s_report_overview, "the park's figures, as of each stream (reporting)" },
+    { "report", "rebuild", s_report_rebuild,
+      "rebuild the read models from the streams, switch, and print the outcome (reporting)" },
+    { "report", "rebuild-status", s_report_rebuild_status,
+      "the rebuild running, or the last one (reporting)" },
     { NULL }
 };
