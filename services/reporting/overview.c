@@ -6,7 +6,7 @@
 */
 
 #include "overview.h"
-#include "stream.h"
+#include "window.h"
 #include "ht_row.h"
 #include "hetao/v1/reporting.pb-c.h"
 
@@ -15,9 +15,6 @@
 const ht_query_t overview_queries [] = {
     { "overview_figures",
       "SELECT name, key, value FROM report_figure WHERE value <> 0 ORDER BY name, key" },
-    { "overview_streams",
-      "SELECT stream, last_sequence, occurred_at_us, " HT_SQL_US ("applied_at")
-      " FROM report_stream" },
     { NULL, NULL }
 };
 
@@ -55,33 +52,12 @@ s_single (Hetao__V1__OverviewReply *reply, const char *name, int64_t value)
     return true;
 }
 
-//  The stream's position, 0 throughout before its first event.
-static Hetao__V1__StreamAsOf *
-s_as_of (ht_call_t *call, const char *stream, const PGresult *streams)
-{
-    Hetao__V1__StreamAsOf *as_of = ht_arena_alloc (ht_call_arena (call), sizeof *as_of);
-    hetao__v1__stream_as_of__init (as_of);
-    as_of->stream = (char *) stream;
-    as_of->has_last_sequence = as_of->has_occurred_at_us = true;
-    as_of->has_applied_at_us = as_of->has_lag_ms = true;
-    for (int row = 0; row < PQntuples (streams); row++)
-        if (!strcmp (PQgetvalue (streams, row, 0), stream)) {
-            as_of->last_sequence = (uint64_t) ht_row_int (streams, row, 1);
-            as_of->occurred_at_us = ht_row_int (streams, row, 2);
-            as_of->applied_at_us = ht_row_int (streams, row, 3);
-            int64_t lag = as_of->applied_at_us - as_of->occurred_at_us;
-            as_of->lag_ms = lag > 0? lag / 1000: 0;
-        }
-    return as_of;
-}
-
 void
 overview_get (ht_call_t *call, const ProtobufCMessage *message)
 {
     (void) message;
     PGresult *figures = ht_call_query (call, "overview_figures", 0, NULL);
-    PGresult *streams = figures? ht_call_query (call, "overview_streams", 0, NULL): NULL;
-    if (!streams)
+    if (!figures)
         return;
     ht_arena_t *arena = ht_call_arena (call);
     Hetao__V1__OverviewReply *reply = ht_arena_alloc (arena, sizeof *reply);
@@ -111,12 +87,9 @@ overview_get (ht_call_t *call, const ProtobufCMessage *message)
         if (!*PQgetvalue (figures, row, 1))
             s_single (reply, PQgetvalue (figures, row, 0), ht_row_int (figures, row, 2));
 
-    size_t n_streams = 0;
-    while (stream_consumers [n_streams])
-        n_streams++;
-    reply->as_of = ht_arena_alloc (arena, (n_streams + 1) * sizeof (void *));
-    for (size_t i = 0; i < n_streams; i++)
-        reply->as_of [reply->n_as_of++] = s_as_of (call, stream_consumers [i]->stream, streams);
+    reply->as_of = window_as_of (call, &reply->n_as_of);
+    if (!reply->as_of)
+        return;
     //  Hong Kong and Macao researchers' hours: the sum of two regions.
     for (size_t i = 0; i < reply->n_facility_hours_by_region; i++) {
         const Hetao__V1__FigureCount *region = reply->facility_hours_by_region [i];

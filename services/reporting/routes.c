@@ -4,12 +4,14 @@
     (stream.c) into read models in its own database, and answers reads.
 */
 
+#include "funding.h"
 #include "overview.h"
 #include "organizations.h"
 #include "projects.h"
 #include "rebuild.h"
 #include "routes.h"
 #include "stream.h"
+#include "window.h"
 #include "hetao/v1/reporting.pb-c.h"
 
 #define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
@@ -20,6 +22,10 @@
 static const ht_route_t s_routes [] = {
     { "reporting.Overview", &hetao__v1__overview_request__descriptor,
       false, READERS, 0, overview_get },
+    { "reporting.ProjectsBySector", &hetao__v1__projects_by_sector_request__descriptor,
+      false, READERS, 0, projects_by_sector },
+    { "reporting.FundingByProgramme", &hetao__v1__funding_by_programme_request__descriptor,
+      false, READERS, 0, funding_by_programme },
     //  Long-running: answers once the rebuild runs; GetRebuild tells how it ends.
     { "reporting.Rebuild", &hetao__v1__rebuild_request__descriptor,
       false, HT_ROLE_PARK_ADMIN, 0, rebuild_start },
@@ -32,6 +38,9 @@ static const char *const s_streams [] = { NULL };
 
 static const ht_query_t *const s_queries [] = {
     overview_queries,
+    window_queries,
+    projects_report_queries,
+    funding_report_queries,
     NULL
 };
 static const ht_constraint_t s_no_constraints [] = { { NULL } };

@@ -36,6 +36,24 @@ class RebuildTest(test_reporting.Recovery):
         self.assertTrue(wait_for(lambda: self.status().state != RUNNING, seconds=60), self.status())
         return self.status()
 
+    def reports(self):
+        """Every report but the overview, without "as of": projects per month
+        and per year, and funding per programme."""
+        out = {}
+        for interval in (reporting_pb2.REPORT_INTERVAL_MONTH, reporting_pb2.REPORT_INTERVAL_YEAR):
+            reply = decode(self.reporting.call("reporting.ProjectsBySector", reporting_pb2.ProjectsBySectorRequest(
+                interval=interval)), reporting_pb2.ProjectsBySectorReply)
+            del reply.as_of[:]
+            out["projects", interval] = reply
+        reply = decode(self.reporting.call("reporting.FundingByProgramme",
+                                           reporting_pb2.FundingByProgrammeRequest()),
+                       reporting_pb2.FundingByProgrammeReply)
+        del reply.as_of[:]
+        out["funding"] = reply
+        self.assertTrue(out["projects", reporting_pb2.REPORT_INTERVAL_YEAR].periods)
+        self.assertTrue(out["funding"].programmes)
+        return out
+
     def schemas(self):
         return sorted(r[0] for r in self.reporting.db.query(
             "SELECT nspname FROM pg_namespace WHERE nspname ~ '^report'"))
@@ -62,6 +80,7 @@ class RebuildTest(test_reporting.Recovery):
 
     def test_figures_are_the_same_after_a_rebuild_and_answered_meanwhile_from_the_old_read_models(self):
         before = self.scripted()
+        reports = self.reports()
         organizations = self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0]
         self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
         held, live = self.hold_checkpoint("registry")
@@ -79,6 +98,7 @@ class RebuildTest(test_reporting.Recovery):
         self.assertIn("rebuild is running", again.message)
         # Requests meanwhile: the old read models answer, with the old figures.
         self.assertEqual(self.overview(), before)
+        self.assertEqual(self.reports(), reports)
         held.rollback()
         done = self.finished()
         self.assertEqual(done.state, SWITCHED, done.error)
@@ -100,6 +120,7 @@ class RebuildTest(test_reporting.Recovery):
                         as_of=dict(before["as_of"], registry=live + 1))
         expected["organizations_by_kind"]["research_institute"] += 1
         self.assertEqual(after, expected)
+        self.assertEqual(self.reports(), reports)
         self.assertEqual(self.schemas(), ["report"])
         self.assertEqual(self.reporting.db.query("SELECT count(*) FROM report.report_organization")[0][0],
                          organizations + 1)
@@ -109,6 +130,7 @@ class RebuildTest(test_reporting.Recovery):
 
     def test_hetaoctl_report_rebuild_waits_and_prints_the_outcome(self):
         before = self.scripted()
+        reports = self.reports()
         base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.reporting.admin.public_file,
                 "--reporting-endpoint", self.reporting.endpoint,
                 "--reporting-server-key", self.reporting.server.public_file]
@@ -118,6 +140,7 @@ class RebuildTest(test_reporting.Recovery):
         self.assertRegex(out.stdout, r"registry\s+%d\s+%d\s+%d" % ((before["as_of"]["registry"],) * 3))
         self.assertRegex(out.stdout, r"funding\s+%d\s+%d\s+%d" % ((before["as_of"]["funding"],) * 3))
         self.assertEqual(self.overview(), before)
+        self.assertEqual(self.reports(), reports)
         out = subprocess.run(base + ["--json", "report", "rebuild-status"], capture_output=True, text=True,
                              timeout=30)
         self.assertEqual(out.returncode, 0, out.stderr)

@@ -189,6 +189,18 @@ s_print_json (const s_lines_t *lines)
     puts ("}");
 }
 
+//  One "as of" line per stream, under a table.
+static void
+s_as_of_print (Hetao__V1__StreamAsOf **as_of, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        printf ("as of %s #%" PRIu64 ", applied ", as_of [i]->stream, as_of [i]->last_sequence);
+        ctl_format_field (stdout, &as_of [i]->base, protobuf_c_message_descriptor_get_field_by_name (
+            as_of [i]->base.descriptor, "applied_at_us"));
+        printf (", lag %" PRId64 " ms\n", as_of [i]->lag_ms);
+    }
+}
+
 static int
 s_report_overview (int argc, char **argv)
 {
@@ -222,15 +234,235 @@ s_report_overview (int argc, char **argv)
         for (size_t i = 0; i < lines->count; i++)
             ctl_table_row (table, (const char *[]) { lines->lines [i].key, lines->lines [i].text });
         ctl_table_print (&table);
-        for (size_t i = 0; i < overview->n_as_of; i++) {
-            printf ("as of %s #%" PRIu64 ", applied ", overview->as_of [i]->stream,
-                    overview->as_of [i]->last_sequence);
-            ctl_format_field (stdout, &overview->as_of [i]->base,
-                              protobuf_c_message_descriptor_get_field_by_name (
-                                  overview->as_of [i]->base.descriptor, "applied_at_us"));
-            printf (", lag %" PRId64 " ms\n", overview->as_of [i]->lag_ms);
-        }
+        s_as_of_print (overview->as_of, overview->n_as_of);
     }
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  Reports over time: rows of named columns, printed as a table with "as of"
+//  lines, as CSV (a header, then one line per row), or as one JSON object
+//  {"from_us", "until_us", <rows>: [{column: value}], "as_of", "lag_ms"}.
+
+#define S_COLUMNS_MAX 10
+
+typedef struct {
+    char text [S_COLUMNS_MAX][160];     //  as a person reads it (CSV, table)
+    bool quoted [S_COLUMNS_MAX];        //  a JSON string, not a number
+} s_row_t;
+
+typedef struct {
+    const char *name;                   //  the JSON key of the rows
+    const char *columns [S_COLUMNS_MAX];
+    size_t n_columns;
+    s_row_t *rows;
+    size_t n_rows;
+} s_rows_t;
+
+static s_row_t *
+s_row_add (s_rows_t *self)
+{
+    return &self->rows [self->n_rows++];
+}
+
+static void
+s_cell_int (s_row_t *row, size_t column, int64_t value)
+{
+    snprintf (row->text [column], sizeof row->text [0], "%" PRId64, value);
+}
+
+static void
+s_cell_text (s_row_t *row, size_t column, const char *text)
+{
+    snprintf (row->text [column], sizeof row->text [0], "%s", text? text: "");
+    row->quoted [column] = true;
+}
+
+//  Money in minor units with two places, a JSON string (as in the overview).
+static void
+s_cell_money (s_row_t *row, size_t column, int64_t minor)
+{
+    s_hundredths (row->text [column], sizeof row->text [0], minor);
+    row->quoted [column] = true;
+}
+
+static void
+s_json_string (const char *text)
+{
+    putchar ('"');
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+        if (*c == '"' || *c == '\\')
+            printf ("\\%c", *c);
+        else
+        if (*c < 0x20)
+            printf ("\\u%04x", *c);
+        else
+            putchar (*c);
+    putchar ('"');
+}
+
+static void
+s_csv_field (const char *text)
+{
+    if (!strpbrk (text, ",\"\r\n")) {
+        fputs (text, stdout);
+        return;
+    }
+    putchar ('"');
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            putchar ('"');
+        putchar (*c);
+    }
+    putchar ('"');
+}
+
+static void
+s_rows_print (const s_rows_t *self, bool csv, int64_t from_us, int64_t until_us, const char *interval,
+              Hetao__V1__StreamAsOf **as_of, size_t n_as_of)
+{
+    if (ctl.json) {
+        printf ("{\"from_us\":%" PRId64 ",\"until_us\":%" PRId64, from_us, until_us);
+        if (interval)
+            printf (",\"interval\":\"%s\"", interval);
+        printf (",\"%s\":[", self->name);
+        for (size_t r = 0; r < self->n_rows; r++) {
+            printf ("%s{", r? ",": "");
+            for (size_t c = 0; c < self->n_columns; c++) {
+                printf ("%s\"%s\":", c? ",": "", self->columns [c]);
+                if (self->rows [r].quoted [c])
+                    s_json_string (self->rows [r].text [c]);
+                else
+                    fputs (self->rows [r].text [c], stdout);
+            }
+            putchar ('}');
+        }
+        fputs ("],\"as_of\":{", stdout);
+        for (size_t i = 0; i < n_as_of; i++)
+            printf ("%s\"%s\":%" PRIu64, i? ",": "", as_of [i]->stream, as_of [i]->last_sequence);
+        fputs ("},\"lag_ms\":{", stdout);
+        for (size_t i = 0; i < n_as_of; i++)
+            printf ("%s\"%s\":%" PRId64, i? ",": "", as_of [i]->stream, as_of [i]->lag_ms);
+        puts ("}}");
+        return;
+    }
+    if (csv) {
+        for (size_t c = 0; c < self->n_columns; c++)
+            printf ("%s%s", c? ",": "", self->columns [c]);
+        putchar ('\n');
+        for (size_t r = 0; r < self->n_rows; r++) {
+            for (size_t c = 0; c < self->n_columns; c++) {
+                if (c)
+                    putchar (',');
+                s_csv_field (self->rows [r].text [c]);
+            }
+            putchar ('\n');
+        }
+        return;
+    }
+    char header [S_COLUMNS_MAX * 40] = "";
+    for (size_t c = 0; c < self->n_columns; c++)
+        snprintf (header + strlen (header), sizeof header - strlen (header), "%s%s", c? ",": "",
+                  self->columns [c]);
+    ctl_table_t *table = ctl_table_new (header);
+    for (size_t r = 0; r < self->n_rows; r++) {
+        const char *cells [S_COLUMNS_MAX];
+        for (size_t c = 0; c < self->n_columns; c++)
+            cells [c] = self->rows [r].text [c];
+        ctl_table_row (table, cells);
+    }
+    if (self->n_rows == 0)
+        printf ("no %s in the window\n", self->name);
+    ctl_table_print (&table);
+    s_as_of_print (as_of, n_as_of);
+}
+
+static int
+s_report_projects (int argc, char **argv)
+{
+    Hetao__V1__ProjectsBySectorRequest request = HETAO__V1__PROJECTS_BY_SECTOR_REQUEST__INIT;
+    protobuf_c_boolean csv = false;
+    const ctl_option_t options [] = {
+        { "from", CTL_TIME, &request.from_us, &request.has_from_us,
+          .help = "first day (park time) of the window, e.g. 2027-01-01; default: the first registration" },
+        { "until", CTL_TIME, &request.until_us, &request.has_until_us,
+          .help = "the day after the window (not included); default: now" },
+        { "interval", CTL_ENUM, &request.interval, &request.has_interval, &hetao__v1__report_interval__descriptor,
+          .fallback = "month", .help = "length of each period: month, quarter or year" },
+        { "csv", CTL_FLAG, &csv, .help = "print CSV lines under a header" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl report projects [--from DATE] [--until DATE] "
+                          "[--interval month|quarter|year] [--json | --csv]");
+    if (code)
+        return code < 0? 0: code;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.ProjectsBySector", &request.base,
+                     &hetao__v1__projects_by_sector_reply__descriptor, &result);
+    if (code)
+        return code;
+    const Hetao__V1__ProjectsBySectorReply *reply = (const Hetao__V1__ProjectsBySectorReply *) result;
+    s_rows_t rows = { "periods", { "period", "sector", "registered", "registered_total", "high_end",
+                                   "high_end_total" }, 6, ctl_alloc ((reply->n_periods + 1) * sizeof (s_row_t)), 0 };
+    for (size_t i = 0; i < reply->n_periods; i++) {
+        const Hetao__V1__SectorPeriod *period = reply->periods [i];
+        s_row_t *row = s_row_add (&rows);
+        s_cell_text (row, 0, period->period);
+        s_cell_text (row, 1, period->sector);
+        s_cell_int (row, 2, period->registered);
+        s_cell_int (row, 3, period->registered_total);
+        s_cell_int (row, 4, period->high_end);
+        s_cell_int (row, 5, period->high_end_total);
+    }
+    char interval [16];
+    if (!ht_enum_key (&hetao__v1__report_interval__descriptor, reply->interval, interval, sizeof interval))
+        snprintf (interval, sizeof interval, "month");
+    s_rows_print (&rows, csv, reply->from_us, reply->until_us, interval, reply->as_of, reply->n_as_of);
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
+static int
+s_report_funding (int argc, char **argv)
+{
+    Hetao__V1__FundingByProgrammeRequest request = HETAO__V1__FUNDING_BY_PROGRAMME_REQUEST__INIT;
+    protobuf_c_boolean csv = false;
+    const ctl_option_t options [] = {
+        { "from", CTL_TIME, &request.from_us, &request.has_from_us,
+          .help = "first day (park time) of the window, e.g. 2027-01-01; default: open" },
+        { "until", CTL_TIME, &request.until_us, &request.has_until_us,
+          .help = "the day after the window (not included); default: now" },
+        { "csv", CTL_FLAG, &csv, .help = "print CSV lines under a header" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv,
+                          "Usage: hetaoctl report funding [--from DATE] [--until DATE] [--json | --csv]");
+    if (code)
+        return code < 0? 0: code;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.FundingByProgramme", &request.base,
+                     &hetao__v1__funding_by_programme_reply__descriptor, &result);
+    if (code)
+        return code;
+    const Hetao__V1__FundingByProgrammeReply *reply = (const Hetao__V1__FundingByProgrammeReply *) result;
+    s_rows_t rows = { "programmes", { "programme_id", "name", "currency", "budget", "committed", "paid",
+                                      "paid_cross_boundary", "window_committed", "window_paid",
+                                      "window_paid_cross_boundary" }, 10,
+                      ctl_alloc ((reply->n_programmes + 1) * sizeof (s_row_t)), 0 };
+    for (size_t i = 0; i < reply->n_programmes; i++) {
+        const Hetao__V1__ProgrammeFunding *p = reply->programmes [i];
+        s_row_t *row = s_row_add (&rows);
+        s_cell_text (row, 0, p->programme_id);
+        s_cell_text (row, 1, p->name);
+        s_cell_text (row, 2, p->currency);
+        int64_t amounts [] = { p->budget_minor, p->committed_minor, p->paid_minor, p->paid_cross_boundary_minor,
+                               p->window_committed_minor, p->window_paid_minor,
+                               p->window_paid_cross_boundary_minor };
+        for (size_t a = 0; a < 7; a++)
+            s_cell_money (row, 3 + a, amounts [a]);
+    }
+    s_rows_print (&rows, csv, reply->from_us, reply->until_us, NULL, reply->as_of, reply->n_as_of);
     protobuf_c_message_free_unpacked (result, NULL);
     return 0;
 }
@@ -360,6 +592,10 @@ s_report_rebuild_status (int argc, char **argv)
 
 const ctl_command_t report_commands [] = {
     { "report", "overview", s_report_overview, "the park's figures, as of each stream (reporting)" },
+    { "report", "projects", s_report_projects,
+      "projects registered per period and sector, high-end too, with running totals (reporting)" },
+    { "report", "funding", s_report_funding,
+      "per programme: budget, committed, paid, paid across the boundary, and the window's movements (reporting)" },
     { "report", "rebuild", s_report_rebuild,
       "rebuild the read models from the streams, switch, and print the outcome (reporting)" },
     { "report", "rebuild-status", s_report_rebuild_status,
