@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_HISTORY 240           //  samples of projects by sector kept for the chart
-
 //  The reporting methods the views read, each asked with an empty request.
 typedef enum {
     S_OVERVIEW,
+    S_PROJECTS_BY_SECTOR,               //  monthly, from the first registration
+    S_FUNDING_BY_PROGRAMME,             //  up to now
     S_SOURCES
 } s_source_id_t;
 
@@ -37,6 +37,11 @@ typedef struct {
 static const s_source_t s_sources [S_SOURCES] = {
     [S_OVERVIEW] = { "reporting.Overview", &hetao__v1__overview_request__descriptor,
                      &hetao__v1__overview_reply__descriptor },
+    [S_PROJECTS_BY_SECTOR] = { "reporting.ProjectsBySector", &hetao__v1__projects_by_sector_request__descriptor,
+                               &hetao__v1__projects_by_sector_reply__descriptor },
+    [S_FUNDING_BY_PROGRAMME] = { "reporting.FundingByProgramme",
+                                 &hetao__v1__funding_by_programme_request__descriptor,
+                                 &hetao__v1__funding_by_programme_reply__descriptor },
 };
 
 //  A part of a view: fields of a source's reply, comma-separated ("*" for
@@ -57,9 +62,11 @@ typedef struct {
 static const s_view_t s_views [] = {
     { "overview", { { S_OVERVIEW, "*" } } },
     { "projects-by-sector", { { S_OVERVIEW, "projects_total,projects_high_end,projects_by_sector,"
-                                            "projects_high_end_by_sector,hk_university_projects,projects_by_status" } } },
+                                            "projects_high_end_by_sector,hk_university_projects,projects_by_status" },
+                              { S_PROJECTS_BY_SECTOR, "periods,interval" } } },
     { "funding", { { S_OVERVIEW, "funds_budget_cny_fen,funds_committed_cny_fen,funds_paid_cny_fen,"
-                                 "funds_paid_cross_boundary_cny_fen" } } },
+                                 "funds_paid_cross_boundary_cny_fen" },
+                   { S_FUNDING_BY_PROGRAMME, "programmes" } } },
     { "customs", { { S_OVERVIEW, "customs_cases_open,customs_cases_resolved,whitelisted_organizations" } } },
     { "space", { { S_OVERVIEW, "industrial_parks_operating,space_prepared_m2_x100,space_allocated_m2_x100" } } },
     { NULL }
@@ -74,17 +81,10 @@ typedef struct {
     int error_status;                       //  502 or 504 when it failed
 } s_kept_t;
 
-typedef struct {
-    int64_t at_us;
-    char *by_sector;            //  ,"projects_by_sector":[{key, count}...]: JSON members
-} s_sample_t;
-
 struct _figures_t {
     ht_client_t *client;
     figures_options_t options;
     s_kept_t kept [S_SOURCES];
-    s_sample_t history [S_HISTORY];         //  a ring, oldest at history_start
-    size_t history_start, history_count;
 };
 
 //  The last Overview, or NULL.
@@ -123,8 +123,6 @@ figures_destroy (figures_t **self_p)
     for (size_t i = 0; i < S_SOURCES; i++)
         if (self->kept [i].reply)
             protobuf_c_message_free_unpacked (self->kept [i].reply, NULL);
-    for (size_t i = 0; i < S_HISTORY; i++)
-        free (self->history [i].by_sector);
     free (self);
     *self_p = NULL;
 }
@@ -176,34 +174,6 @@ s_write_fields (FILE *out, const ProtobufCMessage *message, const char *names)
     }
 }
 
-//  Keeps a sample of projects by sector when it differs from the last one.
-static void
-s_history_record (figures_t *self)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    s_write_fields (out, &s_overview (self)->base, "projects_by_sector");
-    fclose (out);
-    if (self->history_count) {
-        size_t last = (self->history_start + self->history_count - 1) % S_HISTORY;
-        if (!strcmp (self->history [last].by_sector, text)) {
-            free (text);
-            return;
-        }
-    }
-    size_t slot;
-    if (self->history_count < S_HISTORY)
-        slot = (self->history_start + self->history_count++) % S_HISTORY;
-    else {
-        slot = self->history_start;
-        self->history_start = (self->history_start + 1) % S_HISTORY;
-        free (self->history [slot].by_sector);
-    }
-    self->history [slot].at_us = self->kept [S_OVERVIEW].fetched_at_us;
-    self->history [slot].by_sector = text;
-}
-
 //  Asks reporting for `source` unless its last answer (or failure) is fresh
 //  enough: many browsers cost reporting one call per source and max_age_ms.
 //  True when there is a reply to show.
@@ -246,8 +216,6 @@ s_refresh (figures_t *self, s_source_id_t id)
     kept->reply = unpacked;
     kept->fetched_at_us = now;
     kept->error [0] = 0;
-    if (id == S_OVERVIEW)
-        s_history_record (self);
     return true;
 }
 
@@ -283,14 +251,6 @@ figures_view (figures_t *self, const char *name, FILE *out)
     if (!strcmp (view->name, "space") || all)
         fprintf (out, ",\"space_free_m2_x100\":%lld",
                  (long long) (overview->space_prepared_m2_x100 - overview->space_allocated_m2_x100));
-    if (!strcmp (view->name, "projects-by-sector")) {
-        fputs (",\"history\":[", out);
-        for (size_t i = 0; i < self->history_count; i++) {
-            const s_sample_t *sample = &self->history [(self->history_start + i) % S_HISTORY];
-            fprintf (out, "%s{\"at_us\":%lld%s}", i? ",": "", (long long) sample->at_us, sample->by_sector);
-        }
-        fputc (']', out);
-    }
     fputc ('}', out);
     return 200;
 }

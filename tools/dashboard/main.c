@@ -219,6 +219,7 @@ s_answer_page (s_dashboard_t *self, struct MHD_Connection *connection, const s_f
     fwrite (data, 1, before, out);
     s_write_view_attribute (self, out, "overview", "overview");
     s_write_view_attribute (self, out, "sectors", "projects-by-sector");
+    s_write_view_attribute (self, out, "funding", "funding");
     fwrite (data + before, 1, size - before, out);
     fclose (out);
     free (data);
