@@ -137,6 +137,9 @@ s_prepare (job_t *job)
     snprintf (sql, sizeof sql, "BEGIN; CREATE SCHEMA %s", job->next);
     if (!s_sql (job, sql, "creating the new schema"))
         return false;
+    //  From here on this session, and any it reconnects as, writes to the
+    //  new schema only: never to the live one.
+    ht_db_set_search_path (job->db, job->next_path);
     const char *path [] = { job->next_path };
     PGresult *set = s_exec (job, "ht_rebuild_search_path", 1, path);
     bool ok = set != NULL;

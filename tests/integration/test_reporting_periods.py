@@ -140,8 +140,9 @@ class PeriodsTest(test_reporting.Recovery):
         self.assertEqual(got["from_us"], window["from_us"])
         self.assertEqual(got["periods"][0], {"period": "2026-01-01", "sector": it, "registered": 3,
                                              "registered_total": 8, "high_end": 1, "high_end_total": 1})
-        self.assertIn("as_of", got)
-        self.assertIn("lag_ms", got)
+        self.assertEqual(sorted(got["as_of"]), ["funding", "registry"])
+        self.assertEqual(sorted(got["applied_at"]), ["funding", "registry"])
+        self.assertEqual(sorted(got["lag_ms"]), ["funding", "registry"])
         csv = self.hetaoctl("report", "projects", "--interval", "year", "--csv")
         self.assertEqual(csv.returncode, 0, csv.stderr)
         self.assertEqual(csv.stdout.splitlines(), [
@@ -194,7 +195,11 @@ class PeriodsTest(test_reporting.Recovery):
         self.assertEqual(overview["funds_paid_cross_boundary_cny_fen"], 20_000)
         out = self.hetaoctl("--json", "report", "funding")
         self.assertEqual(out.returncode, 0, out.stderr)
-        got = {p["programme_id"]: p for p in json.loads(out.stdout)["programmes"]}
+        printed = json.loads(out.stdout)
+        self.assertEqual(printed["as_of"]["funding"], sequence)
+        self.assertRegex(printed["applied_at"]["funding"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+        self.assertGreaterEqual(printed["lag_ms"]["funding"], 0)
+        got = {p["programme_id"]: p for p in printed["programmes"]}
         self.assertEqual(got[programme.id], {
             "programme_id": programme.id, "name": programme.name, "currency": "CNY", "budget": "1000.00",
             "committed": "500.00", "paid": "250.00", "paid_cross_boundary": "200.00", "window_committed": "500.00",

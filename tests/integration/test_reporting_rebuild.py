@@ -4,6 +4,7 @@ before and after; requests meanwhile get the old figures; events that arrive
 during the rebuild count once; a second rebuild while one runs is refused.
 """
 import os
+import signal
 import subprocess
 import unittest
 
@@ -162,6 +163,49 @@ class RebuildTest(test_reporting.Recovery):
             self.assertEqual(row["park_admin"], "yes")
         self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
 
+    def test_a_rebuild_stopped_by_a_shutdown_changes_nothing(self):
+        before = self.scripted()
+        held, _ = self.hold_checkpoint("registry")
+        self.assertEqual(decode(self.start(), reporting_pb2.RebuildReply).state, RUNNING)
+        self.assertTrue(wait_for(lambda: self.status().phase == "switching", seconds=60), self.status())
+        self.reporting.proc.send_signal(signal.SIGTERM)
+
+        def log():
+            with open(self.reporting.log.name, errors="replace") as f:
+                return f.read()
+
+        # The switch waiting for the checkpoint is cancelled; its schema goes.
+        self.assertTrue(wait_for(lambda: "rebuild: failed" in log(), seconds=30), log()[-2000:])
+        held.rollback()
+        self.assertEqual(self.reporting.stop(), 0)
+        self.assertEqual(self.schemas(), ["report"])
+        self.reporting.restart()
+        self.assertEqual(self.status().state, reporting_pb2.REBUILD_STATE_NONE)
+        self.assertEqual(self.overview(), before)
+
+    def test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema(self):
+        Scenario(self).run()
+        self.assertExpected()
+        # The layout before the schema: migrations 001-004 in public, recorded,
+        # the checkpoint where the old read models were.
+        self.reporting.stop()
+        db = self.reporting.db
+        db.query("DROP SCHEMA report CASCADE")
+        db.query("DELETE FROM ht_migration WHERE component = 'reporting'")
+        sql = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "services", "reporting", "sql")
+        for version, name in enumerate(("001_read_models.sql", "002_facility_hours.sql", "003_space.sql",
+                                        "004_funding.sql"), start=1):
+            with open(os.path.join(sql, name)) as f:
+                db.query(f.read())
+            db.query("INSERT INTO ht_migration (component, version, name) VALUES ('reporting', %s, %s)",
+                     (version, name))
+        self.assertEqual(db.query("SELECT count(*) FROM public.report_project")[0][0], 0)
+        self.reporting.restart()
+        with open(self.reporting.log.name, errors="replace") as log:
+            self.assertIn("were kept in public", log.read())
+        self.assertEqual(self.schemas(), ["report"])
+        self.assertExpected()       # replayed from the start of the stream into the schema
+
 
 class RebuildAhead(RebuildTest):
     """Live apply of the registry stays behind (every live event dropped, no
@@ -171,6 +215,8 @@ class RebuildAhead(RebuildTest):
     test_figures_are_the_same_after_a_rebuild_and_answered_meanwhile_from_the_old_read_models = None
     test_hetaoctl_report_rebuild_waits_and_prints_the_outcome = None
     test_only_park_admins_rebuild = None
+    test_read_models_made_in_public_by_an_earlier_version_are_made_anew_in_their_schema = None
+    test_a_rebuild_stopped_by_a_shutdown_changes_nothing = None
 
     def test_events_the_rebuild_read_before_live_apply_did_are_counted_once(self):
         Scenario(self).run()

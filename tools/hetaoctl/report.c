@@ -243,7 +243,7 @@ s_report_overview (int argc, char **argv)
 //  ---------------------------------------------------------------------------
 //  Reports over time: rows of named columns, printed as a table with "as of"
 //  lines, as CSV (a header, then one line per row), or as one JSON object
-//  {"from_us", "until_us", <rows>: [{column: value}], "as_of", "lag_ms"}.
+//  {"from_us", "until_us", <rows>: [{column: value}], "as_of", "applied_at", "lag_ms"}.
 
 #define S_COLUMNS_MAX 10
 
@@ -341,6 +341,17 @@ s_rows_print (const s_rows_t *self, bool csv, int64_t from_us, int64_t until_us,
         fputs ("],\"as_of\":{", stdout);
         for (size_t i = 0; i < n_as_of; i++)
             printf ("%s\"%s\":%" PRIu64, i? ",": "", as_of [i]->stream, as_of [i]->last_sequence);
+        fputs ("},\"applied_at\":{", stdout);
+        for (size_t i = 0; i < n_as_of; i++) {
+            char when [40] = "";
+            if (as_of [i]->applied_at_us)
+                ht_time_format (as_of [i]->applied_at_us, when, sizeof when);
+            printf ("%s\"%s\":", i? ",": "", as_of [i]->stream);
+            if (*when)
+                printf ("\"%s\"", when);
+            else
+                fputs ("null", stdout);
+        }
         fputs ("},\"lag_ms\":{", stdout);
         for (size_t i = 0; i < n_as_of; i++)
             printf ("%s\"%s\":%" PRId64, i? ",": "", as_of [i]->stream, as_of [i]->lag_ms);
