@@ -230,7 +230,7 @@ class DashboardTest(unittest.TestCase):
             self.assertTrue(browser.text("#t-space_prepared .value").startswith(SPACE_PREPARED))
             self.assertTrue(browser.text("#t-funds_committed .value").startswith(COMMITTED),
                             browser.text("#t-funds_committed .value"))
-            self.assertIn("quantum_technology 54", browser.text("#t-projects_high_end .detail"))
+            self.assertIn("量子科技 54", browser.text("#t-projects_high_end .detail"))
             self.assertIn("数据截至", browser.text("#as-of"))
             self.assertEqual(browser.text("#t-major_platforms .label"), "重大科研平台")
             # The charts are drawn from reporting's reports: a bar per sector
@@ -239,7 +239,7 @@ class DashboardTest(unittest.TestCase):
             count = lambda selector: browser.evaluate("document.querySelectorAll(%s).length" % json.dumps(selector))
             self.assertEqual(count("#chart-sector-now rect"), 3)
             self.assertEqual(count("#chart-sector-time rect"), 3)
-            self.assertIn("quantum_technology", browser.text("#legend-sector-time"))
+            self.assertIn("量子科技", browser.text("#legend-sector-time"))
             self.assertEqual(count("#chart-funding rect"), 3)
             self.assertIn("370,000,000", browser.text("#chart-funding"))
 
@@ -261,6 +261,7 @@ class DashboardTest(unittest.TestCase):
             browser.evaluate("document.getElementById('language').click()")
             self.assertTrue(wait_for(lambda: browser.text("#t-major_platforms .label") == "Major research platforms"))
             self.assertIn("As of", browser.text("#as-of"))
+            self.assertIn("Quantum technology 54", browser.text("#t-projects_high_end .detail"))
             path = os.path.join(OUTPUT, "dashboard.png")
             browser.screenshot(path)
             self.assertGreater(os.path.getsize(path), 10000)

@@ -26,6 +26,14 @@ const TEXT = {
     prepared: "已备", allocated: "已分配", free: "可用", open: "处理中", resolved: "已办结",
     m2: "平方米", yuan: "元", hours: "小时", by_sector: "按领域", none: "未分类",
     total: "累计", no_data: "暂无数据",
+    keys: {
+      information_technology: "信息技术", quantum_technology: "量子科技", biopharmaceuticals: "生物医药",
+      artificial_intelligence: "人工智能", microelectronics: "微电子", new_materials: "新材料",
+      medical_devices: "医疗器械", financial_technology: "金融科技", robotics: "机器人", other: "其他",
+      registration_filing: "注册备案", account_establishment: "账册设立", research_goods_import: "科研物资进口",
+      biological_samples: "生物样本", hand_carried: "随身携带物品", duties_and_tax: "关税与税收",
+      green: "绿色通道", yellow: "黄色通道", red: "红色通道",
+    },
   },
   en: {
     title: "Hetao Shenzhen-Hong Kong Science and Technology Innovation Cooperation Zone · Park dashboard",
@@ -46,6 +54,16 @@ const TEXT = {
     cross: "cross-boundary", prepared: "prepared", allocated: "allocated", free: "free", open: "open",
     resolved: "resolved", m2: "m²", yuan: "yuan", hours: "hours", by_sector: "by sector", none: "unclassified",
     total: "total", no_data: "no figures yet",
+    keys: {
+      information_technology: "Information technology", quantum_technology: "Quantum technology",
+      biopharmaceuticals: "Biopharmaceuticals", artificial_intelligence: "Artificial intelligence",
+      microelectronics: "Microelectronics", new_materials: "New materials", medical_devices: "Medical devices",
+      financial_technology: "Financial technology", robotics: "Robotics", other: "Other",
+      registration_filing: "Registration filing", account_establishment: "Account establishment",
+      research_goods_import: "Research goods import", biological_samples: "Biological samples",
+      hand_carried: "Hand-carried goods", duties_and_tax: "Duties and tax",
+      green: "green lane", yellow: "yellow lane", red: "red lane",
+    },
   },
 };
 
@@ -76,6 +94,8 @@ let overview = null, sectors = null, funding = null, lastGood = 0;
 
 function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
 function t(key) { return TEXT[language][key] || key; }
+// A sector, case category or lane key in the page's language (the key itself when unknown).
+function label(key) { return key === "none" ? t("none") : TEXT[language].keys[key] || key; }
 function number(x) { return x === undefined || x === null ? "–" : new Intl.NumberFormat("en-US").format(x); }
 
 function el(tag, attributes, text) {
@@ -103,7 +123,7 @@ function applyLanguage() {
 }
 
 function sectorText(list) {
-  return (list || []).map(f => (f.key === "none" ? t("none") : f.key) + " " + number(f.count)).join(" · ");
+  return (list || []).map(f => label(f.key) + " " + number(f.count)).join(" · ");
 }
 
 function renderTiles() {
@@ -202,7 +222,7 @@ function sectorLines() {
       return last;
     });
   });
-  const series = keys.map(k => (k === "none" ? t("none") : k) + " (" + t("total") + ")");
+  const series = keys.map(k => label(k) + " (" + t("total") + ")");
   if (names.length <= 12) {
     groupedBars("chart-sector-time", names.map((name, i) => [name.slice(0, 7), totals.map(v => v[i])]), series);
     return;
@@ -231,7 +251,7 @@ function sectorLines() {
 function renderCharts() {
   if (!overview) return;
   sectorLines();
-  bars("chart-sector-now", (overview.projects_by_sector || []).map(f => [f.key === "none" ? t("none") : f.key, f.count]));
+  bars("chart-sector-now", (overview.projects_by_sector || []).map(f => [label(f.key), f.count]));
   // Per programme, in its own currency's main unit (reporting.FundingByProgramme).
   groupedBars("chart-funding",
               ((funding && funding.programmes) || []).map(p => [p.name + " (" + p.currency + ")",
