@@ -57,15 +57,6 @@ s_uuid_or_null (const char *id)
     return id && ht_uuid_valid (id)? id: NULL;
 }
 
-//  Says that the event cannot be counted; true, so the stream goes on.
-static bool
-s_unreadable (const Hetao__V1__Event *event, const char *what)
-{
-    ht_error ("reporting: %s #%llu carries no complete %s; not counted", event->type,
-              (unsigned long long) event->sequence, what);
-    return true;
-}
-
 static bool
 s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
 {
@@ -73,7 +64,7 @@ s_programme_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Programme *p = payload? payload->programme: NULL;
     if (!p || !p->id || !ht_uuid_valid (p->id) || !p->has_version || !s_money_valid (p->budget))
-        return s_unreadable (event, "programme");
+        return stream_unreadable (event, "programme");
     return ht_consumer_tx_query (tx, "funding_programme_store", HT_ARGS (
         p->id, p->budget->currency, ht_consumer_tx_int (tx, p->budget->minor_units),
         ht_consumer_tx_int (tx, p->version), p->name)) != NULL;
@@ -86,7 +77,7 @@ s_award_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Award *a = payload? payload->award: NULL;
     if (!a || !a->id || !ht_uuid_valid (a->id) || !a->has_version || !s_money_valid (a->amount))
-        return s_unreadable (event, "award");
+        return stream_unreadable (event, "award");
     return ht_consumer_tx_query (tx, "funding_award_store", HT_ARGS (
         a->id, a->amount->currency, ht_consumer_tx_int (tx, a->amount->minor_units),
         ht_consumer_tx_int (tx, a->version), s_uuid_or_null (a->programme_id),
@@ -100,7 +91,7 @@ s_disbursement_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
         ht_arena_allocator (ht_consumer_tx_arena (tx)), event->payload.len, event->payload.data);
     const Hetao__V1__Disbursement *d = payload? payload->disbursement: NULL;
     if (!d || !d->id || !ht_uuid_valid (d->id) || !d->has_version || !s_money_valid (d->amount))
-        return s_unreadable (event, "disbursement");
+        return stream_unreadable (event, "disbursement");
     bool paid = d->has_status && d->status == HETAO__V1__DISBURSEMENT_STATUS__DISBURSEMENT_STATUS_PAID;
     bool cross = d->payee_currency && *d->payee_currency && strcmp (d->payee_currency, d->amount->currency);
     return ht_consumer_tx_query (tx, "funding_disbursement_store", HT_ARGS (
@@ -181,7 +172,6 @@ funding_by_programme (ht_call_t *call, const ProtobufCMessage *message)
     reply->has_from_us = reply->has_until_us = true;
     reply->from_us = request->has_from_us? request->from_us: 0;
     reply->until_us = request->has_until_us? request->until_us: 0;
-    reply->as_of = window_as_of (call, &reply->n_as_of);
-    if (reply->as_of)
+    if (stream_as_of (call, &reply->as_of, &reply->n_as_of))
         ht_call_reply (call, &reply->base);
 }

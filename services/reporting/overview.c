@@ -6,7 +6,7 @@
 */
 
 #include "overview.h"
-#include "window.h"
+#include "stream.h"
 #include "ht_row.h"
 #include "hetao/v1/reporting.pb-c.h"
 
@@ -87,8 +87,7 @@ overview_get (ht_call_t *call, const ProtobufCMessage *message)
         if (!*PQgetvalue (figures, row, 1))
             s_single (reply, PQgetvalue (figures, row, 0), ht_row_int (figures, row, 2));
 
-    reply->as_of = window_as_of (call, &reply->n_as_of);
-    if (!reply->as_of)
+    if (!stream_as_of (call, &reply->as_of, &reply->n_as_of))
         return;
     //  Hong Kong and Macao researchers' hours: the sum of two regions.
     for (size_t i = 0; i < reply->n_facility_hours_by_region; i++) {

@@ -122,7 +122,6 @@ projects_by_sector (ht_call_t *call, const ProtobufCMessage *message)
     reply->from_us = request->has_from_us? request->from_us: 0;
     reply->until_us = request->has_until_us? request->until_us: 0;
     reply->interval = interval? (Hetao__V1__ReportInterval) interval: HETAO__V1__REPORT_INTERVAL__REPORT_INTERVAL_MONTH;
-    reply->as_of = window_as_of (call, &reply->n_as_of);
-    if (reply->as_of)
+    if (stream_as_of (call, &reply->as_of, &reply->n_as_of))
         ht_call_reply (call, &reply->base);
 }

@@ -11,7 +11,6 @@
 #include "rebuild.h"
 #include "routes.h"
 #include "stream.h"
-#include "window.h"
 #include "hetao/v1/reporting.pb-c.h"
 
 #define READERS (HT_ROLE_PARK_ADMIN | HT_ROLE_FINANCE_OFFICER | HT_ROLE_CUSTOMS_OFFICER \
@@ -38,7 +37,7 @@ static const char *const s_streams [] = { NULL };
 
 static const ht_query_t *const s_queries [] = {
     overview_queries,
-    window_queries,
+    stream_queries,
     projects_report_queries,
     funding_report_queries,
     NULL

@@ -15,8 +15,17 @@
 #include "space.h"
 #include "ht_call.h"
 #include "ht_enum.h"
+#include "ht_log.h"
+#include "ht_row.h"
 
 #include <string.h>
+
+const ht_query_t stream_queries [] = {
+    { "stream_positions",
+      "SELECT stream, last_sequence, occurred_at_us, " HT_SQL_US ("applied_at")
+      " FROM report_stream" },
+    { NULL, NULL }
+};
 
 //  Each consumer prepares its own copy of the position's statement, named
 //  after its stream: every consumer's statements are prepared on every
@@ -44,6 +53,15 @@ stream_key (ht_consumer_tx_t *tx, const ProtobufCEnumDescriptor *type, bool pres
     if (present && value != 0 && ht_enum_key (type, value, key, sizeof key))
         return ht_arena_strdup (ht_consumer_tx_arena (tx), key);
     return fallback;
+}
+
+bool
+stream_unreadable (const Hetao__V1__Event *event, const char *what)
+{
+    //  Nothing later makes such an event readable: waiting would stop the figures for good.
+    ht_error ("reporting: %s #%llu carries no complete %s; not counted", event->type,
+              (unsigned long long) event->sequence, what);
+    return true;
 }
 
 const char *
@@ -121,3 +139,42 @@ static const ht_consumer_spec_t s_funding = {
 };
 
 const ht_consumer_spec_t *const stream_consumers [] = { &s_registry, &s_funding, NULL };
+
+//  ---------------------------------------------------------------------------
+//  As of: how far each followed stream is applied
+
+//  The stream's position, 0 throughout before its first event.
+static Hetao__V1__StreamAsOf *
+s_as_of (ht_call_t *call, const char *stream, const PGresult *streams)
+{
+    Hetao__V1__StreamAsOf *as_of = ht_arena_alloc (ht_call_arena (call), sizeof *as_of);
+    hetao__v1__stream_as_of__init (as_of);
+    as_of->stream = (char *) stream;
+    as_of->has_last_sequence = as_of->has_occurred_at_us = true;
+    as_of->has_applied_at_us = as_of->has_lag_ms = true;
+    for (int row = 0; row < PQntuples (streams); row++)
+        if (!strcmp (PQgetvalue (streams, row, 0), stream)) {
+            as_of->last_sequence = (uint64_t) ht_row_int (streams, row, 1);
+            as_of->occurred_at_us = ht_row_int (streams, row, 2);
+            as_of->applied_at_us = ht_row_int (streams, row, 3);
+            int64_t lag = as_of->applied_at_us - as_of->occurred_at_us;
+            as_of->lag_ms = lag > 0? lag / 1000: 0;
+        }
+    return as_of;
+}
+
+bool
+stream_as_of (ht_call_t *call, Hetao__V1__StreamAsOf ***list, size_t *count)
+{
+    PGresult *streams = ht_call_query (call, "stream_positions", 0, NULL);
+    if (!streams)
+        return false;
+    size_t n_streams = 0;
+    while (stream_consumers [n_streams])
+        n_streams++;
+    *list = ht_arena_alloc (ht_call_arena (call), (n_streams + 1) * sizeof (void *));
+    *count = 0;
+    for (size_t i = 0; i < n_streams; i++)
+        (*list) [(*count)++] = s_as_of (call, stream_consumers [i]->stream, streams);
+    return true;
+}
