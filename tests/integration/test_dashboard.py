@@ -32,6 +32,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1400,1600", "--hide-scrollbars"]
 DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "demo", "shenzhen_park.py")
+# The acceptance check `deploy/dev screenshot` runs: plain headless Chromium, the demo's figures.
+CHECK = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "demo", "dashboard_check.py")
 # The demo's figures (tests/integration/test_demo.py proves them against reporting itself).
 PLATFORMS = 10
 HK_PROJECTS = 10
@@ -140,6 +142,15 @@ class DashboardTest(unittest.TestCase):
         if not wait_for(lambda: cls.get("/healthz")[0] == 200, seconds=30, interval=0.2):
             raise RuntimeError("dashboard not healthy:\n" + cls.log_text())
         cls.seed()
+        # Before any test changes the figures: the page as a plain
+        # `chromium --headless --dump-dom / --screenshot` shows it.
+        os.makedirs(OUTPUT, exist_ok=True)
+        cls.plain = cls.check_plain(os.path.join(OUTPUT, "dashboard-plain.png"))
+
+    @classmethod
+    def check_plain(cls, screenshot):
+        return subprocess.run(["/usr/bin/python3", CHECK, "--url", "http://127.0.0.1:%d/" % cls.port,
+                               "--screenshot", screenshot], capture_output=True, text=True, timeout=300)
 
     @classmethod
     def tearDownClass(cls):
@@ -190,6 +201,13 @@ class DashboardTest(unittest.TestCase):
 
     # --- the page in a browser ------------------------------------------------
 
+    def test_a_plain_chromium_screenshot_shows_the_tiles_with_the_demo_figures(self):
+        self.assertEqual(self.plain.returncode, 0, self.plain.stdout + self.plain.stderr)
+        shown = dict(line.split(None, 1) for line in self.plain.stdout.splitlines() if not line.startswith("screenshot"))
+        self.assertEqual(shown, {"major_platforms": str(PLATFORMS), "industrial_parks_operating": str(PARKS),
+                                 "space_prepared": SPACE_PREPARED, "funds_committed": COMMITTED})
+        self.assertGreater(os.path.getsize(os.path.join(OUTPUT, "dashboard-plain.png")), 10000)
+
     def test_the_page_in_chromium_shows_the_figures_and_a_registration_through_hetaoctl_within_5_s(self):
         browser = Browser()
         try:
@@ -203,12 +221,18 @@ class DashboardTest(unittest.TestCase):
             self.assertTrue(browser.text("#t-space_prepared .value").startswith(SPACE_PREPARED))
             self.assertTrue(browser.text("#t-funds_committed .value").startswith(COMMITTED),
                             browser.text("#t-funds_committed .value"))
-            self.assertIn("quantum_technology 54", browser.text("#t-projects_high_end .detail"))
+            self.assertIn("量子科技 54", browser.text("#t-projects_high_end .detail"))
             self.assertIn("数据截至", browser.text("#as-of"))
             self.assertEqual(browser.text("#t-major_platforms .label"), "重大科研平台")
-            # The charts are drawn: a bar per sector now, a line per sector over time.
-            self.assertGreaterEqual(browser.evaluate("document.querySelectorAll('#chart-sector-now rect').length"), 1)
-            self.assertGreaterEqual(browser.evaluate("document.querySelectorAll('#chart-sector-time path').length"), 1)
+            # The charts are drawn from reporting's reports: a bar per sector
+            # now and per sector and month (the demo's one month), committed,
+            # paid and across the boundary for the demo's one programme.
+            count = lambda selector: browser.evaluate("document.querySelectorAll(%s).length" % json.dumps(selector))
+            self.assertEqual(count("#chart-sector-now rect"), 3)
+            self.assertEqual(count("#chart-sector-time rect"), 3)
+            self.assertIn("量子科技", browser.text("#legend-sector-time"))
+            self.assertEqual(count("#chart-funding rect"), 3)
+            self.assertIn("370,000,000", browser.text("#chart-funding"))
 
             self.ctl("org", "register", "--name", "Hetao Platform by hetaoctl", "--kind", "research_institute",
                      "--region", "mainland", "--uscc", uscc(987654), "--major-platform")
@@ -218,12 +242,17 @@ class DashboardTest(unittest.TestCase):
             elapsed = time.monotonic() - registered
             self.assertTrue(appeared, "the registration never appeared: %r" % browser.text("#t-major_platforms .value"))
             self.assertLessEqual(elapsed, 5.0, "the registration appeared after %.1f s" % elapsed)
+            # The acceptance check tells a page that is not the demo's.
+            check = self.check_plain(os.path.join(OUTPUT, "dashboard-plain-after.png"))
+            self.assertEqual(check.returncode, 1, check.stdout + check.stderr)
+            self.assertIn("major_platforms: shows %d, the demo has %d" % (PLATFORMS + 1, PLATFORMS), check.stderr)
 
             os.makedirs(OUTPUT, exist_ok=True)
             browser.screenshot(os.path.join(OUTPUT, "dashboard-zh.png"))
             browser.evaluate("document.getElementById('language').click()")
             self.assertTrue(wait_for(lambda: browser.text("#t-major_platforms .label") == "Major research platforms"))
             self.assertIn("As of", browser.text("#as-of"))
+            self.assertIn("Quantum technology 54", browser.text("#t-projects_high_end .detail"))
             path = os.path.join(OUTPUT, "dashboard.png")
             browser.screenshot(path)
             self.assertGreater(os.path.getsize(path), 10000)
@@ -248,7 +277,15 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(overview["space_prepared_m2_x100"], 800000 * 100)
         sectors = json.loads(self.get("/api/projects-by-sector")[2])
         self.assertEqual(sum(f["count"] for f in sectors["projects_by_sector"]), overview["projects_total"])
-        self.assertGreaterEqual(len(sectors["history"]), 1)
+        # Over time (reporting.ProjectsBySector, by month): the running totals
+        # of the last period with each sector add up to the projects now.
+        latest = {}
+        for period in sorted(sectors["periods"], key=lambda p: p["period"]):
+            latest[period["sector"]] = period["registered_total"]
+        self.assertEqual(sum(latest.values()), overview["projects_total"])
+        funding = json.loads(self.get("/api/funding")[2])
+        self.assertEqual([(p["currency"], p["committed_minor"]) for p in funding["programmes"]],
+                         [("CNY", 370_000_000_00)])
         for view, keys in [("funding", ["funds_committed_cny_fen", "funds_paid_cny_fen"]),
                            ("customs", ["customs_cases_open", "customs_cases_resolved"]),
                            ("space", ["industrial_parks_operating", "space_free_m2_x100"])]:
@@ -278,7 +315,8 @@ class DashboardTest(unittest.TestCase):
     # --- from afar ------------------------------------------------------------
 
     def test_from_afar_no_page_or_api_answer_without_a_token(self):
-        for path in ["/", "/index.html", "/app.js", "/api/overview", "/api/funding", "/api/space"]:
+        for path in ["/", "/index.html", "/app.js", "/api/overview", "/api/projects-by-sector", "/api/funding",
+                     "/api/customs", "/api/space", "/api/bogus", "/logout/../api/overview"]:
             status, _, body = self.get(path, source="127.0.0.2")
             self.assertEqual(status, 401, path)
             self.assertNotIn(b"major_platforms", body, path)
@@ -337,6 +375,39 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual([line["status"] for line in refused],
                          ["UNAUTHENTICATED"] * 3 + ["RESOURCE_EXHAUSTED"] * 2, refused)
         self.assertNotIn(good, self.log_text())
+
+    def test_without_trust_in_loopback_this_machine_needs_a_token_too(self):
+        """Behind a proxy or sidecar on the same host every browser comes from 127.0.0.1."""
+        port = free_port()
+        proc = subprocess.Popen([
+            DASHBOARD, "--listen", "127.0.0.1:%d" % port, "--trust-loopback=false",
+            "--reporting-endpoint", self.reporting.endpoint,
+            "--reporting-server-key", self.reporting.server.public_file,
+            "--curve-cert", self.keys.public_file, "--tokens", self.tokens],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env())
+        try:
+            def get(path, headers=None):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    connection.request("GET", path, headers=headers or {})
+                    reply = connection.getresponse()
+                    return reply.status, reply.read()
+                except OSError:
+                    return None, b""
+                finally:
+                    connection.close()
+            self.assertTrue(wait_for(lambda: get("/healthz")[0] == 200, seconds=30, interval=0.2))
+            for path in ["/", "/app.js", "/api/overview"]:
+                status, body = get(path)
+                self.assertEqual(status, 401, path)
+                self.assertNotIn(b"major_platforms", body, path)
+            secret = json.loads(self.token("add", "same-host-proxy"))["token"]
+            status, body = get("/api/overview", {"Authorization": "Bearer " + secret})
+            self.assertEqual(status, 200, body)
+            self.assertGreaterEqual(json.loads(body)["major_platforms"], PLATFORMS)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,56 @@ class Manifests(unittest.TestCase):
                          'unknown field "instance"', "spec.storage.size: must be string"):
             self.assertIn(expected, result.stdout)
 
+    def test_the_dashboard_has_its_key_only_a_claim_for_its_tokens_and_trusts_no_loopback(self):
+        import yaml
+        with open(os.path.join(MANIFESTS, "dashboard.yaml")) as f:
+            objects = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(f) if o}
+        self.assertEqual(set(objects), {("PersistentVolumeClaim", "dashboard-tokens"), ("Deployment", "dashboard"),
+                                        ("Service", "dashboard")})
+        deployment = objects[("Deployment", "dashboard")]["spec"]
+        # One pod at a time on the ReadWriteOnce claim.
+        self.assertEqual(deployment["replicas"], 1)
+        self.assertEqual(deployment["strategy"]["type"], "Recreate")
+        self.assertEqual(objects[("PersistentVolumeClaim", "dashboard-tokens")]["spec"]["accessModes"],
+                         ["ReadWriteOnce"])
+        pod = deployment["template"]["spec"]
+        container = pod["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        self.assertEqual(container["command"], ["hetao-dashboard"])
+        self.assertEqual(env["HETAO_DASHBOARD_TRUST_LOOPBACK"], "false")
+        self.assertEqual(env["HETAO_DASHBOARD_LISTEN"], "0.0.0.0:7480")
+        # The tokens file is on the claim, the keys read-only and only its own.
+        self.assertEqual(os.path.dirname(env["HETAO_DASHBOARD_TOKENS"]), mounts["tokens"])
+        self.assertEqual(volumes["tokens"]["persistentVolumeClaim"]["claimName"], "dashboard-tokens")
+        items = [i["key"] for i in volumes["keys"]["secret"]["items"]]
+        self.assertEqual(sorted(items), ["dashboard.key", "dashboard.key_secret", "reporting.key"])
+        self.assertEqual(env["HETAO_CURVE_CERT"], mounts["keys"] + "/dashboard.key")
+        self.assertEqual(env["HETAO_REPORTING_SERVER_KEY"], mounts["keys"] + "/reporting.key")
+        self.assertEqual(env["HETAO_REPORTING_ENDPOINT"], "tcp://reporting:7401")
+        self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/healthz")
+        self.assertTrue(container["securityContext"]["readOnlyRootFilesystem"])
+        service = objects[("Service", "dashboard")]["spec"]
+        self.assertEqual(service["ports"][0]["port"], 7480)
+        # The key pair is in the Secret the kustomization makes.
+        with open(os.path.join(MANIFESTS, "kustomization.yaml")) as f:
+            kustomization = yaml.safe_load(f)
+        files = [f for g in kustomization["secretGenerator"] if g["name"] == "hetao-keys" for f in g["files"]]
+        self.assertIn("keys/dashboard.key", files)
+        self.assertIn("keys/dashboard.key_secret", files)
+
+    def test_a_misspelt_field_of_the_dashboard_fails_naming_it(self):
+        directory = self.broken_copy([
+            ("dashboard.yaml", "            claimName: dashboard-tokens", "            claimNam: dashboard-tokens"),
+            ("dashboard.yaml", "    requests: { storage: 64Mi }", "    requests: { storage: [64] }"),
+        ])
+        result = validate(directory)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertIn('unknown field "claimNam"', result.stdout)
+        self.assertIn("dashboard.yaml", result.stdout)
+        self.assertIn("storage", result.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -32,16 +32,18 @@ struct _access_t {
     bool ever_loaded;
     int failures_max;
     int64_t window_us;
+    bool trust_loopback;
     s_peer_t peers [S_PEERS];
 };
 
 access_t *
-access_new (const char *tokens, int failures_max, int window_s)
+access_new (const char *tokens, int failures_max, int window_s, bool trust_loopback)
 {
     access_t *self = calloc (1, sizeof *self);
     self->tokens_path = tokens && *tokens? strdup (tokens): NULL;
     self->failures_max = failures_max;
     self->window_us = window_s * 1000000LL;
+    self->trust_loopback = trust_loopback;
     return self;
 }
 
@@ -133,7 +135,7 @@ access_check (access_t *self, const struct sockaddr *peer, const char *secret,
     else
     if (peer->sa_family == AF_INET6)
         inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) peer)->sin6_addr, peer_text, 46);
-    if (s_local (peer))
+    if (self->trust_loopback && s_local (peer))
         return ACCESS_LOCAL;
 
     int64_t now = ht_now_us ();

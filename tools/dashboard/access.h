@@ -1,7 +1,9 @@
 /*  access - who may see the dashboard: this machine, or a holder of a token
 
     A request from the machine itself (127.0.0.1 or ::1) is let in: whoever
-    is on the host can already read the keys. From anywhere else it needs an
+    is on the host can already read the keys. Not so behind a proxy on the
+    same host or in the same pod (a sidecar, kubectl port-forward): every
+    browser then comes from 127.0.0.1, and `trust_loopback` must be off. From anywhere else it needs an
     operator-issued token (common/ht_token.h), read from the tokens file
     again whenever the file changes, so a revocation counts at the next
     request. Failed logins are counted per peer address: beyond the limit in
@@ -17,7 +19,7 @@
 typedef struct _access_t access_t;
 
 typedef enum {
-    ACCESS_LOCAL,               //  from this machine: no token needed
+    ACCESS_LOCAL,               //  from this machine, trusted: no token needed
     ACCESS_GRANTED,             //  an active token
     ACCESS_NO_TOKEN,            //  none given: log in first
     ACCESS_REFUSED,             //  unknown or revoked token (a failed login, logged)
@@ -25,9 +27,9 @@ typedef enum {
 } access_result_t;
 
 //  Access with the tokens file `tokens` (NULL: nobody from afar) and at
-//  most `failures_max` failed logins per peer in `window_s` seconds.
-//  Caller owns the result.
-access_t *access_new (const char *tokens, int failures_max, int window_s);
+//  most `failures_max` failed logins per peer in `window_s` seconds; with
+//  `trust_loopback`, this machine needs no token. Caller owns the result.
+access_t *access_new (const char *tokens, int failures_max, int window_s, bool trust_loopback);
 void access_destroy (access_t **self_p);
 
 //  Decides for a request from `peer` presenting `secret` (NULL when it

@@ -1,8 +1,12 @@
 /*  figures - the park's figures as the dashboard's JSON views, asked of reporting
 
-    Each view is a list of OverviewReply fields by name, written with the
-    descriptor (common/ht_json), so a field reporting adds later is one word
-    here and a field it does not have yet is simply left out of the view.
+    Each view is made of parts: fields of one reporting method's reply, by
+    name, written with the descriptor (common/ht_json), so a field reporting
+    adds later is one word here and a field it does not have yet is simply
+    left out of the view. The methods are a table (s_sources): a reply is
+    kept for max_age_ms and serves every view and every browser meanwhile.
+    reporting.Overview is the one every view needs; a part from another
+    method is left out (and logged) while reporting does not answer it.
     Not thread-safe: the HTTP side calls it from one thread.
 */
 
@@ -17,40 +21,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_HISTORY 240           //  samples of projects by sector kept for the chart
+//  The reporting methods the views read, each asked with an empty request.
+typedef enum {
+    S_OVERVIEW,
+    S_PROJECTS_BY_SECTOR,               //  monthly, from the first registration
+    S_FUNDING_BY_PROGRAMME,             //  up to now
+    S_SOURCES
+} s_source_id_t;
 
-//  A view: the Overview fields it shows, comma-separated; NULL for all.
+typedef struct {
+    const char *method;
+    const ProtobufCMessageDescriptor *request, *reply;
+} s_source_t;
+
+static const s_source_t s_sources [S_SOURCES] = {
+    [S_OVERVIEW] = { "reporting.Overview", &hetao__v1__overview_request__descriptor,
+                     &hetao__v1__overview_reply__descriptor },
+    [S_PROJECTS_BY_SECTOR] = { "reporting.ProjectsBySector", &hetao__v1__projects_by_sector_request__descriptor,
+                               &hetao__v1__projects_by_sector_reply__descriptor },
+    [S_FUNDING_BY_PROGRAMME] = { "reporting.FundingByProgramme",
+                                 &hetao__v1__funding_by_programme_request__descriptor,
+                                 &hetao__v1__funding_by_programme_reply__descriptor },
+};
+
+//  A part of a view: fields of a source's reply, comma-separated ("*" for
+//  all), as members of the view's object. The list ends at fields NULL.
+typedef struct {
+    s_source_id_t source;
+    const char *fields;
+} s_part_t;
+
+#define S_PARTS 4
+
+//  A view: its name under /api/ and its parts. "as_of" of the overview is in every view.
 typedef struct {
     const char *name;
-    const char *fields;
+    s_part_t parts [S_PARTS];
 } s_view_t;
 
 static const s_view_t s_views [] = {
-    { "overview", NULL },
-    { "projects-by-sector", "projects_total,projects_high_end,projects_by_sector,projects_high_end_by_sector,"
-                            "hk_university_projects,projects_by_status" },
-    { "funding", "funds_budget_cny_fen,funds_committed_cny_fen,funds_paid_cny_fen,"
-                 "funds_paid_cross_boundary_cny_fen" },
-    { "customs", "customs_cases_open,customs_cases_resolved,whitelisted_organizations" },
-    { "space", "industrial_parks_operating,space_prepared_m2_x100,space_allocated_m2_x100" },
+    { "overview", { { S_OVERVIEW, "*" } } },
+    { "projects-by-sector", { { S_OVERVIEW, "projects_total,projects_high_end,projects_by_sector,"
+                                            "projects_high_end_by_sector,hk_university_projects,projects_by_status" },
+                              { S_PROJECTS_BY_SECTOR, "periods,interval" } } },
+    { "funding", { { S_OVERVIEW, "funds_budget_cny_fen,funds_committed_cny_fen,funds_paid_cny_fen,"
+                                 "funds_paid_cross_boundary_cny_fen" },
+                   { S_FUNDING_BY_PROGRAMME, "programmes" } } },
+    { "customs", { { S_OVERVIEW, "customs_cases_open,customs_cases_resolved,whitelisted_organizations" } } },
+    { "space", { { S_OVERVIEW, "industrial_parks_operating,space_prepared_m2_x100,space_allocated_m2_x100" } } },
     { NULL }
 };
 
+//  The last reply of one source.
 typedef struct {
-    int64_t at_us;
-    char *by_sector;            //  ,"projects_by_sector":[{key, count}...]: JSON members
-} s_sample_t;
+    ProtobufCMessage *reply;                //  or NULL
+    int64_t asked_at_us;                    //  when it was last asked, answered or not
+    int64_t fetched_at_us;                  //  when `reply` came
+    char error [300];                       //  why the last call failed, "" when it did not
+    int error_status;                       //  502 or 504 when it failed
+} s_kept_t;
 
 struct _figures_t {
     ht_client_t *client;
     figures_options_t options;
-    Hetao__V1__OverviewReply *overview;     //  the last reply, or NULL
-    int64_t fetched_at_us;                  //  when it came
-    char error [300];                       //  why the last call failed, "" when it did not
-    int error_status;                       //  502 or 504 when it failed
-    s_sample_t history [S_HISTORY];         //  a ring, oldest at history_start
-    size_t history_start, history_count;
+    s_kept_t kept [S_SOURCES];
 };
+
+//  The last Overview, or NULL.
+static Hetao__V1__OverviewReply *
+s_overview (figures_t *self)
+{
+    return (Hetao__V1__OverviewReply *) self->kept [S_OVERVIEW].reply;
+}
 
 figures_t *
 figures_new (const figures_options_t *options)
@@ -78,10 +120,9 @@ figures_destroy (figures_t **self_p)
     if (!self)
         return;
     ht_client_destroy (&self->client);
-    if (self->overview)
-        hetao__v1__overview_reply__free_unpacked (self->overview, NULL);
-    for (size_t i = 0; i < S_HISTORY; i++)
-        free (self->history [i].by_sector);
+    for (size_t i = 0; i < S_SOURCES; i++)
+        if (self->kept [i].reply)
+            protobuf_c_message_free_unpacked (self->kept [i].reply, NULL);
     free (self);
     *self_p = NULL;
 }
@@ -133,70 +174,48 @@ s_write_fields (FILE *out, const ProtobufCMessage *message, const char *names)
     }
 }
 
-//  Keeps a sample of projects by sector when it differs from the last one.
-static void
-s_history_record (figures_t *self)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    s_write_fields (out, &self->overview->base, "projects_by_sector");
-    fclose (out);
-    if (self->history_count) {
-        size_t last = (self->history_start + self->history_count - 1) % S_HISTORY;
-        if (!strcmp (self->history [last].by_sector, text)) {
-            free (text);
-            return;
-        }
-    }
-    size_t slot;
-    if (self->history_count < S_HISTORY)
-        slot = (self->history_start + self->history_count++) % S_HISTORY;
-    else {
-        slot = self->history_start;
-        self->history_start = (self->history_start + 1) % S_HISTORY;
-        free (self->history [slot].by_sector);
-    }
-    self->history [slot].at_us = self->fetched_at_us;
-    self->history [slot].by_sector = text;
-}
-
-//  Asks reporting for the Overview unless the last reply is fresh enough.
+//  Asks reporting for `source` unless its last answer (or failure) is fresh
+//  enough: many browsers cost reporting one call per source and max_age_ms.
 //  True when there is a reply to show.
 static bool
-s_refresh (figures_t *self)
+s_refresh (figures_t *self, s_source_id_t id)
 {
+    const s_source_t *source = &s_sources [id];
+    s_kept_t *kept = &self->kept [id];
     int64_t now = ht_now_us ();
-    if (self->overview && now - self->fetched_at_us < self->options.max_age_ms * 1000LL)
-        return true;
-    Hetao__V1__OverviewRequest request = HETAO__V1__OVERVIEW_REQUEST__INIT;
-    Hetao__V1__Reply *reply = ht_client_call (self->client, "reporting.Overview", NULL, &request.base);
+    if (kept->asked_at_us && now - kept->asked_at_us < self->options.max_age_ms * 1000LL)
+        return kept->reply && !kept->error [0];
+    kept->asked_at_us = now;
+    //  Every request of the table is empty: a zeroed message of its descriptor.
+    ProtobufCMessage *request = calloc (1, source->request->sizeof_message);
+    source->request->message_init (request);
+    Hetao__V1__Reply *reply = ht_client_call (self->client, source->method, NULL, request);
+    free (request);
     if (reply->status != HETAO__V1__STATUS__OK) {
         const ProtobufCEnumValue *status =
             protobuf_c_enum_descriptor_get_value (&hetao__v1__status__descriptor, reply->status);
-        snprintf (self->error, sizeof self->error, "reporting: %s: %s", status? status->name: "?",
-                  reply->message? reply->message: "");
-        self->error_status = reply->status == HETAO__V1__STATUS__DEADLINE_EXCEEDED
+        snprintf (kept->error, sizeof kept->error, "reporting: %s: %s: %s", source->method,
+                  status? status->name: "?", reply->message? reply->message: "");
+        kept->error_status = reply->status == HETAO__V1__STATUS__DEADLINE_EXCEEDED
                           || reply->status == HETAO__V1__STATUS__UNAVAILABLE? 504: 502;
-        ht_warn ("%s", self->error);
+        ht_warn ("%s", kept->error);
         hetao__v1__reply__free_unpacked (reply, NULL);
         return false;
     }
-    Hetao__V1__OverviewReply *overview =
-        hetao__v1__overview_reply__unpack (NULL, reply->payload.len, reply->payload.data);
+    ProtobufCMessage *unpacked = protobuf_c_message_unpack (source->reply, NULL, reply->payload.len,
+                                                            reply->payload.data);
     hetao__v1__reply__free_unpacked (reply, NULL);
-    if (!overview) {
-        snprintf (self->error, sizeof self->error, "reporting: the Overview reply does not decode");
-        self->error_status = 502;
-        ht_warn ("%s", self->error);
+    if (!unpacked) {
+        snprintf (kept->error, sizeof kept->error, "reporting: the %s reply does not decode", source->method);
+        kept->error_status = 502;
+        ht_warn ("%s", kept->error);
         return false;
     }
-    if (self->overview)
-        hetao__v1__overview_reply__free_unpacked (self->overview, NULL);
-    self->overview = overview;
-    self->fetched_at_us = now;
-    self->error [0] = 0;
-    s_history_record (self);
+    if (kept->reply)
+        protobuf_c_message_free_unpacked (kept->reply, NULL);
+    kept->reply = unpacked;
+    kept->fetched_at_us = now;
+    kept->error [0] = 0;
     return true;
 }
 
@@ -210,33 +229,28 @@ figures_view (figures_t *self, const char *name, FILE *out)
         fprintf (out, "{\"error\":\"no such view\"}");
         return 404;
     }
-    if (!s_refresh (self)) {
+    if (!s_refresh (self, S_OVERVIEW)) {
         fputs ("{\"error\":", out);
         ht_json_write_value (out, &(ProtobufCFieldDescriptor) { .type = PROTOBUF_C_TYPE_STRING },
-                             &(const char *) { self->error }, true);
+                             &(const char *) { self->kept [S_OVERVIEW].error }, true);
         fputc ('}', out);
-        return self->error_status;
+        return self->kept [S_OVERVIEW].error_status;
     }
-    const ProtobufCMessage *overview = &self->overview->base;
-    fprintf (out, "{\"fetched_at_us\":%lld", (long long) self->fetched_at_us);
-    if (view->fields) {
-        s_write_fields (out, overview, "as_of");
-        s_write_fields (out, overview, view->fields);
+    const Hetao__V1__OverviewReply *overview = s_overview (self);
+    fprintf (out, "{\"fetched_at_us\":%lld", (long long) self->kept [S_OVERVIEW].fetched_at_us);
+    bool all = false;
+    for (const s_part_t *part = view->parts; part < view->parts + S_PARTS && part->fields; part++) {
+        bool every = !strcmp (part->fields, "*");
+        all |= every && part->source == S_OVERVIEW;
+        if (s_refresh (self, part->source))
+            s_write_fields (out, self->kept [part->source].reply, every? NULL: part->fields);
     }
-    else
-        s_write_fields (out, overview, NULL);
+    if (!all)
+        s_write_fields (out, &overview->base, "as_of");
     //  Derived figures the page would otherwise compute itself.
-    if (!strcmp (view->name, "space") || !view->fields)
+    if (!strcmp (view->name, "space") || all)
         fprintf (out, ",\"space_free_m2_x100\":%lld",
-                 (long long) (self->overview->space_prepared_m2_x100 - self->overview->space_allocated_m2_x100));
-    if (!strcmp (view->name, "projects-by-sector")) {
-        fputs (",\"history\":[", out);
-        for (size_t i = 0; i < self->history_count; i++) {
-            const s_sample_t *sample = &self->history [(self->history_start + i) % S_HISTORY];
-            fprintf (out, "%s{\"at_us\":%lld%s}", i? ",": "", (long long) sample->at_us, sample->by_sector);
-        }
-        fputc (']', out);
-    }
+                 (long long) (overview->space_prepared_m2_x100 - overview->space_allocated_m2_x100));
     fputc ('}', out);
     return 200;
 }
@@ -244,5 +258,5 @@ figures_view (figures_t *self, const char *name, FILE *out)
 bool
 figures_healthy (figures_t *self)
 {
-    return s_refresh (self);
+    return s_refresh (self, S_OVERVIEW);
 }

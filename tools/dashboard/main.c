@@ -60,6 +60,7 @@ static struct {
     int login_failures;
     int login_window;
     int max_age_ms;
+    bool trust_loopback;
 } s_settings;
 
 static const ht_option_t s_options [] = {
@@ -75,6 +76,8 @@ static const ht_option_t s_options [] = {
       "the dashboard's own certificate (secret in FILE_secret), a reporting_reader principal; required" },
     { "tokens", "HETAO_DASHBOARD_TOKENS", HT_OPT_STRING, &s_settings.tokens, NULL, 0, 0,
       "the access tokens file (hetaoctl dashboard token); without it nobody from afar gets in" },
+    { "trust-loopback", "HETAO_DASHBOARD_TRUST_LOOPBACK", HT_OPT_BOOL, &s_settings.trust_loopback, "true", 0, 0,
+      "browsers on this machine (127.0.0.1, ::1) need no token; false behind a proxy on the same host or pod" },
     { "login-failures", "HETAO_DASHBOARD_LOGIN_FAILURES", HT_OPT_INT, &s_settings.login_failures, "5", 1, 1000,
       "failed logins a peer address may make per --login-window" },
     { "login-window", "HETAO_DASHBOARD_LOGIN_WINDOW", HT_OPT_INT, &s_settings.login_window, "60", 1, 86400,
@@ -128,30 +131,99 @@ s_answer_text (struct MHD_Connection *connection, unsigned status, const char *t
     return s_answer (connection, status, type, strdup (text), strlen (text), NULL, NULL);
 }
 
-//  Serves one of the page's files.
-static enum MHD_Result
-s_answer_file (struct MHD_Connection *connection, unsigned status, const s_file_t *file)
+//  The bytes of one of the page's files (caller frees), or NULL (logged).
+static char *
+s_file_read (const s_file_t *file, size_t *size_p)
 {
     char path [4200];
     snprintf (path, sizeof path, "%s/%s", s_settings.web_root, file->file);
     FILE *in = fopen (path, "rb");
     if (!in) {
         ht_error ("cannot read %s: %s", path, strerror (errno));
-        return s_answer_text (connection, 500, "text/plain; charset=utf-8", "page file missing\n");
+        return NULL;
     }
     char *data = NULL;
-    size_t size = 0, allocated = 0, got;
+    size_t size = 0;
+    FILE *out = open_memstream (&data, &size);
     char chunk [16384];
-    while ((got = fread (chunk, 1, sizeof chunk, in)) > 0) {
-        if (size + got > allocated) {
-            allocated = (size + got) * 2;
-            data = realloc (data, allocated);
-        }
-        memcpy (data + size, chunk, got);
-        size += got;
-    }
+    size_t got;
+    while ((got = fread (chunk, 1, sizeof chunk, in)) > 0)
+        fwrite (chunk, 1, got, out);
     fclose (in);
-    return s_answer (connection, status, file->type, data? data: strdup (""), size, NULL, NULL);
+    fclose (out);
+    *size_p = size;
+    return data;
+}
+
+//  Serves one of the page's files.
+static enum MHD_Result
+s_answer_file (struct MHD_Connection *connection, unsigned status, const s_file_t *file)
+{
+    size_t size;
+    char *data = s_file_read (file, &size);
+    if (!data)
+        return s_answer_text (connection, 500, "text/plain; charset=utf-8", "page file missing\n");
+    return s_answer (connection, status, file->type, data, size, NULL, NULL);
+}
+
+//  Writes `text` escaped for an HTML attribute in double quotes.
+static void
+s_write_attribute (FILE *out, const char *text, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        switch (text [i]) {
+            case '&':  fputs ("&amp;", out);  break;
+            case '"':  fputs ("&quot;", out); break;
+            case '\'': fputs ("&#39;", out);  break;
+            case '<':  fputs ("&lt;", out);   break;
+            case '>':  fputs ("&gt;", out);   break;
+            default:   fputc (text [i], out);
+        }
+}
+
+//  Writes ` data-<attribute>="<JSON of view>"` when reporting answers the view.
+static void
+s_write_view_attribute (s_dashboard_t *self, FILE *out, const char *attribute, const char *view)
+{
+    char *json = NULL;
+    size_t size = 0;
+    FILE *memory = open_memstream (&json, &size);
+    int status = figures_view (self->figures, view, memory);
+    fclose (memory);
+    if (status == 200) {
+        fprintf (out, " data-%s=\"", attribute);
+        s_write_attribute (out, json, size);
+        fputc ('"', out);
+    }
+    free (json);
+}
+
+//  Serves the page with the figures of now on its <body>, as data
+//  attributes: the first paint shows them, without waiting for the page's
+//  first poll (so does a plain `chromium --headless --screenshot`), and
+//  nothing is inlined that the CSP would have to allow.
+static enum MHD_Result
+s_answer_page (s_dashboard_t *self, struct MHD_Connection *connection, const s_file_t *file)
+{
+    size_t size;
+    char *data = s_file_read (file, &size);
+    if (!data)
+        return s_answer_text (connection, 500, "text/plain; charset=utf-8", "page file missing\n");
+    char *body = strstr (data, "<body");
+    if (!body)
+        return s_answer (connection, 200, file->type, data, size, NULL, NULL);
+    char *page = NULL;
+    size_t page_size = 0;
+    FILE *out = open_memstream (&page, &page_size);
+    size_t before = (size_t) (body - data) + strlen ("<body");
+    fwrite (data, 1, before, out);
+    s_write_view_attribute (self, out, "overview", "overview");
+    s_write_view_attribute (self, out, "sectors", "projects-by-sector");
+    s_write_view_attribute (self, out, "funding", "funding");
+    fwrite (data + before, 1, size - before, out);
+    fclose (out);
+    free (data);
+    return s_answer (connection, 200, file->type, page, page_size, NULL, NULL);
 }
 
 static const s_file_t *
@@ -282,6 +354,8 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return api? s_answer_text (connection, 401, "application/json", "{\"error\":\"log in with a token\"}")
                   : s_answer_file (connection, 401, s_file_find ("/login"));
 
+    if (file && !strcmp (file->file, "index.html"))
+        return s_answer_page (self, connection, file);
     if (file)
         return s_answer_file (connection, 200, file);
     if (api) {
@@ -357,7 +431,8 @@ main (int argc, char **argv)
             .endpoint = s_settings.reporting_endpoint, .cert = s_settings.curve_cert,
             .server_key = s_settings.reporting_server_key, .max_age_ms = s_settings.max_age_ms,
             .deadline_ms = 2000 }),
-        .access = access_new (s_settings.tokens, s_settings.login_failures, s_settings.login_window)
+        .access = access_new (s_settings.tokens, s_settings.login_failures, s_settings.login_window,
+                              s_settings.trust_loopback)
     };
     if (!dashboard.figures)
         return 1;
@@ -376,8 +451,9 @@ main (int argc, char **argv)
         access_destroy (&dashboard.access);
         return 1;
     }
-    ht_info ("serving http://%s/ with the figures of %s%s", s_settings.listen, s_settings.reporting_endpoint,
-             s_settings.tokens? "": "; no --tokens: only this machine gets in");
+    ht_info ("serving http://%s/ with the figures of %s%s%s", s_settings.listen, s_settings.reporting_endpoint,
+             s_settings.tokens? "": "; no --tokens: only this machine gets in",
+             s_settings.trust_loopback? "": "; every browser needs a token, this machine's too");
     //  CZMQ's signal handler sets zsys_interrupted on SIGINT and SIGTERM.
     while (!zsys_interrupted)
         zclock_sleep (100);

@@ -1,6 +1,6 @@
 // app.js - the dashboard page: polls the gateway's JSON API, fills the tiles, draws the charts as SVG.
 //
-// Our own small code rather than a chart library: five simple charts need
+// Our own small code rather than a chart library: a few simple charts need
 // bars and lines only, the page stays a few static files with no build step
 // and no third-party code to vet, pin or license, and everything it draws is
 // made with DOM calls the Content-Security-Policy allows (no inline styles).
@@ -21,10 +21,19 @@ const TEXT = {
     funds_cross_boundary: "其中跨境拨付", customs_open: "通关协助案件（处理中）", customs_resolved: "通关协助案件（已办结）",
     whitelisted: "白名单机构", facility_hours: "港澳科研人员设施使用时数",
     chart_sector_time: "各领域项目数（随时间）", chart_sector_now: "各领域项目数（当前）",
-    chart_funding: "资助：预算、承诺与拨付", chart_space: "园区空间：已备、已分配与可用",
+    chart_funding: "各资助计划：承诺与拨付", chart_space: "园区空间（全部园区）：已备、已分配与可用",
     chart_customs: "通关协助案件", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
     prepared: "已备", allocated: "已分配", free: "可用", open: "处理中", resolved: "已办结",
     m2: "平方米", yuan: "元", hours: "小时", by_sector: "按领域", none: "未分类",
+    total: "累计", no_data: "暂无数据",
+    keys: {
+      information_technology: "信息技术", quantum_technology: "量子科技", biopharmaceuticals: "生物医药",
+      artificial_intelligence: "人工智能", microelectronics: "微电子", new_materials: "新材料",
+      medical_devices: "医疗器械", financial_technology: "金融科技", robotics: "机器人", other: "其他",
+      registration_filing: "注册备案", account_establishment: "账册设立", research_goods_import: "科研物资进口",
+      biological_samples: "生物样本", hand_carried: "随身携带物品", duties_and_tax: "关税与税收",
+      green: "绿色通道", yellow: "黄色通道", red: "红色通道",
+    },
   },
   en: {
     title: "Hetao Shenzhen-Hong Kong Science and Technology Innovation Cooperation Zone · Park dashboard",
@@ -39,10 +48,22 @@ const TEXT = {
     customs_open: "Customs assistance cases open", customs_resolved: "Customs assistance cases resolved",
     whitelisted: "White-listed organizations", facility_hours: "Facility hours, Hong Kong and Macao researchers",
     chart_sector_time: "Projects by sector over time", chart_sector_now: "Projects by sector now",
-    chart_funding: "Funding: budgeted, committed and paid", chart_space: "Park space: prepared, allocated and free",
+    chart_funding: "Funding committed vs paid, by programme",
+    chart_space: "Park space, all parks: prepared, allocated and free",
     chart_customs: "Customs assistance cases", budget: "budgeted", committed: "committed", paid: "paid",
     cross: "cross-boundary", prepared: "prepared", allocated: "allocated", free: "free", open: "open",
     resolved: "resolved", m2: "m²", yuan: "yuan", hours: "hours", by_sector: "by sector", none: "unclassified",
+    total: "total", no_data: "no figures yet",
+    keys: {
+      information_technology: "Information technology", quantum_technology: "Quantum technology",
+      biopharmaceuticals: "Biopharmaceuticals", artificial_intelligence: "Artificial intelligence",
+      microelectronics: "Microelectronics", new_materials: "New materials", medical_devices: "Medical devices",
+      financial_technology: "Financial technology", robotics: "Robotics", other: "Other",
+      registration_filing: "Registration filing", account_establishment: "Account establishment",
+      research_goods_import: "Research goods import", biological_samples: "Biological samples",
+      hand_carried: "Hand-carried goods", duties_and_tax: "Duties and tax",
+      green: "green lane", yellow: "yellow lane", red: "red lane",
+    },
   },
 };
 
@@ -66,11 +87,15 @@ const TILES = [
   ["facility_hours", "facility_hours", o => o.facility_hours_hk_macao, "hours"],
 ];
 
-let language = localStorage.getItem("hetao.language") === "en" ? "en" : "zh";
-let overview = null, sectors = null, lastGood = 0;
+// ?lang=en or ?lang=zh chooses for this visit (links, screenshots); else the last choice here.
+const asked = new URLSearchParams(window.location.search).get("lang");
+let language = (asked || localStorage.getItem("hetao.language")) === "en" ? "en" : "zh";
+let overview = null, sectors = null, funding = null, lastGood = 0;
 
 function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
 function t(key) { return TEXT[language][key] || key; }
+// A sector, case category or lane key in the page's language (the key itself when unknown).
+function label(key) { return key === "none" ? t("none") : TEXT[language].keys[key] || key; }
 function number(x) { return x === undefined || x === null ? "–" : new Intl.NumberFormat("en-US").format(x); }
 
 function el(tag, attributes, text) {
@@ -98,7 +123,7 @@ function applyLanguage() {
 }
 
 function sectorText(list) {
-  return (list || []).map(f => (f.key === "none" ? t("none") : f.key) + " " + number(f.count)).join(" · ");
+  return (list || []).map(f => label(f.key) + " " + number(f.count)).join(" · ");
 }
 
 function renderTiles() {
@@ -148,43 +173,90 @@ function bars(id, pairs) {
   });
 }
 
-// Lines of projects per sector, one sample per change the gateway saw.
+// A legend of series names under a chart.
+function legend(id, names) {
+  const box = document.getElementById(id);
+  box.textContent = "";
+  names.forEach((name, i) => {
+    const item = el("span", {}, name);
+    item.prepend(el("span", { class: "swatch s" + (i % 8) }));
+    box.append(item);
+  });
+}
+
+// Bars in groups: one group per [label, [values...]], one colour per series.
+function groupedBars(id, groups, series) {
+  const svg = clear(document.getElementById(id));
+  legend("legend-" + id.slice(6), series);
+  if (!groups.length) { svg.append(el("svg:text", { x: 200, y: 120 }, t("no_data"))); return; }
+  const max = Math.max(1, ...groups.flatMap(g => g[1].map(v => v || 0)));
+  const width = 440 / groups.length, bar = width * 0.8 / series.length;
+  svg.append(el("svg:line", { class: "axis", x1: 30, y1: 210, x2: 470, y2: 210 }));
+  groups.forEach(([label, values], i) => {
+    const x0 = 30 + i * width + width * 0.1;
+    values.forEach((value, j) => {
+      const h = Math.round(180 * (value || 0) / max), x = x0 + j * bar;
+      svg.append(el("svg:rect", { class: "s" + (j % 8), x: x, y: 210 - h, width: bar * 0.9, height: h }));
+      if (bar >= 24) svg.append(el("svg:text", { class: "value-label", x: x, y: 204 - h }, number(value || 0)));
+    });
+    const room = Math.max(3, Math.floor(width / 6.5));
+    const text = el("svg:text", { x: x0, y: 228 }, label.length > room ? label.slice(0, room - 1) + "…" : label);
+    text.append(el("svg:title", {}, label));
+    svg.append(text);
+  });
+}
+
+// Projects per sector over time: the running total at the end of each
+// period reporting counts (reporting.ProjectsBySector, monthly); a sector
+// without a registration in a period keeps its total. Up to a year of
+// periods as bars grouped by period, more as step lines.
 function sectorLines() {
+  const periods = (sectors && sectors.periods) || [];
+  const keys = [...new Set(periods.map(p => p.sector))].sort();
+  const names = [...new Set(periods.map(p => p.period))].sort();
+  const totals = keys.map(key => {
+    let last = 0;
+    return names.map(name => {
+      const found = periods.find(p => p.period === name && p.sector === key);
+      if (found) last = found.registered_total || 0;
+      return last;
+    });
+  });
+  const series = keys.map(k => label(k) + " (" + t("total") + ")");
+  if (names.length <= 12) {
+    groupedBars("chart-sector-time", names.map((name, i) => [name.slice(0, 7), totals.map(v => v[i])]), series);
+    return;
+  }
   const svg = clear(document.getElementById("chart-sector-time"));
-  const legend = document.getElementById("legend-sector-time");
-  legend.textContent = "";
-  const history = (sectors && sectors.history) || [];
-  if (!history.length) return;
-  const keys = [...new Set(history.flatMap(h => (h.projects_by_sector || []).map(f => f.key)))].sort();
-  const count = (h, key) => ((h.projects_by_sector || []).find(f => f.key === key) || {}).count || 0;
-  const max = Math.max(1, ...history.flatMap(h => keys.map(k => count(h, k))));
-  const t0 = history[0].at_us, t1 = Math.max(history[history.length - 1].at_us, t0 + 1);
-  const x = at => 40 + 420 * (at - t0) / (t1 - t0), y = v => 210 - 180 * v / max;
+  legend("legend-sector-time", series);
+  const max = Math.max(1, ...totals.flat());
+  const step = names.length > 1 ? 400 / (names.length - 1) : 0;
+  const x = i => (names.length > 1 ? 50 + i * step : 250), y = v => 210 - 180 * v / max;
   svg.append(el("svg:line", { class: "axis", x1: 40, y1: 210, x2: 460, y2: 210 }));
   svg.append(el("svg:text", { x: 4, y: 34 }, number(max)));
   svg.append(el("svg:text", { x: 4, y: 210 }, "0"));
-  keys.forEach((key, i) => {
-    // A step line: a count holds until the next sample.
-    let d = "";
-    history.forEach((h, j) => {
-      d += (j ? "H" + x(h.at_us) + "V" : "M" + x(h.at_us) + " ") + y(count(h, key));
-    });
-    d += "H460";
-    svg.append(el("svg:path", { class: "line s" + (i % 8), d: d }));
-    const item = el("span", {}, key === "none" ? t("none") : key);
-    item.prepend(el("span", { class: "swatch s" + (i % 8) }));
-    legend.append(item);
+  // Period labels: every one when few, else about eight.
+  const every = Math.max(1, Math.ceil(names.length / 8));
+  names.forEach((name, i) => {
+    if (i % every === 0 || i === names.length - 1) svg.append(el("svg:text", { x: x(i) - 22, y: 228 }, name.slice(0, 7)));
+  });
+  totals.forEach((values, k) => {
+    // A step line: a total holds until the next period.
+    const d = values.map((v, i) => (i ? "H" + x(i) + "V" : "M" + x(i) + " ") + y(v)).join("");
+    svg.append(el("svg:path", { class: "line s" + (k % 8), d: d }));
+    values.forEach((v, i) => svg.append(el("svg:circle", { class: "s" + (k % 8), cx: x(i), cy: y(v), r: 3 })));
   });
 }
 
 function renderCharts() {
   if (!overview) return;
   sectorLines();
-  bars("chart-sector-now", (overview.projects_by_sector || []).map(f => [f.key === "none" ? t("none") : f.key, f.count]));
-  bars("chart-funding", [[t("budget"), hundredths(overview.funds_budget_cny_fen)],
-                         [t("committed"), hundredths(overview.funds_committed_cny_fen)],
-                         [t("paid"), hundredths(overview.funds_paid_cny_fen)],
-                         [t("cross"), hundredths(overview.funds_paid_cross_boundary_cny_fen)]]);
+  bars("chart-sector-now", (overview.projects_by_sector || []).map(f => [label(f.key), f.count]));
+  // Per programme, in its own currency's main unit (reporting.FundingByProgramme).
+  groupedBars("chart-funding",
+              ((funding && funding.programmes) || []).map(p => [p.name + " (" + p.currency + ")",
+                [hundredths(p.committed_minor), hundredths(p.paid_minor), hundredths(p.paid_cross_boundary_minor)]]),
+              [t("committed"), t("paid"), t("cross")]);
   bars("chart-space", [[t("prepared"), hundredths(overview.space_prepared_m2_x100)],
                        [t("allocated"), hundredths(overview.space_allocated_m2_x100)],
                        [t("free"), hundredths(overview.space_free_m2_x100)]]);
@@ -202,9 +274,11 @@ async function fetchJson(url) {
 
 async function poll() {
   try {
-    const [o, s] = await Promise.all([fetchJson("/api/overview"), fetchJson("/api/projects-by-sector")]);
+    const [o, s, f] = await Promise.all([fetchJson("/api/overview"), fetchJson("/api/projects-by-sector"),
+                                         fetchJson("/api/funding")]);
     overview = o;
     sectors = s;
+    funding = f;
     lastGood = Date.now();
     document.body.dataset.updated = String(o.fetched_at_us);
   } catch (e) {
@@ -214,6 +288,23 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
+// The gateway serves the page with the figures of the moment on <body>
+// (data-overview, data-sectors, data-funding): the first paint shows them, polls follow.
+function served() {
+  try {
+    const o = document.body.dataset.overview, s = document.body.dataset.sectors, f = document.body.dataset.funding;
+    if (!o || !s || !f) return false;
+    overview = JSON.parse(o);
+    sectors = JSON.parse(s);
+    funding = JSON.parse(f);
+    lastGood = Date.now();
+    document.body.dataset.updated = String(overview.fetched_at_us);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   buildTiles();
   document.getElementById("language").addEventListener("click", () => {
@@ -221,6 +312,7 @@ document.addEventListener("DOMContentLoaded", () => {
     localStorage.setItem("hetao.language", language);
     applyLanguage();
   });
+  const ready = served();
   applyLanguage();
-  poll();
+  if (ready) setTimeout(poll, POLL_MS); else poll();
 });
