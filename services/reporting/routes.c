@@ -10,6 +10,7 @@
 #include "organizations.h"
 #include "projects.h"
 #include "rebuild.h"
+#include "space.h"
 #include "routes.h"
 #include "stream.h"
 #include "hetao/v1/reporting.pb-c.h"
@@ -28,6 +29,8 @@ static const ht_route_t s_routes [] = {
       false, READERS, 0, projects_by_sector },
     { "reporting.FundingByProgramme", &hetao__v1__funding_by_programme_request__descriptor,
       false, READERS, 0, funding_by_programme },
+    { "reporting.SpaceByPark", &hetao__v1__space_by_park_request__descriptor,
+      false, READERS, 0, space_by_park },
     //  Long-running: answers once the rebuild runs; GetRebuild tells how it ends.
     { "reporting.Rebuild", &hetao__v1__rebuild_request__descriptor,
       false, HT_ROLE_PARK_ADMIN, 0, rebuild_start },
@@ -44,6 +47,7 @@ static const ht_query_t *const s_queries [] = {
     customs_report_queries,
     projects_report_queries,
     funding_report_queries,
+    space_report_queries,
     NULL
 };
 static const ht_constraint_t s_no_constraints [] = { { NULL } };

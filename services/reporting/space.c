@@ -1,10 +1,13 @@
-/*  space - industrial parks in operation, space prepared and allocated
+/*  space - industrial parks in operation, space prepared and allocated, in
+    all and per park; and reporting.SpaceByPark
 
     A park in status operating counts once, with its whole area as space
     prepared; an allocation counts its area as allocated from when it is
     added until it is ended (an extension keeps it in force). Areas travel
     as decimal text and are kept in hundredths of m², converted by the
-    database, so no area is rounded through a double.
+    database, so no area is rounded through a double. Each park keeps its
+    names, each allocation its park, so that the triggers of
+    sql/008_space_by_park.sql keep the same figures per park.
 */
 
 #include "space.h"
@@ -12,21 +15,35 @@
 #include "ht_call.h"
 #include "ht_log.h"
 #include "ht_text.h"
+#include "ht_row.h"
 #include "hetao/v1/registry.pb-c.h"
+#include "hetao/v1/reporting.pb-c.h"
 
 #include <string.h>
 
 const ht_query_t space_queries [] = {
     { "space_park_store",
-      "INSERT INTO report_park AS p (id, status, area_x100, version)"
-      " VALUES ($1::uuid, $2, round ($3::numeric * 100)::bigint, $4::bigint)"
+      "INSERT INTO report_park AS p (id, status, area_x100, version, name_zh, name_en)"
+      " VALUES ($1::uuid, $2, round ($3::numeric * 100)::bigint, $4::bigint, $5, $6)"
       " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, area_x100 = EXCLUDED.area_x100,"
-      " version = EXCLUDED.version WHERE p.version < EXCLUDED.version" },
+      " version = EXCLUDED.version, name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en"
+      " WHERE p.version < EXCLUDED.version" },
     { "space_allocation_store",
-      "INSERT INTO report_allocation AS a (id, area_x100, in_force, version)"
-      " VALUES ($1::uuid, round ($2::numeric * 100)::bigint, $3::boolean, $4::bigint)"
+      "INSERT INTO report_allocation AS a (id, area_x100, in_force, version, park_id)"
+      " VALUES ($1::uuid, round ($2::numeric * 100)::bigint, $3::boolean, $4::bigint, $5::uuid)"
       " ON CONFLICT (id) DO UPDATE SET area_x100 = EXCLUDED.area_x100, in_force = EXCLUDED.in_force,"
-      " version = EXCLUDED.version WHERE a.version < EXCLUDED.version" },
+      " version = EXCLUDED.version, park_id = coalesce (EXCLUDED.park_id, a.park_id)"
+      " WHERE a.version < EXCLUDED.version" },
+    { NULL, NULL }
+};
+
+//  The report's statements, prepared on every worker: one row per park.
+const ht_query_t space_report_queries [] = {
+    { "space_by_park",
+      "SELECT p.id, p.name_zh, p.name_en, p.status, p.area_x100,"
+      " coalesce (s.prepared_x100, 0), coalesce (s.allocated_x100, 0)"
+      " FROM report_park p LEFT JOIN report_park_space s ON s.park_id = p.id"
+      " ORDER BY coalesce (nullif (p.name_en, ''), p.name_zh), p.id" },
     { NULL, NULL }
 };
 
@@ -58,7 +75,8 @@ space_park_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     return ht_consumer_tx_write (tx, "space_park_store", HT_ARGS (
         park->id,
         stream_key (tx, &hetao__v1__park_status__descriptor, park->has_status, park->status, "none"),
-        park->area_m2, ht_consumer_tx_int (tx, park->version)));
+        park->area_m2, ht_consumer_tx_int (tx, park->version),
+        park->name_zh? park->name_zh: "", park->name_en? park->name_en: ""));
 }
 
 bool
@@ -76,5 +94,39 @@ space_allocation_apply (ht_consumer_tx_t *tx, const Hetao__V1__Event *event)
     bool ended = !strcmp (event->type, "registry.allocation.ended");
     return ht_consumer_tx_write (tx, "space_allocation_store", HT_ARGS (
         allocation->id, allocation->area_m2, stream_bool (!ended),
-        ht_consumer_tx_int (tx, allocation->version)));
+        ht_consumer_tx_int (tx, allocation->version),
+        allocation->park_id && ht_uuid_valid (allocation->park_id)? allocation->park_id: NULL));
+}
+
+//  ---------------------------------------------------------------------------
+//  reporting.SpaceByPark
+
+void
+space_by_park (ht_call_t *call, const ProtobufCMessage *message)
+{
+    (void) message;                     //  SpaceByParkRequest: nothing to ask
+    PGresult *result = ht_call_query (call, "space_by_park", 0, NULL);
+    if (!result)
+        return;
+    ht_arena_t *arena = ht_call_arena (call);
+    Hetao__V1__SpaceByParkReply *reply = ht_arena_alloc (arena, sizeof *reply);
+    hetao__v1__space_by_park_reply__init (reply);
+    if (!stream_as_of (call, &reply->as_of, &reply->n_as_of))
+        return;
+    int rows = PQntuples (result);
+    reply->parks = ht_arena_alloc (arena, (size_t) (rows + 1) * sizeof (void *));
+    for (int row = 0; row < rows; row++) {
+        Hetao__V1__ParkSpaceFigures *park = ht_arena_alloc (arena, sizeof *park);
+        hetao__v1__park_space_figures__init (park);
+        park->park_id = PQgetvalue (result, row, 0);
+        park->name_zh = PQgetvalue (result, row, 1);
+        park->name_en = PQgetvalue (result, row, 2);
+        park->status = PQgetvalue (result, row, 3);
+        park->has_area_m2_x100 = park->has_prepared_m2_x100 = park->has_allocated_m2_x100 = true;
+        park->area_m2_x100 = ht_row_int (result, row, 4);
+        park->prepared_m2_x100 = ht_row_int (result, row, 5);
+        park->allocated_m2_x100 = ht_row_int (result, row, 6);
+        reply->parks [reply->n_parks++] = park;
+    }
+    ht_call_reply (call, &reply->base);
 }

@@ -286,6 +286,46 @@ def start_reporting(args=()):
     return stack, stack.reporting
 
 
+def registry_call(registry, method, request, reply):
+    """The record of a registry reply (its first field), failing the test unless OK."""
+    return getattr(decode(registry.call("registry." + method, request, key=new_key()), reply),
+                   reply.DESCRIPTOR.fields[0].name)
+
+
+def parks_scenario(test, n):
+    """Two parks with a unit each and allocations, through the registry: park A
+    operating (1000.50 m²; allocations 200.25 m² kept, 100 m² ended), park B
+    planned (500 m²; an allocation of 50 m²). Returns (the registry events,
+    {park id: (name_en, status, area, prepared, allocated)} by hand, in m² x 100)."""
+    operator = test.register_organization(n).id
+    a = registry_call(test.registry, "RegisterPark", R.RegisterParkRequest(
+        name_en="Park A %d" % n, name_zh="甲园区 %d" % n, operator_organization_id=operator, area_m2="1000.50",
+        operating_since="2025-01-01"), R.ParkReply)
+    b = registry_call(test.registry, "RegisterPark", R.RegisterParkRequest(
+        name_en="Park B %d" % n, operator_organization_id=operator, area_m2="500"), R.ParkReply)
+    unit_a = registry_call(test.registry, "AddUnit", R.AddUnitRequest(
+        park_id=a.id, code="A1", area_m2="400", use=R.UNIT_USE_RESEARCH), R.UnitReply)
+    unit_b = registry_call(test.registry, "AddUnit", R.AddUnitRequest(
+        park_id=b.id, code="B1", area_m2="300", use=R.UNIT_USE_RESEARCH), R.UnitReply)
+    for unit, area in ((unit_a, "200.25"), (unit_b, "50")):
+        registry_call(test.registry, "AddAllocation", R.AddAllocationRequest(
+            unit_id=unit.id, organization_id=operator, area_m2=area, from_date="2025-02-01"), R.AllocationReply)
+    ended = registry_call(test.registry, "AddAllocation", R.AddAllocationRequest(
+        unit_id=unit_a.id, organization_id=operator, area_m2="100", from_date="2025-02-01"), R.AllocationReply)
+    registry_call(test.registry, "EndAllocation", R.EndAllocationRequest(id=ended.id, until_date="2025-03-01"),
+                  R.AllocationReply)
+    return 9, {a.id: ("Park A %d" % n, "operating", 100050, 100050, 20025),
+               b.id: ("Park B %d" % n, "planned", 50000, 0, 5000)}
+
+
+def space_by_park(service):
+    """reporting.SpaceByPark as {park id: (name_en, status, area, prepared, allocated)}, and the reply."""
+    reply = decode(service.call("reporting.SpaceByPark", reporting_pb2.SpaceByParkRequest()),
+                   reporting_pb2.SpaceByParkReply)
+    return {p.park_id: (p.name_en, p.status, p.area_m2_x100, p.prepared_m2_x100, p.allocated_m2_x100)
+            for p in reply.parks}, reply
+
+
 class ReportingTest(FollowingServiceTest):
     service = "reporting"
     workers = 2
@@ -414,6 +454,57 @@ class Figures(ReportingTest):
         self.assertEqual(closed["industrial_parks_operating"], before["industrial_parks_operating"])
         self.assertEqual(closed["space_prepared_m2_x100"], before["space_prepared_m2_x100"])
 
+    def test_space_by_park_is_each_parks_hand_computed_area_and_allocations_and_adds_up_to_the_overview(self):
+        self.caught_up()
+        before = figures(self.overview())["as_of"]["registry"]
+        n = self.next_n()
+        events, expected = parks_scenario(self, n)
+        self.caught_up(events=before + events)
+        got, reply = space_by_park(self.svc)
+        self.assertEqual({park: got[park] for park in expected}, expected)
+        self.assertEqual(sorted(s.stream for s in reply.as_of), ["customs", "funding", "registry"])
+        # The Chinese name travels too.
+        self.assertEqual([p.name_zh for p in reply.parks if p.name_en == "Park A %d" % n], ["甲园区 %d" % n])
+        o = figures(self.overview())
+        self.assertEqual(sum(p[3] for p in got.values()), o["space_prepared_m2_x100"])
+        self.assertEqual(sum(p[4] for p in got.values()), o["space_allocated_m2_x100"])
+        # Park B opens and park A closes: the prepared area moves, the allocations stay with their park.
+        park_a, park_b = sorted(expected, key=lambda park: expected[park][0])
+        registry_call(self.registry, "SetParkStatus", R.SetParkStatusRequest(
+            id=park_b, status=R.PARK_STATUS_OPERATING, operating_since="2025-06-01"), R.ParkReply)
+        registry_call(self.registry, "SetParkStatus", R.SetParkStatusRequest(
+            id=park_a, status=R.PARK_STATUS_CLOSED, reason="redeveloped"), R.ParkReply)
+        self.caught_up(events=before + events + 2)
+        got, _ = space_by_park(self.svc)
+        self.assertEqual(got[park_a], ("Park A %d" % n, "closed", 100050, 0, 20025))
+        self.assertEqual(got[park_b], ("Park B %d" % n, "operating", 50000, 50000, 5000))
+        o = figures(self.overview())
+        self.assertEqual(sum(p[3] for p in got.values()), o["space_prepared_m2_x100"])
+        self.assertEqual(sum(p[4] for p in got.values()), o["space_allocated_m2_x100"])
+        # hetaoctl report space: JSON, CSV and the table with "as of".
+        base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.svc.admin.public_file,
+                "--reporting-endpoint", self.svc.endpoint, "--reporting-server-key", self.svc.server.public_file]
+        out = subprocess.run(base + ["--json", "report", "space"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = {row["park_id"]: row for row in json.loads(out.stdout)["parks"]}
+        self.assertEqual(rows[park_b], {"park_id": park_b, "name_zh": "", "name_en": "Park B %d" % n,
+                                        "status": "operating", "area_m2": 500, "prepared_m2": 500,
+                                        "allocated_m2": 50, "free_m2": 450, "allocated_pct": 10.0})
+        self.assertEqual((rows[park_a]["area_m2"], rows[park_a]["allocated_m2"], rows[park_a]["free_m2"]),
+                         (1000.5, 200.25, -200.25))
+        self.assertIn("registry", json.loads(out.stdout)["as_of"])
+        self.assertNotIn("from_us", json.loads(out.stdout))
+        csv = subprocess.run(base + ["report", "space", "--csv"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(csv.returncode, 0, csv.stderr)
+        lines = csv.stdout.splitlines()
+        self.assertEqual(lines[0], "park_id,name_zh,name_en,status,area_m2,prepared_m2,allocated_m2,free_m2,"
+                                   "allocated_pct")
+        self.assertIn("%s,,Park B %d,operating,500,500,50,450,10.0" % (park_b, n), lines)
+        table = subprocess.run(base + ["report", "space"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertRegex(table.stdout, r"Park B %d\s+operating\s+500\s+500\s+50\s+450\s+10\.0" % n)
+        self.assertIn("as of registry #", table.stdout)
+
     def test_funds_sum_budgets_awards_and_payments_and_those_paid_across_the_boundary(self):
         self.caught_up()
         before = figures(self.overview())
@@ -477,7 +568,8 @@ class Figures(ReportingTest):
         # The reports (the rebuild's methods: test_reporting_rebuild.py).
         table = role_table(services=("reporting",))
         requests = {"reporting.Overview": reporting_pb2.OverviewRequest(),
-                    "reporting.CustomsByCategory": reporting_pb2.CustomsByCategoryRequest()}
+                    "reporting.CustomsByCategory": reporting_pb2.CustomsByCategoryRequest(),
+                    "reporting.SpaceByPark": reporting_pb2.SpaceByParkRequest()}
         keys = {}
         for method in sorted(requests):
             row = table[method]

@@ -13,7 +13,7 @@ import psycopg2
 import test_reporting
 from harness import BUILD, Status, checkpoint, decode, last_sequence, new_key, wait_caught_up, wait_for
 from hetao.v1 import reporting_pb2
-from test_reporting import CustomsScenario, Scenario
+from test_reporting import CustomsScenario, Scenario, parks_scenario
 from test_security import ROLES, role_table
 
 RUNNING = reporting_pb2.REBUILD_STATE_RUNNING
@@ -39,7 +39,7 @@ class RebuildTest(test_reporting.Recovery):
 
     def reports(self):
         """Every report but the overview, without "as of": projects per month
-        and per year, and funding per programme."""
+        and per year, funding per programme, and space per park."""
         out = {}
         for interval in (reporting_pb2.REPORT_INTERVAL_MONTH, reporting_pb2.REPORT_INTERVAL_YEAR):
             reply = decode(self.reporting.call("reporting.ProjectsBySector", reporting_pb2.ProjectsBySectorRequest(
@@ -51,6 +51,11 @@ class RebuildTest(test_reporting.Recovery):
                        reporting_pb2.FundingByProgrammeReply)
         del reply.as_of[:]
         out["funding"] = reply
+        reply = decode(self.reporting.call("reporting.SpaceByPark", reporting_pb2.SpaceByParkRequest()),
+                       reporting_pb2.SpaceByParkReply)
+        del reply.as_of[:]
+        out["space"] = reply
+        self.assertTrue(any(p.allocated_m2_x100 for p in out["space"].parks))
         self.assertTrue(out["projects", reporting_pb2.REPORT_INTERVAL_YEAR].periods)
         self.assertTrue(out["funding"].programmes)
         return out
@@ -78,9 +83,11 @@ class RebuildTest(test_reporting.Recovery):
         scenario = Scenario(self)
         scenario.run()
         CustomsScenario(self.stack, scenario.orgs).run()
+        park_events, _ = parks_scenario(self, self.next_n())
         programme, award = self.stack.funding_stack.funded(50_000, budget=100_000)
         self.assertTrue(award.id)
-        wait_caught_up(self.reporting, self.registry, "registry", events=len(Scenario(self).steps()), seconds=60)
+        wait_caught_up(self.reporting, self.registry, "registry", events=len(Scenario(self).steps()) + park_events,
+                          seconds=60)
         funding = self.stack.funding.db.query("SELECT count(*) FROM ht_outbox WHERE stream = 'funding'")[0][0]
         wait_caught_up(self.reporting, self.stack.funding, "funding", events=funding, seconds=60)
         # The customs figures as the scenario has them (both breaches recorded, every event applied).
@@ -153,6 +160,7 @@ class RebuildTest(test_reporting.Recovery):
         tables = self.contents()
         self.assertIn("report_funding_day", tables)
         self.assertTrue(tables["report_project_day"])
+        self.assertTrue(tables["report_park_space"])
         base = [os.path.join(BUILD, "bin", "hetaoctl"), "--cert", self.reporting.admin.public_file,
                 "--reporting-endpoint", self.reporting.endpoint,
                 "--reporting-server-key", self.reporting.server.public_file]

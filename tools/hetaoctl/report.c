@@ -115,28 +115,42 @@ s_money (s_lines_t *self, const char *key, int64_t minor)
     }
 }
 
+//  An area in hundredths of m² as m², whole when it is whole: "1200", "12.34".
+static void
+s_area_text (char *out, size_t size, int64_t x100)
+{
+    if (x100 % 100 == 0)
+        snprintf (out, size, "%" PRId64, x100 / 100);
+    else
+        s_hundredths (out, size, x100);
+}
+
+//  A share of `whole` in per cent with one place, rounded half up; "0.0" when whole is 0.
+static void
+s_share_text (char *out, size_t size, int64_t part, int64_t whole)
+{
+    int64_t tenths = whole > 0? (part * 1000 + whole / 2) / whole: 0;
+    snprintf (out, size, "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
+}
+
 //  An area in hundredths of m²: a JSON number, whole when it is whole.
 static void
 s_area (s_lines_t *self, const char *key, int64_t x100)
 {
     s_line_t *line = s_line (self, key);
-    if (!line)
-        return;
-    if (x100 % 100 == 0)
-        snprintf (line->text, sizeof line->text, "%" PRId64, x100 / 100);
-    else
-        s_hundredths (line->text, sizeof line->text, x100);
-    strcpy (line->json, line->text);
+    if (line) {
+        s_area_text (line->text, sizeof line->text, x100);
+        strcpy (line->json, line->text);
+    }
 }
 
-//  A share of `whole` in per cent with one place, "0.0" when whole is 0.
+//  A share of `whole` in per cent with one place, a JSON number.
 static void
 s_percent (s_lines_t *self, const char *key, int64_t part, int64_t whole)
 {
     s_line_t *line = s_line (self, key);
     if (line) {
-        int64_t tenths = whole > 0? (part * 1000 + whole / 2) / whole: 0;
-        snprintf (line->text, sizeof line->text, "%" PRId64 ".%" PRId64, tenths / 10, tenths % 10);
+        s_share_text (line->text, sizeof line->text, part, whole);
         strcpy (line->json, line->text);
     }
 }
@@ -350,7 +364,8 @@ s_report_overview (int argc, char **argv)
 //  ---------------------------------------------------------------------------
 //  Reports over time: rows of named columns, printed as a table with "as of"
 //  lines, as CSV (a header, then one line per row), or as one JSON object
-//  {"from_us", "until_us", <rows>: [{column: value}], "as_of", "applied_at", "lag_ms"}.
+//  {"from_us", "until_us", <rows>: [{column: value}], "as_of", "applied_at", "lag_ms"}
+//  (a report of now, without a window, has no from_us and until_us).
 
 #define S_COLUMNS_MAX 10
 
@@ -425,15 +440,18 @@ s_csv_field (const char *text)
     putchar ('"');
 }
 
+//  `window`: from_us and until_us, or NULL for a report of now.
 static void
-s_rows_print (const s_rows_t *self, bool csv, int64_t from_us, int64_t until_us, const char *interval,
+s_rows_print (const s_rows_t *self, bool csv, const int64_t *window, const char *interval,
               Hetao__V1__StreamAsOf **as_of, size_t n_as_of)
 {
     if (ctl.json) {
-        printf ("{\"from_us\":%" PRId64 ",\"until_us\":%" PRId64, from_us, until_us);
+        putchar ('{');
+        if (window)
+            printf ("\"from_us\":%" PRId64 ",\"until_us\":%" PRId64 ",", window [0], window [1]);
         if (interval)
-            printf (",\"interval\":\"%s\"", interval);
-        printf (",\"%s\":[", self->name);
+            printf ("\"interval\":\"%s\",", interval);
+        printf ("\"%s\":[", self->name);
         for (size_t r = 0; r < self->n_rows; r++) {
             printf ("%s{", r? ",": "");
             for (size_t c = 0; c < self->n_columns; c++) {
@@ -491,7 +509,7 @@ s_rows_print (const s_rows_t *self, bool csv, int64_t from_us, int64_t until_us,
         ctl_table_row (table, cells);
     }
     if (self->n_rows == 0)
-        printf ("no %s in the window\n", self->name);
+        printf ("no %s %s\n", self->name, window? "in the window": "yet");
     ctl_table_print (&table);
     report_as_of_print (stdout, as_of, n_as_of);
 }
@@ -536,7 +554,8 @@ s_report_projects (int argc, char **argv)
     char interval [16];
     if (!ht_enum_key (&hetao__v1__report_interval__descriptor, reply->interval, interval, sizeof interval))
         snprintf (interval, sizeof interval, "month");
-    s_rows_print (&rows, csv, reply->from_us, reply->until_us, interval, reply->as_of, reply->n_as_of);
+    s_rows_print (&rows, csv, (int64_t []) { reply->from_us, reply->until_us }, interval, reply->as_of,
+                  reply->n_as_of);
     protobuf_c_message_free_unpacked (result, NULL);
     return 0;
 }
@@ -580,7 +599,49 @@ s_report_funding (int argc, char **argv)
         for (size_t a = 0; a < 7; a++)
             s_cell_money (row, 3 + a, amounts [a]);
     }
-    s_rows_print (&rows, csv, reply->from_us, reply->until_us, NULL, reply->as_of, reply->n_as_of);
+    s_rows_print (&rows, csv, (int64_t []) { reply->from_us, reply->until_us }, NULL, reply->as_of,
+                  reply->n_as_of);
+    protobuf_c_message_free_unpacked (result, NULL);
+    return 0;
+}
+
+
+static int
+s_report_space (int argc, char **argv)
+{
+    protobuf_c_boolean csv = false;
+    const ctl_option_t options [] = {
+        { "csv", CTL_FLAG, &csv, .help = "print CSV lines under a header" },
+        { NULL }
+    };
+    int code = ctl_parse (options, argc, argv, "Usage: hetaoctl report space [--json | --csv]");
+    if (code)
+        return code < 0? 0: code;
+    Hetao__V1__SpaceByParkRequest request = HETAO__V1__SPACE_BY_PARK_REQUEST__INIT;
+    ProtobufCMessage *result = NULL;
+    code = ctl_call (CTL_REPORTING, "reporting.SpaceByPark", &request.base,
+                     &hetao__v1__space_by_park_reply__descriptor, &result);
+    if (code)
+        return code;
+    const Hetao__V1__SpaceByParkReply *reply = (const Hetao__V1__SpaceByParkReply *) result;
+    s_rows_t rows = { "parks", { "park_id", "name_zh", "name_en", "status", "area_m2", "prepared_m2",
+                                 "allocated_m2", "free_m2", "allocated_pct" }, 9,
+                      ctl_alloc ((reply->n_parks + 1) * sizeof (s_row_t)), 0 };
+    for (size_t i = 0; i < reply->n_parks; i++) {
+        const Hetao__V1__ParkSpaceFigures *p = reply->parks [i];
+        s_row_t *row = s_row_add (&rows);
+        s_cell_text (row, 0, p->park_id);
+        s_cell_text (row, 1, p->name_zh);
+        s_cell_text (row, 2, p->name_en);
+        s_cell_text (row, 3, p->status);
+        //  Areas and the share as JSON numbers, as in the overview.
+        int64_t areas [] = { p->area_m2_x100, p->prepared_m2_x100, p->allocated_m2_x100,
+                             p->prepared_m2_x100 - p->allocated_m2_x100 };
+        for (size_t a = 0; a < 4; a++)
+            s_area_text (row->text [4 + a], sizeof row->text [0], areas [a]);
+        s_share_text (row->text [8], sizeof row->text [0], p->allocated_m2_x100, p->prepared_m2_x100);
+    }
+    s_rows_print (&rows, csv, NULL, NULL, reply->as_of, reply->n_as_of);
     protobuf_c_message_free_unpacked (result, NULL);
     return 0;
 }
@@ -714,6 +775,8 @@ const ctl_command_t report_commands [] = {
       "projects registered per period and sector, high-end too, with running totals (reporting)" },
     { "report", "funding", s_report_funding,
       "per programme: budget, committed, paid, paid across the boundary, and the window's movements (reporting)" },
+    { "report", "space", s_report_space,
+      "per park: area, space prepared, allocated and free, and the share allocated (reporting)" },
     { "report", "rebuild", s_report_rebuild,
       "rebuild the read models from the streams, switch, and print the outcome (reporting)" },
     { "report", "rebuild-status", s_report_rebuild_status,
