@@ -7,7 +7,8 @@ else: `--dump-dom` to read the rendered tiles, `--screenshot` for the
 picture. The gateway serves the page with the figures of the moment, so
 neither waits for a poll. Checks the demo's headline figures (10 major
 platforms, 11 industrial parks in operation, 800,000 m² prepared, at least
-370,000,000 yuan committed); exits 1 naming each tile that differs.
+370,000,000 yuan committed, 4 customs assistance cases open and 4 resolved);
+exits 1 naming each tile that differs.
 
     deploy/demo/dashboard_check.py [--url URL] [--lang zh|en] [--screenshot FILE]
 
@@ -28,6 +29,8 @@ DEMO = {
     "industrial_parks_operating": (11, False),
     "space_prepared": (800_000, False),
     "funds_committed": (370_000_000, True),
+    "customs_open": (4, False),
+    "customs_resolved": (4, False),
 }
 
 

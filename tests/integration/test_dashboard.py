@@ -22,7 +22,8 @@ import time
 import unittest
 import urllib.parse
 
-from harness import BUILD, Keys, free_port, uscc, wait_for
+from harness import BUILD, Keys, decode, free_port, uscc, wait_for
+from hetao.v1 import reporting_pb2  # noqa: E402 (harness puts the generated modules on the path)
 from reporting_stack import ReportingStack
 
 HETAOCTL = os.path.join(BUILD, "bin", "hetaoctl")
@@ -40,6 +41,7 @@ HK_PROJECTS = 10
 PARKS = 11
 SPACE_PREPARED = "800,000"
 COMMITTED = "370,000,000"
+CASES_OPEN = CASES_RESOLVED = 4
 
 
 def clean_env():
@@ -188,6 +190,17 @@ class DashboardTest(unittest.TestCase):
         finally:
             connection.close()
 
+    def report(self, method, request, reply):
+        """A report asked of reporting through the protocol, as the admin."""
+        return decode(self.reporting.call("reporting." + method, request), reply)
+
+    def customs_figures(self):
+        """(overview, CustomsByCategory, SpaceByPark) as reporting answers them now."""
+        return (self.report("Overview", reporting_pb2.OverviewRequest(), reporting_pb2.OverviewReply),
+                self.report("CustomsByCategory", reporting_pb2.CustomsByCategoryRequest(),
+                            reporting_pb2.CustomsByCategoryReply),
+                self.report("SpaceByPark", reporting_pb2.SpaceByParkRequest(), reporting_pb2.SpaceByParkReply))
+
     def ctl(self, *args):
         command = [HETAOCTL, "--cert", self.registry.admin.public_file,
                    "--registry-endpoint", self.registry.endpoint,
@@ -205,7 +218,8 @@ class DashboardTest(unittest.TestCase):
         self.assertEqual(self.plain.returncode, 0, self.plain.stdout + self.plain.stderr)
         shown = dict(line.split(None, 1) for line in self.plain.stdout.splitlines() if not line.startswith("screenshot"))
         self.assertEqual(shown, {"major_platforms": str(PLATFORMS), "industrial_parks_operating": str(PARKS),
-                                 "space_prepared": SPACE_PREPARED, "funds_committed": COMMITTED})
+                                 "space_prepared": SPACE_PREPARED, "funds_committed": COMMITTED,
+                                 "customs_open": str(CASES_OPEN), "customs_resolved": str(CASES_RESOLVED)})
         self.assertGreater(os.path.getsize(os.path.join(OUTPUT, "dashboard-plain.png")), 10000)
 
     def test_the_page_in_chromium_shows_the_figures_and_a_registration_through_hetaoctl_within_5_s(self):
@@ -233,6 +247,32 @@ class DashboardTest(unittest.TestCase):
             self.assertIn("量子科技", browser.text("#legend-sector-time"))
             self.assertEqual(count("#chart-funding rect"), 3)
             self.assertIn("370,000,000", browser.text("#chart-funding"))
+            # Customs: the tiles and charts show what reporting answers through
+            # the protocol for the demo's cases (made with hetaoctl).
+            o, by_category, by_park = self.customs_figures()
+            self.assertEqual((o.customs_cases_open, o.customs_cases_resolved), (CASES_OPEN, CASES_RESOLVED))
+            for tile, value in (("customs_open", o.customs_cases_open), ("customs_resolved", o.customs_cases_resolved),
+                                ("customs_breaches", o.customs_deadline_breaches)):
+                self.assertEqual(browser.text("#t-%s .value" % tile), "{:,}".format(value), tile)
+            self.assertIn("通关协助案件（处理中）", browser.text("#t-customs_open .label"))
+            self.assertIn("注册备案 2", browser.text("#t-customs_open .detail"))
+            median = o.customs_median_resolution_s          # the page: minutes below an hour, else hours
+            tenths = int(median / 360 + 0.5)
+            shown = ("{:,}".format(int(median / 60 + 0.5)) + "分钟" if median < 3600
+                     else "{:,}".format(tenths // 10) + ("" if tenths % 10 == 0 else ".%d" % (tenths % 10)) + "小时")
+            self.assertEqual(browser.text("#t-customs_median .value"), shown)
+            self.assertEqual(count("#chart-customs rect"), 3 * len(by_category.categories))
+            self.assertEqual(len(by_category.categories), 2)
+            self.assertIn("处理中", browser.text("#legend-customs"))
+            self.assertEqual(count("#chart-customs-time rect"),
+                             len([c for c in by_category.categories if c.HasField("median_resolution_s")]))
+            # Space occupancy per park: two bars (allocated, free) per park with space, one row each.
+            parks = [p for p in by_park.parks if p.prepared_m2_x100 or p.allocated_m2_x100]
+            self.assertEqual(len(parks), PARKS)
+            self.assertEqual(count("#chart-space rect"), 2 * len(parks))
+            for park in parks:
+                self.assertIn((park.name_zh or park.name_en)[:25], browser.text("#chart-space"))
+            self.assertIn("已分配", browser.text("#legend-space"))
 
             self.ctl("org", "register", "--name", "Hetao Platform by hetaoctl", "--kind", "research_institute",
                      "--region", "mainland", "--uscc", uscc(987654), "--major-platform")
@@ -253,6 +293,10 @@ class DashboardTest(unittest.TestCase):
             self.assertTrue(wait_for(lambda: browser.text("#t-major_platforms .label") == "Major research platforms"))
             self.assertIn("As of", browser.text("#as-of"))
             self.assertIn("Quantum technology 54", browser.text("#t-projects_high_end .detail"))
+            caption = "document.getElementById('chart-customs').parentNode.querySelector('figcaption').textContent"
+            self.assertEqual(browser.evaluate(caption), "Customs assistance cases by category")
+            for park in parks:
+                self.assertIn((park.name_en or park.name_zh)[:25], browser.text("#chart-space"))
             path = os.path.join(OUTPUT, "dashboard.png")
             browser.screenshot(path)
             self.assertGreater(os.path.getsize(path), 10000)
@@ -286,6 +330,26 @@ class DashboardTest(unittest.TestCase):
         funding = json.loads(self.get("/api/funding")[2])
         self.assertEqual([(p["currency"], p["committed_minor"]) for p in funding["programmes"]],
                          [("CNY", 370_000_000_00)])
+        # Customs and space per park, equal to what reporting answers through the protocol.
+        o, by_category, by_park = self.customs_figures()
+        customs = json.loads(self.get("/api/customs")[2])
+        for key in ("customs_cases_open", "customs_cases_resolved", "customs_deadline_breaches",
+                    "customs_median_resolution_s", "whitelisted_organizations"):
+            self.assertEqual(customs[key], getattr(o, key), key)
+        self.assertEqual({f["key"]: f["count"] for f in customs["customs_cases_open_by_category"]},
+                         {f.key: f.count for f in o.customs_cases_open_by_category})
+        self.assertEqual({f["key"]: f["count"] for f in customs["declarations_by_lane"]},
+                         {f.key: f.count for f in o.declarations_by_lane})
+        self.assertEqual([(c["category"], c["open"], c["resolved"], c["breaches"], c.get("median_resolution_s"))
+                          for c in customs["categories"]],
+                         [(c.category, c.open, c.resolved, c.breaches,
+                           c.median_resolution_s if c.HasField("median_resolution_s") else None)
+                          for c in by_category.categories])
+        space = json.loads(self.get("/api/space")[2])
+        self.assertEqual([(p["park_id"], p["prepared_m2_x100"], p["allocated_m2_x100"]) for p in space["parks"]],
+                         [(p.park_id, p.prepared_m2_x100, p.allocated_m2_x100) for p in by_park.parks])
+        self.assertEqual(sum(p["prepared_m2_x100"] for p in space["parks"]), 800000 * 100)
+        self.assertEqual(sum(p["allocated_m2_x100"] for p in space["parks"]), space["space_allocated_m2_x100"])
         for view, keys in [("funding", ["funds_committed_cny_fen", "funds_paid_cny_fen"]),
                            ("customs", ["customs_cases_open", "customs_cases_resolved"]),
                            ("space", ["industrial_parks_operating", "space_free_m2_x100"])]:

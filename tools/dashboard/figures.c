@@ -26,6 +26,8 @@ typedef enum {
     S_OVERVIEW,
     S_PROJECTS_BY_SECTOR,               //  monthly, from the first registration
     S_FUNDING_BY_PROGRAMME,             //  up to now
+    S_CUSTOMS_BY_CATEGORY,              //  every case so far
+    S_SPACE_BY_PARK,                    //  every park now
     S_SOURCES
 } s_source_id_t;
 
@@ -42,6 +44,10 @@ static const s_source_t s_sources [S_SOURCES] = {
     [S_FUNDING_BY_PROGRAMME] = { "reporting.FundingByProgramme",
                                  &hetao__v1__funding_by_programme_request__descriptor,
                                  &hetao__v1__funding_by_programme_reply__descriptor },
+    [S_CUSTOMS_BY_CATEGORY] = { "reporting.CustomsByCategory", &hetao__v1__customs_by_category_request__descriptor,
+                                &hetao__v1__customs_by_category_reply__descriptor },
+    [S_SPACE_BY_PARK] = { "reporting.SpaceByPark", &hetao__v1__space_by_park_request__descriptor,
+                          &hetao__v1__space_by_park_reply__descriptor },
 };
 
 //  A part of a view: fields of a source's reply, comma-separated ("*" for
@@ -67,8 +73,13 @@ static const s_view_t s_views [] = {
     { "funding", { { S_OVERVIEW, "funds_budget_cny_fen,funds_committed_cny_fen,funds_paid_cny_fen,"
                                  "funds_paid_cross_boundary_cny_fen" },
                    { S_FUNDING_BY_PROGRAMME, "programmes" } } },
-    { "customs", { { S_OVERVIEW, "customs_cases_open,customs_cases_resolved,whitelisted_organizations" } } },
-    { "space", { { S_OVERVIEW, "industrial_parks_operating,space_prepared_m2_x100,space_allocated_m2_x100" } } },
+    { "customs", { { S_OVERVIEW, "customs_cases_open,customs_cases_resolved,whitelisted_organizations,"
+                                 "customs_deadline_breaches,customs_median_resolution_s,"
+                                 "customs_cases_open_by_category,customs_cases_resolved_by_category,"
+                                 "declarations_by_lane" },
+                   { S_CUSTOMS_BY_CATEGORY, "categories" } } },
+    { "space", { { S_OVERVIEW, "industrial_parks_operating,space_prepared_m2_x100,space_allocated_m2_x100" },
+                 { S_SPACE_BY_PARK, "parks" } } },
     { NULL }
 };
 
@@ -127,6 +138,21 @@ figures_destroy (figures_t **self_p)
     *self_p = NULL;
 }
 
+//  Fields whose absence means "none yet" rather than zero.
+static const char s_nullable [] = "customs_median_resolution_s";
+
+//  True when `name` is a whole word of the comma-separated `names`, not a
+//  prefix of another field's name.
+static bool
+s_listed (const char *names, const char *name)
+{
+    size_t length = strlen (name);
+    for (const char *at = names; (at = strstr (at, name)); at += length)
+        if ((at == names || at [-1] == ',') && (at [length] == ',' || at [length] == 0))
+            return true;
+    return false;
+}
+
 //  Writes the fields of `names` (all when NULL) of `message` as JSON members,
 //  each preceded by a comma.
 static void
@@ -135,25 +161,16 @@ s_write_fields (FILE *out, const ProtobufCMessage *message, const char *names)
     const ProtobufCMessageDescriptor *descriptor = message->descriptor;
     for (unsigned i = 0; i < descriptor->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        if (names) {
-            //  A whole word of the list, not a prefix of another field's name.
-            size_t length = strlen (field->name);
-            const char *at = names;
-            bool listed = false;
-            while ((at = strstr (at, field->name))) {
-                if ((at == names || at [-1] == ',') && (at [length] == ',' || at [length] == 0)) {
-                    listed = true;
-                    break;
-                }
-                at += length;
-            }
-            if (!listed)
-                continue;
-        }
+        if (names && !s_listed (names, field->name))
+            continue;
         size_t count;
         const char *value = ht_json_field (message, field, &count);
         if (field->label != PROTOBUF_C_LABEL_REPEATED && count == 0) {
-            //  Absent counts are zero to a reader of figures.
+            //  Absent counts are zero to a reader of figures; an absent
+            //  median (no case resolved yet) is none at all.
+            if (s_listed (s_nullable, field->name))
+                fprintf (out, ",\"%s\":null", field->name);
+            else
             if (field->type == PROTOBUF_C_TYPE_INT64 || field->type == PROTOBUF_C_TYPE_UINT64)
                 fprintf (out, ",\"%s\":0", field->name);
             continue;

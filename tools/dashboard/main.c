@@ -220,6 +220,8 @@ s_answer_page (s_dashboard_t *self, struct MHD_Connection *connection, const s_f
     s_write_view_attribute (self, out, "overview", "overview");
     s_write_view_attribute (self, out, "sectors", "projects-by-sector");
     s_write_view_attribute (self, out, "funding", "funding");
+    s_write_view_attribute (self, out, "customs", "customs");
+    s_write_view_attribute (self, out, "space", "space");
     fwrite (data + before, 1, size - before, out);
     fclose (out);
     free (data);

@@ -21,8 +21,10 @@ const TEXT = {
     funds_cross_boundary: "其中跨境拨付", customs_open: "通关协助案件（处理中）", customs_resolved: "通关协助案件（已办结）",
     whitelisted: "白名单机构", facility_hours: "港澳科研人员设施使用时数",
     chart_sector_time: "各领域项目数（随时间）", chart_sector_now: "各领域项目数（当前）",
-    chart_funding: "各资助计划：承诺与拨付", chart_space: "园区空间（全部园区）：已备、已分配与可用",
-    chart_customs: "通关协助案件", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
+    chart_funding: "各资助计划：承诺与拨付", chart_space: "各园区空间使用：已分配与可用（平方米）",
+    chart_customs: "通关协助案件（按类别）", chart_customs_time: "办结时长中位数（按类别）",
+    customs_breaches: "通关协助时限超时", customs_median: "通关协助办结时长（中位数）",
+    declarations: "科研物资申报（按通道）", breaches: "超时", minutes: "分钟", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
     prepared: "已备", allocated: "已分配", free: "可用", open: "处理中", resolved: "已办结",
     m2: "平方米", yuan: "元", hours: "小时", by_sector: "按领域", none: "未分类",
     total: "累计", no_data: "暂无数据",
@@ -49,8 +51,11 @@ const TEXT = {
     whitelisted: "White-listed organizations", facility_hours: "Facility hours, Hong Kong and Macao researchers",
     chart_sector_time: "Projects by sector over time", chart_sector_now: "Projects by sector now",
     chart_funding: "Funding committed vs paid, by programme",
-    chart_space: "Park space, all parks: prepared, allocated and free",
-    chart_customs: "Customs assistance cases", budget: "budgeted", committed: "committed", paid: "paid",
+    chart_space: "Space occupancy per park: allocated and free (m²)",
+    chart_customs: "Customs assistance cases by category",
+    chart_customs_time: "Median time to resolution by category",
+    customs_breaches: "Customs deadlines breached", customs_median: "Customs cases: median time to resolution",
+    declarations: "Research-goods declarations (by lane)", breaches: "breaches", minutes: "minutes", budget: "budgeted", committed: "committed", paid: "paid",
     cross: "cross-boundary", prepared: "prepared", allocated: "allocated", free: "free", open: "open",
     resolved: "resolved", m2: "m²", yuan: "yuan", hours: "hours", by_sector: "by sector", none: "unclassified",
     total: "total", no_data: "no figures yet",
@@ -81,8 +86,12 @@ const TILES = [
   ["funds_committed", "funds_committed", o => hundredths(o.funds_committed_cny_fen), "yuan"],
   ["funds_paid", "funds_paid", o => hundredths(o.funds_paid_cny_fen), "yuan"],
   ["funds_cross_boundary", "funds_cross_boundary", o => hundredths(o.funds_paid_cross_boundary_cny_fen), "yuan"],
-  ["customs_open", "customs_open", o => o.customs_cases_open, ""],
-  ["customs_resolved", "customs_resolved", o => o.customs_cases_resolved, ""],
+  ["customs_open", "customs_open", o => o.customs_cases_open, "", o => o.customs_cases_open_by_category],
+  ["customs_resolved", "customs_resolved", o => o.customs_cases_resolved, "", o => o.customs_cases_resolved_by_category],
+  ["customs_breaches", "customs_breaches", o => o.customs_deadline_breaches, ""],
+  ["customs_median", "customs_median", o => duration(o.customs_median_resolution_s).value,
+   o => duration(o.customs_median_resolution_s).unit],
+  ["declarations", "declarations", o => sum(o.declarations_by_lane), "", o => o.declarations_by_lane],
   ["whitelisted", "whitelisted", o => o.whitelisted_organizations, ""],
   ["facility_hours", "facility_hours", o => o.facility_hours_hk_macao, "hours"],
 ];
@@ -90,9 +99,15 @@ const TILES = [
 // ?lang=en or ?lang=zh chooses for this visit (links, screenshots); else the last choice here.
 const asked = new URLSearchParams(window.location.search).get("lang");
 let language = (asked || localStorage.getItem("hetao.language")) === "en" ? "en" : "zh";
-let overview = null, sectors = null, funding = null, lastGood = 0;
+let overview = null, sectors = null, funding = null, customs = null, space = null, lastGood = 0;
 
 function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
+function sum(list) { return list === undefined ? undefined : list.reduce((a, f) => a + (f.count || 0), 0); }
+// Seconds as minutes below an hour, else hours to a tenth; nothing for null (no case resolved yet).
+function duration(s) {
+  if (s === undefined || s === null) return { value: undefined, unit: "" };
+  return s < 3600 ? { value: Math.round(s / 60), unit: "minutes" } : { value: Math.round(s / 360) / 10, unit: "hours" };
+}
 function t(key) { return TEXT[language][key] || key; }
 // A sector, case category or lane key in the page's language (the key itself when unknown).
 function label(key) { return key === "none" ? t("none") : TEXT[language].keys[key] || key; }
@@ -127,12 +142,14 @@ function sectorText(list) {
 }
 
 function renderTiles() {
-  for (const [id, label, get, unit, detail] of TILES) {
+  for (const [id, name, get, unit, detail] of TILES) {
     const tile = document.getElementById("t-" + id);
-    tile.querySelector(".label").textContent = t(label);
+    tile.querySelector(".label").textContent = t(name);
     const value = tile.querySelector(".value");
     value.textContent = overview ? number(get(overview)) : "–";
-    if (unit) value.append(el("span", { class: "unit" }, t(unit)));
+    // A unit is a key, or a function of the figures for one that changes (minutes, hours).
+    const shown = overview && typeof unit === "function" ? unit(overview) : unit;
+    if (shown && typeof shown === "string") value.append(el("span", { class: "unit" }, t(shown)));
     tile.querySelector(".detail").textContent = overview && detail ? sectorText(detail(overview)) : "";
   }
 }
@@ -158,6 +175,7 @@ function clear(svg) { while (svg.firstChild) svg.firstChild.remove(); return svg
 // A bar chart of [label, value] pairs, with the values written on the bars.
 function bars(id, pairs) {
   const svg = clear(document.getElementById(id));
+  if (!pairs.length) { svg.append(el("svg:text", { x: 200, y: 120 }, t("no_data"))); return; }
   const max = Math.max(1, ...pairs.map(p => p[1] || 0));
   const width = 440 / Math.max(1, pairs.length);
   svg.append(el("svg:line", { class: "axis", x1: 30, y1: 210, x2: 470, y2: 210 }));
@@ -248,6 +266,33 @@ function sectorLines() {
   });
 }
 
+// Space occupancy per park (reporting.SpaceByPark): one row per park with
+// space prepared or allocated, the allocated part and the free part of its
+// prepared area side by side, scaled to the largest park; the share allocated
+// at the end. Rows rather than columns: park names are long.
+function spaceByPark() {
+  const svg = clear(document.getElementById("chart-space"));
+  legend("legend-space", [t("allocated"), t("free")]);
+  const parks = ((space && space.parks) || []).filter(p => p.prepared_m2_x100 || p.allocated_m2_x100);
+  if (!parks.length) { svg.append(el("svg:text", { x: 200, y: 120 }, t("no_data"))); return; }
+  const max = Math.max(1, ...parks.map(p => Math.max(p.prepared_m2_x100 || 0, p.allocated_m2_x100 || 0)));
+  const row = Math.min(30, 224 / parks.length), x0 = 170, room = 250;
+  parks.forEach((p, i) => {
+    const y = 6 + i * row, h = Math.max(4, row * 0.7);
+    const allocated = p.allocated_m2_x100 || 0, free = Math.max(0, (p.prepared_m2_x100 || 0) - allocated);
+    const wa = room * allocated / max, wf = room * free / max;
+    const name = (language === "en" ? p.name_en || p.name_zh : p.name_zh || p.name_en) || p.park_id;
+    const text = el("svg:text", { x: 4, y: y + h - 2 }, name.length > 26 ? name.slice(0, 25) + "…" : name);
+    text.append(el("svg:title", {}, name + ": " + number(hundredths(allocated)) + " / " +
+                                   number(hundredths(p.prepared_m2_x100 || 0)) + " " + t("m2")));
+    svg.append(text);
+    svg.append(el("svg:rect", { class: "s0", x: x0, y: y, width: wa, height: h }));
+    svg.append(el("svg:rect", { class: "s1", x: x0 + wa, y: y, width: wf, height: h }));
+    const share = p.prepared_m2_x100 ? Math.round(100 * allocated / p.prepared_m2_x100) + "%" : "–";
+    svg.append(el("svg:text", { class: "value-label", x: x0 + wa + wf + 4, y: y + h - 2 }, share));
+  });
+}
+
 function renderCharts() {
   if (!overview) return;
   sectorLines();
@@ -257,10 +302,18 @@ function renderCharts() {
               ((funding && funding.programmes) || []).map(p => [p.name + " (" + p.currency + ")",
                 [hundredths(p.committed_minor), hundredths(p.paid_minor), hundredths(p.paid_cross_boundary_minor)]]),
               [t("committed"), t("paid"), t("cross")]);
-  bars("chart-space", [[t("prepared"), hundredths(overview.space_prepared_m2_x100)],
-                       [t("allocated"), hundredths(overview.space_allocated_m2_x100)],
-                       [t("free"), hundredths(overview.space_free_m2_x100)]]);
-  bars("chart-customs", [[t("open"), overview.customs_cases_open], [t("resolved"), overview.customs_cases_resolved]]);
+  spaceByPark();
+  // Per case category (reporting.CustomsByCategory): cases open, resolved and
+  // deadlines breached; and the median time to resolution, in hours (minutes
+  // when every median is under two hours).
+  const categories = (customs && customs.categories) || [];
+  groupedBars("chart-customs", categories.map(c => [label(c.category), [c.open || 0, c.resolved || 0, c.breaches || 0]]),
+              [t("open"), t("resolved"), t("breaches")]);
+  const timed = categories.filter(c => c.median_resolution_s !== undefined);
+  const inMinutes = timed.every(c => c.median_resolution_s < 7200);
+  bars("chart-customs-time", timed.map(c => [label(c.category), inMinutes ? Math.round(c.median_resolution_s / 60)
+                                                                        : Math.round(c.median_resolution_s / 360) / 10]));
+  document.getElementById("unit-customs-time").textContent = timed.length ? " (" + t(inMinutes ? "minutes" : "hours") + ")" : "";
 }
 
 function render() { renderTiles(); renderAsOf(); renderCharts(); }
@@ -274,11 +327,14 @@ async function fetchJson(url) {
 
 async function poll() {
   try {
-    const [o, s, f] = await Promise.all([fetchJson("/api/overview"), fetchJson("/api/projects-by-sector"),
-                                         fetchJson("/api/funding")]);
+    const [o, s, f, c, p] = await Promise.all([fetchJson("/api/overview"), fetchJson("/api/projects-by-sector"),
+                                               fetchJson("/api/funding"), fetchJson("/api/customs"),
+                                               fetchJson("/api/space")]);
     overview = o;
     sectors = s;
     funding = f;
+    customs = c;
+    space = p;
     lastGood = Date.now();
     document.body.dataset.updated = String(o.fetched_at_us);
   } catch (e) {
@@ -289,14 +345,17 @@ async function poll() {
 }
 
 // The gateway serves the page with the figures of the moment on <body>
-// (data-overview, data-sectors, data-funding): the first paint shows them, polls follow.
+// (data-overview, data-sectors, data-funding, data-customs, data-space): the first paint shows them,
+// polls follow.
 function served() {
   try {
-    const o = document.body.dataset.overview, s = document.body.dataset.sectors, f = document.body.dataset.funding;
-    if (!o || !s || !f) return false;
-    overview = JSON.parse(o);
-    sectors = JSON.parse(s);
-    funding = JSON.parse(f);
+    const data = document.body.dataset;
+    if (!data.overview || !data.sectors || !data.funding || !data.customs || !data.space) return false;
+    overview = JSON.parse(data.overview);
+    sectors = JSON.parse(data.sectors);
+    funding = JSON.parse(data.funding);
+    customs = JSON.parse(data.customs);
+    space = JSON.parse(data.space);
     lastGood = Date.now();
     document.body.dataset.updated = String(overview.fetched_at_us);
     return true;
