@@ -99,7 +99,7 @@ def main():
     parser.add_argument("--url", default="http://127.0.0.1:7480/")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
     parser.add_argument("--screenshot", help="write the page's screenshot (PNG) here")
-    parser.add_argument("--window-size", default="1400,1150")
+    parser.add_argument("--window-size", default="1400,1480")
     args = parser.parse_args()
     url = args.url + ("&" if "?" in args.url else "?") + "lang=" + args.lang
 

@@ -24,7 +24,7 @@ const TEXT = {
     chart_funding: "各资助计划：承诺与拨付", chart_space: "各园区空间使用：已分配与可用（平方米）",
     chart_customs: "通关协助案件（按类别）", chart_customs_time: "办结时长中位数（按类别）",
     customs_breaches: "通关协助时限超时", customs_median: "通关协助办结时长（中位数）",
-    declarations: "科研物资申报（按通道）", breaches: "超时", minutes: "分钟", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
+    declarations: "科研物资申报（按通道）", breaches: "超时", seconds: "秒", minutes: "分钟", budget: "预算", committed: "承诺", paid: "拨付", cross: "跨境",
     prepared: "已备", allocated: "已分配", free: "可用", open: "处理中", resolved: "已办结",
     m2: "平方米", yuan: "元", hours: "小时", by_sector: "按领域", none: "未分类",
     total: "累计", no_data: "暂无数据",
@@ -55,7 +55,7 @@ const TEXT = {
     chart_customs: "Customs assistance cases by category",
     chart_customs_time: "Median time to resolution by category",
     customs_breaches: "Customs deadlines breached", customs_median: "Customs cases: median time to resolution",
-    declarations: "Research-goods declarations (by lane)", breaches: "breaches", minutes: "minutes", budget: "budgeted", committed: "committed", paid: "paid",
+    declarations: "Research-goods declarations (by lane)", breaches: "breaches", seconds: "seconds", minutes: "minutes", budget: "budgeted", committed: "committed", paid: "paid",
     cross: "cross-boundary", prepared: "prepared", allocated: "allocated", free: "free", open: "open",
     resolved: "resolved", m2: "m²", yuan: "yuan", hours: "hours", by_sector: "by sector", none: "unclassified",
     total: "total", no_data: "no figures yet",
@@ -103,9 +103,11 @@ let overview = null, sectors = null, funding = null, customs = null, space = nul
 
 function hundredths(x) { return x === undefined ? undefined : Math.floor(x / 100); }
 function sum(list) { return list === undefined ? undefined : list.reduce((a, f) => a + (f.count || 0), 0); }
-// Seconds as minutes below an hour, else hours to a tenth; nothing for null (no case resolved yet).
+// Seconds as they are below a minute, minutes below an hour, else hours to a
+// tenth; nothing for null (no case resolved yet).
 function duration(s) {
   if (s === undefined || s === null) return { value: undefined, unit: "" };
+  if (s < 60) return { value: s, unit: "seconds" };
   return s < 3600 ? { value: Math.round(s / 60), unit: "minutes" } : { value: Math.round(s / 360) / 10, unit: "hours" };
 }
 function t(key) { return TEXT[language][key] || key; }
@@ -305,15 +307,17 @@ function renderCharts() {
   spaceByPark();
   // Per case category (reporting.CustomsByCategory): cases open, resolved and
   // deadlines breached; and the median time to resolution, in hours (minutes
-  // when every median is under two hours).
+  // when every median is under two hours, seconds when under two minutes).
   const categories = (customs && customs.categories) || [];
   groupedBars("chart-customs", categories.map(c => [label(c.category), [c.open || 0, c.resolved || 0, c.breaches || 0]]),
               [t("open"), t("resolved"), t("breaches")]);
   const timed = categories.filter(c => c.median_resolution_s !== undefined);
-  const inMinutes = timed.every(c => c.median_resolution_s < 7200);
-  bars("chart-customs-time", timed.map(c => [label(c.category), inMinutes ? Math.round(c.median_resolution_s / 60)
-                                                                        : Math.round(c.median_resolution_s / 360) / 10]));
-  document.getElementById("unit-customs-time").textContent = timed.length ? " (" + t(inMinutes ? "minutes" : "hours") + ")" : "";
+  const longest = Math.max(0, ...timed.map(c => c.median_resolution_s));
+  const [unit, per] = longest < 120 ? ["seconds", 1] : longest < 7200 ? ["minutes", 60] : ["hours", 3600];
+  // Hours to a tenth, minutes and seconds whole.
+  const value = x => (per === 3600 ? Math.round(x / 360) / 10 : Math.round(x / per));
+  bars("chart-customs-time", timed.map(c => [label(c.category), value(c.median_resolution_s)]));
+  document.getElementById("unit-customs-time").textContent = timed.length ? " (" + t(unit) + ")" : "";
 }
 
 function render() { renderTiles(); renderAsOf(); renderCharts(); }
