@@ -6,7 +6,8 @@
 --
 -- Allocations applied before this migration carry no park: their area counts
 -- in the overview's total but in no park until `hetaoctl report rebuild`,
--- which replays them all through these triggers.
+-- which replays them all through these triggers (parks likewise have no
+-- names until then, or until their next event).
 
 ALTER TABLE report_park ADD COLUMN name_zh text NOT NULL DEFAULT '',
                         ADD COLUMN name_en text NOT NULL DEFAULT '';
