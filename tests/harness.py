@@ -144,6 +144,11 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
+    # A command that runs each service (e.g. valgrind and its flags: tests/memcheck),
+    # and how long a service may take to answer its first health check.
+    wrapper = ()
+    start_seconds = 20
+
     def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None, replica_of=None):
         """`sources`: {source name: running Service} this service follows (e.g.
         {"registry": registry}): its own key pair is admitted at each as a principal
@@ -170,7 +175,7 @@ class Service:
         self.endpoint = "tcp://127.0.0.1:%d" % self.port
         self.events_endpoint = "tcp://127.0.0.1:%d" % self.events_port
         self.log = tempfile.NamedTemporaryFile(prefix="hetao-%s-" % name, suffix=".log", delete=False)
-        self.cmd = [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
+        self.cmd = list(self.wrapper) + [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
                     "--bind", self.endpoint, "--events-bind", self.events_endpoint,
                     "--workers", str(workers),
                     "--curve-cert", self.server.public_file,
@@ -198,7 +203,8 @@ class Service:
         if wait:
             self.wait_healthy()
 
-    def wait_healthy(self, seconds=20):
+    def wait_healthy(self, seconds=None):
+        seconds = seconds or self.start_seconds
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
