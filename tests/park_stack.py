@@ -17,6 +17,9 @@ from harness import ALL_ROLES, Client, Service, Status, new_key, org_request, re
 from hetao.v1 import customs_pb2 as C, funding_pb2 as F, reporting_pb2  # noqa: E402  (path set by harness)
 
 SERVICES = ("registry", "funding", "customs", "reporting")
+# The services each one follows, and asks on a miss (ht_call_ask).
+SOURCES = {"registry": (), "funding": ("registry",), "customs": ("registry",),
+           "reporting": ("registry", "funding")}
 BUDGET = 10 ** 15                   # fen: a programme no soak can spend
 AMOUNT = 100_000                    # fen per application
 
@@ -26,6 +29,7 @@ class ParkStack:
     organization with a project that every client may use."""
 
     def __init__(self, workers=2):
+        self.workers = workers
         self.funding_stack = FundingStack(workers=workers)
         self.registry, self.funding = self.funding_stack.registry, self.funding_stack.funding
         self.customs = self.reporting = None
@@ -42,6 +46,18 @@ class ParkStack:
     def services(self):
         return {"registry": self.registry, "funding": self.funding, "customs": self.customs,
                 "reporting": self.reporting}
+
+    def lazy_descriptors(self, name):
+        """How many descriptors service `name` may open after it started, and
+        keep, without leaking any: each worker makes its client to a source
+        when it first asks it, and keeps it (a ZeroMQ socket: its TCP
+        connection and its mailbox); a source accepts one connection from
+        each worker of each follower that asks it. The registry's own workers
+        number 2 (funding_stack.py); the others' `workers`."""
+        workers = {"registry": 2, "funding": self.workers, "customs": self.workers, "reporting": self.workers}
+        clients = 2 * workers[name] * len(SOURCES[name])
+        accepted = sum(workers[follower] for follower, sources in SOURCES.items() if name in sources)
+        return clients + accepted
 
     def admit(self, name):
         """A principal `name` with every role at each service: {service: Keys}."""
