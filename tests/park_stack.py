@@ -19,7 +19,7 @@ from hetao.v1 import customs_pb2 as C, funding_pb2 as F, reporting_pb2  # noqa: 
 SERVICES = ("registry", "funding", "customs", "reporting")
 # The services each one follows, and asks on a miss (ht_call_ask).
 SOURCES = {"registry": (), "funding": ("registry",), "customs": ("registry",),
-           "reporting": ("registry", "funding")}
+           "reporting": ("registry", "funding", "customs")}
 BUDGET = 10 ** 15                   # fen: a programme no soak can spend
 AMOUNT = 100_000                    # fen per application
 
@@ -36,7 +36,8 @@ class ParkStack:
         try:
             self.customs = Service("customs", workers=workers, sources={"registry": self.registry})
             self.reporting = Service("reporting", workers=workers,
-                                     sources={"registry": self.registry, "funding": self.funding})
+                                     sources={"registry": self.registry, "funding": self.funding,
+                                              "customs": self.customs})
             self.programme = self.funding_stack.programme(BUDGET)
             self.call = self.funding_stack.open_call(self.programme.id)
         except Exception:
