@@ -27,6 +27,9 @@
 
 #include "ht_internal.h"
 #include "ht_log.h"
+#ifdef HT_FUZZ
+#include "ht_fuzz.h"
+#endif
 #include "ht_text.h"
 #include "ht_wire.h"
 
@@ -352,6 +355,11 @@ s_keep (ht_call_t *call, PGresult *result)
 static bool
 s_db_ready (ht_call_t *call)
 {
+#ifdef HT_FUZZ
+    //  The fuzzing seam (ht_fuzz.h): no database; a call ends at its first statement.
+    ht_call_fail (call, HT_UNAVAILABLE, NULL, "no database in a fuzzing build");
+    return false;
+#endif
     if (ht_db_ready (call->worker->db))
         return true;
     ht_call_fail (call, HT_UNAVAILABLE, NULL,
@@ -539,6 +547,10 @@ ht_call_now_us (ht_call_t *call)
 {
     if (call->now_us)
         return call->now_us;
+#ifdef HT_FUZZ
+    call->now_us = HT_FUZZ_NOW_US;      //  the fuzzing seam: one fixed instant
+    return call->now_us;
+#endif
     //  The database's transaction time: one clock for every replica, and the
     //  same instant as the event's occurred_at and the audit row's time.
     if (call->route->mutates) {
@@ -621,6 +633,9 @@ s_audit_values (ht_call_t *call, const char *outcome)
 static void
 s_audit_alone (ht_call_t *call)
 {
+#ifdef HT_FUZZ
+    return;                         //  the fuzzing seam: no database to record it in
+#endif
     if (!ht_db_ready (call->worker->db))
         return;
     const char *outcome = call->replayed? "OK (replayed)": ht_status_name (call->status);
@@ -640,6 +655,9 @@ s_audit_alone (ht_call_t *call)
 static void
 s_commit (ht_call_t *call)
 {
+#ifdef HT_FUZZ
+    return;                         //  the fuzzing seam: a call that read nothing commits
+#endif
     if (!s_db_ready (call))
         return;
     ht_db_t *db = call->worker->db;

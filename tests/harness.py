@@ -8,7 +8,13 @@ independent check of the wire format.
 Environment (set by `deploy/dev test` and ctest):
   HETAO_TEST_PG   libpq connection string of the test cluster's admin database
   HETAO_BUILD     the build directory (binaries in bin/, generated Python in gen/python)
+  HETAO_SANITIZED a build with AddressSanitizer and UBSan (build-san): a service
+                  whose log holds a sanitizer report, or that exits non-zero on
+                  SIGTERM (LeakSanitizer's verdict), fails the test program
+  HETAO_CAPTURE_FRAMES  a directory: every request frame a Client sends is also
+                  written there (tests/fuzz/make_corpus.py makes seeds of them)
 """
+import atexit
 import os
 import signal
 import socket
@@ -36,6 +42,39 @@ ALL_ROLES = "park_admin,finance_officer,customs_officer,reporting_reader,event_s
 # The roles a consuming service holds at the services it follows: read their
 # records (a direct ask on a miss) and follow their streams (as deploy/dev gives).
 SERVICE_ROLES = "reporting_reader,event_subscriber"
+
+
+# What sanitizers print; a service log holding one is a failure, whichever test ran.
+SANITIZED = bool(os.environ.get("HETAO_SANITIZED"))
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "SUMMARY: UndefinedBehaviorSanitizer")
+_sanitizer_findings = []
+
+
+@atexit.register
+def _fail_on_sanitizer_findings():
+    """Ends the test program with status 1 when any service reported an error:
+    after every test and teardown has run, so no process is left behind."""
+    if _sanitizer_findings:
+        sys.stderr.write("\n".join(["", "SANITIZER FINDINGS:"] + _sanitizer_findings) + "\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+
+def check_sanitizer_log(name, path, returncode=None):
+    """Records a finding when the log at `path` holds a sanitizer report, or
+    when a sanitized service ended with `returncode` other than 0. One finding per log."""
+    if any(path in finding for finding in _sanitizer_findings):
+        return
+    with open(path, errors="replace") as f:
+        text = f.read()
+    for mark in SANITIZER_MARKS:
+        at = text.find(mark)
+        if at >= 0:
+            _sanitizer_findings.append("%s (%s): %s" % (name, path, text[max(0, at - 200):at + 3000]))
+            return
+    if SANITIZED and returncode not in (None, 0):
+        _sanitizer_findings.append("%s exited with %s on SIGTERM:\n%s" % (name, returncode, text[-3000:]))
 
 
 class Keys:
@@ -105,6 +144,11 @@ class Database:
 class Service:
     """One running service process (e.g. hetao-registry) on free ports."""
 
+    # A command that runs each service (e.g. valgrind and its flags: tests/memcheck),
+    # and how long a service may take to answer its first health check.
+    wrapper = ()
+    start_seconds = 20
+
     def __init__(self, name="registry", db=None, workers=4, args=(), wait=True, sources=None, replica_of=None):
         """`sources`: {source name: running Service} this service follows (e.g.
         {"registry": registry}): its own key pair is admitted at each as a principal
@@ -131,7 +175,7 @@ class Service:
         self.endpoint = "tcp://127.0.0.1:%d" % self.port
         self.events_endpoint = "tcp://127.0.0.1:%d" % self.events_port
         self.log = tempfile.NamedTemporaryFile(prefix="hetao-%s-" % name, suffix=".log", delete=False)
-        self.cmd = [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
+        self.cmd = list(self.wrapper) + [os.path.join(BUILD, "bin", "hetao-" + name), "--db", self.db.dsn,
                     "--bind", self.endpoint, "--events-bind", self.events_endpoint,
                     "--workers", str(workers),
                     "--curve-cert", self.server.public_file,
@@ -159,7 +203,8 @@ class Service:
         if wait:
             self.wait_healthy()
 
-    def wait_healthy(self, seconds=20):
+    def wait_healthy(self, seconds=None):
+        seconds = seconds or self.start_seconds
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -223,12 +268,15 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            if sig == signal.SIGTERM:
+                check_sanitizer_log(self.name, self.log.name, self.proc.returncode)
         return self.proc.returncode
 
     def close(self):
         self.stop()
         if self.own_db:
             self.db.close()
+        check_sanitizer_log(self.name, self.log.name)
         os.unlink(self.log.name)
         import shutil
         shutil.rmtree(self.keydir, ignore_errors=True)
@@ -255,6 +303,11 @@ class Client:
         self.sock.close()
 
     def send_frame(self, frame):
+        capture = os.environ.get("HETAO_CAPTURE_FRAMES")
+        if capture:
+            import hashlib
+            with open(os.path.join(capture, hashlib.sha1(frame).hexdigest()), "wb") as f:
+                f.write(frame)
         if self.kind == zmq.DEALER:
             self.sock.send_multipart([b"", frame])
         else:

@@ -131,9 +131,10 @@ whitelist_add (ht_call_t *call, const ProtobufCMessage *message)
             strcat (text, ",");
         strcat (text, ht_row_key (call, &hetao__v1__goods_category__descriptor, request->categories [i]));
     }
-    bool dates = wire_check_date (call, "valid_from", request->valid_from)
-               & wire_check_date (call, "valid_until", request->valid_until);
-    if (dates && strcmp (request->valid_until, request->valid_from) <= 0)
+    //  Both checked, so that the reply names every bad date.
+    bool from_ok = wire_check_date (call, "valid_from", request->valid_from);
+    bool until_ok = wire_check_date (call, "valid_until", request->valid_until);
+    if (from_ok && until_ok && strcmp (request->valid_until, request->valid_from) <= 0)
         ht_call_violation (call, "valid_until", "must be after valid_from (%s)", request->valid_from);
     if (ht_call_failed (call) || !organization_check (call, "organization_id", request->organization_id)
     ||  !ht_call_lock (call, "whitelist", request->organization_id))
