@@ -164,11 +164,11 @@ typedef struct {
     zhash_t *held;                  //  client id (hex) -> peer_t
     size_t held_bytes;
     ht_worker_t health;             //  runs system.Health in the loop, without a database
-} broker_t;
+} loop_t;
 
 struct _worker_slot_t {
     ht_worker_t worker;
-    broker_t *broker;
+    loop_t *loop;
     ht_fiber_t *fiber;
     bool idle;                      //  parked, waiting for a request
 };
@@ -293,10 +293,10 @@ s_frontend_new (const ht_settings_t *settings)
 }
 
 //  Sends [client id][delimiter flag][reply] without ever blocking the
-//  broker: 0 when sent, else the errno (EAGAIN: the client's queue is full;
+//  loop: 0 when sent, else the errno (EAGAIN: the client's queue is full;
 //  EHOSTUNREACH: the client is gone). Destroys `msg` only when sent.
 static int
-s_reply_try (broker_t *self, zmsg_t *msg)
+s_reply_try (loop_t *self, zmsg_t *msg)
 {
     zframe_t *client = zmsg_first (msg);
     zframe_t *flag = zmsg_next (msg);
@@ -328,7 +328,7 @@ s_peer_destroy (void *item)
 //  Sends a reply, or holds it while the client's queue is full. Beyond the
 //  bounds on held memory the reply is dropped, loudly.
 static void
-s_reply_deliver (broker_t *self, zmsg_t *msg)
+s_reply_deliver (loop_t *self, zmsg_t *msg)
 {
     //  The client's key is needed only when some reply is held: most of the
     //  time none is, and the reply leaves without a lookup.
@@ -367,7 +367,7 @@ s_reply_deliver (broker_t *self, zmsg_t *msg)
 
 //  Sends what can be sent of the held replies.
 static void
-s_held_flush (broker_t *self)
+s_held_flush (loop_t *self)
 {
     zlist_t *keys = zhash_keys (self->held);
     for (const char *key = zlist_first (keys); key; key = zlist_next (keys)) {
@@ -399,7 +399,7 @@ s_held_flush (broker_t *self)
 //  True while fewer than S_PENDING_MAX requests (S_PENDING_BYTES_MAX) wait
 //  for a worker: the loop reads from clients only then.
 static bool
-s_room (broker_t *self)
+s_room (loop_t *self)
 {
     return zlist_size (self->requests) < S_PENDING_MAX && self->request_bytes < S_PENDING_BYTES_MAX;
 }
@@ -407,7 +407,7 @@ s_room (broker_t *self)
 //  Queues a request for the workers, oldest first, and wakes one idle
 //  worker; it runs at the loop's next ht_fibers_run.
 static void
-s_queue (broker_t *self, zmsg_t *msg)
+s_queue (loop_t *self, zmsg_t *msg)
 {
     self->request_bytes += s_msg_bytes (msg);
     zlist_append (self->requests, msg);
@@ -425,20 +425,20 @@ static void
 s_worker_fiber (void *args)
 {
     worker_slot_t *slot = args;
-    broker_t *broker = slot->broker;
+    loop_t *loop = slot->loop;
     ht_worker_t *worker = &slot->worker;
     ht__worker_open (worker, "worker");
     while (true) {
-        while (!broker->stopping && zlist_size (broker->requests) == 0) {
+        while (!loop->stopping && zlist_size (loop->requests) == 0) {
             slot->idle = true;
             ht_fiber_park ();
         }
         slot->idle = false;
-        if (broker->stopping)
+        if (loop->stopping)
             break;                  //  only once every request was answered
-        zmsg_t *request = zlist_pop (broker->requests);
-        broker->request_bytes -= s_msg_bytes (request);
-        broker->running++;
+        zmsg_t *request = zlist_pop (loop->requests);
+        loop->request_bytes -= s_msg_bytes (request);
+        loop->running++;
         zframe_t *client = zmsg_pop (request);
         zframe_t *flag = zmsg_pop (request);
         char *user_id = zmsg_popstr (request);
@@ -455,14 +455,14 @@ s_worker_fiber (void *args)
         zmsg_append (out, &client);
         zmsg_append (out, &flag);
         zmsg_append (out, &reply);
-        s_reply_deliver (broker, out);
-        broker->running--;
+        s_reply_deliver (loop, out);
+        loop->running--;
     }
     ht__worker_close (worker);
 }
 
 static void
-s_from_client (broker_t *self)
+s_from_client (loop_t *self)
 {
     zmsg_t *msg = zmsg_recv (self->frontend);
     if (!msg)
@@ -528,7 +528,7 @@ s_reload (const ht_settings_t *settings, ht_principals_t *principals)
 }
 
 static int
-s_busy (broker_t *self)
+s_busy (loop_t *self)
 {
     return self->running + (int) zlist_size (self->requests);
 }
@@ -536,7 +536,7 @@ s_busy (broker_t *self)
 //  Polls the request socket and what the workers wait for, once, for up
 //  to `timeout_ms`, and handles what came.
 static void
-s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
+s_loop_poll (loop_t *self, bool read_clients, int timeout_ms)
 {
     zmq_pollitem_t items [] = {
         { zsock_resolve (self->frontend), 0, ZMQ_POLLIN, 0 }
@@ -559,20 +559,20 @@ s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
 }
 
 static void
-s_broker_run (broker_t *self, const ht_settings_t *settings)
+s_loop_run (loop_t *self, const ht_settings_t *settings)
 {
     while (!zsys_interrupted) {
         if (s_reload_requested) {
             s_reload_requested = 0;
             s_reload (settings, self->shared->principals);
         }
-        s_broker_poll (self, s_room (self), 100);
+        s_loop_poll (self, s_room (self), 100);
     }
     //  Requests already read are finished too: their clients wait for them.
     int64_t give_up = ht_mono_us () + (int64_t) settings->shutdown_grace_ms * 1000;
     ht_info ("shutting down: finishing %d request(s) in flight", s_busy (self));
     while (s_busy (self) > 0 && ht_mono_us () < give_up)
-        s_broker_poll (self, false, 100);
+        s_loop_poll (self, false, 100);
     if (s_busy (self) > 0) {
         ht_warn ("shutdown grace period over with %d request(s) unfinished: cancelling their statements",
                  s_busy (self));
@@ -585,7 +585,7 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
             ht_db_cancel (self->slots [i].worker.db);
         give_up = ht_mono_us () + S_CANCEL_WAIT_US;
         while (s_busy (self) > 0 && ht_mono_us () < give_up)
-            s_broker_poll (self, false, 100);
+            s_loop_poll (self, false, 100);
         if (s_busy (self) > 0) {
             //  A worker stuck outside the database (a network that does not
             //  answer the cancel): waiting for it would make shutdown unbounded.
@@ -597,7 +597,7 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
     //  The last held replies get one more chance, within the ROUTER's linger.
     give_up = ht_mono_us () + 1000000;
     while (self->held_bytes > 0 && ht_mono_us () < give_up)
-        s_broker_poll (self, false, 10);
+        s_loop_poll (self, false, 10);
 }
 
 //  ---------------------------------------------------------------------------
@@ -792,27 +792,27 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     }
 
     ht_jobs_t *jobs = ht__jobs_new (&shared);
-    broker_t broker = { .shared = &shared, .n_workers = settings.workers };
-    broker.requests = zlist_new ();
-    broker.fibers = ht_fibers_new ();
-    broker.held = zhash_new ();
-    broker.health.shared = &shared;
-    broker.health.arena = ht_arena_new ();
-    broker.frontend = s_frontend_new (&settings);
-    ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
+    loop_t loop = { .shared = &shared, .n_workers = settings.workers };
+    loop.requests = zlist_new ();
+    loop.fibers = ht_fibers_new ();
+    loop.held = zhash_new ();
+    loop.health.shared = &shared;
+    loop.health.arena = ht_arena_new ();
+    loop.frontend = s_frontend_new (&settings);
+    ht__curve_server (&shared, loop.frontend, HT_ZAP_REQUESTS);
 
     int exit_code = 0;
     worker_slot_t *slots = calloc ((size_t) settings.workers, sizeof *slots);
     assert (slots);
-    broker.slots = slots;
+    loop.slots = slots;
     for (int i = 0; i < settings.workers; i++) {
         slots [i].worker.shared = &shared;
-        slots [i].broker = &broker;
-        slots [i].fiber = ht_fiber_start (broker.fibers, s_worker_fiber, &slots [i]);
+        slots [i].loop = &loop;
+        slots [i].fiber = ht_fiber_start (loop.fibers, s_worker_fiber, &slots [i]);
     }
     //  Each worker connects to the database, without holding up the others.
-    ht_fibers_run (broker.fibers);
-    if (zsock_bind (broker.frontend, "%s", settings.bind) < 0) {
+    ht_fibers_run (loop.fibers);
+    if (zsock_bind (loop.frontend, "%s", settings.bind) < 0) {
         ht_error ("cannot bind request socket to %s: %s", settings.bind, zmq_strerror (zmq_errno ()));
         exit_code = 1;
     }
@@ -820,28 +820,28 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         ht_info ("ready: requests on %s, events on %s, %d workers, version %s, CURVE public key %s",
                  settings.bind, settings.events_bind, settings.workers, HT_VERSION,
                  zcert_public_txt (shared.cert));
-        s_broker_run (&broker, &settings);
+        s_loop_run (&loop, &settings);
     }
     //  Every worker is idle now (or the process has exited): wake them to
     //  stop; each closes its connection, which may wait for the server.
-    broker.stopping = true;
+    loop.stopping = true;
     for (int i = 0; i < settings.workers; i++)
         ht_fiber_wake (slots [i].fiber);
-    while (ht_fibers_live (broker.fibers) > 0)
-        ht_fibers_poll (broker.fibers, NULL, 0, 100);
+    while (ht_fibers_live (loop.fibers) > 0)
+        ht_fibers_poll (loop.fibers, NULL, 0, 100);
     free (slots);
     ht__rebuild_stop ();
     for (int i = 0; i < n_consumers; i++)
         ht_consumer_destroy (&consumers [i]);
     ht__jobs_destroy (&jobs);
     zmsg_t *left;
-    while ((left = zlist_pop (broker.requests)))
+    while ((left = zlist_pop (loop.requests)))
         zmsg_destroy (&left);
-    zlist_destroy (&broker.requests);
-    ht_fibers_destroy (&broker.fibers);
-    zhash_destroy (&broker.held);
-    ht_arena_destroy (&broker.health.arena);
-    zsock_destroy (&broker.frontend);
+    zlist_destroy (&loop.requests);
+    ht_fibers_destroy (&loop.fibers);
+    zhash_destroy (&loop.held);
+    ht_arena_destroy (&loop.health.arena);
+    zsock_destroy (&loop.frontend);
     ht__relay_destroy (&shared.relay);
     ht_zap_destroy (&zap);
     zcert_destroy (&shared.cert);
