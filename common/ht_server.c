@@ -171,6 +171,7 @@ struct _worker_slot_t {
     loop_t *loop;
     ht_fiber_t *fiber;
     bool idle;                      //  parked, waiting for a request
+    bool opened;                    //  its first connection attempt is over
 };
 
 //  A reply for a request the runtime refuses before decoding it.
@@ -428,6 +429,7 @@ s_worker_fiber (void *args)
     loop_t *loop = slot->loop;
     ht_worker_t *worker = &slot->worker;
     ht__worker_open (worker, "worker");
+    slot->opened = true;
     while (true) {
         while (!loop->stopping && zlist_size (loop->requests) == 0) {
             slot->idle = true;
@@ -810,8 +812,12 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         slots [i].loop = &loop;
         slots [i].fiber = ht_fiber_start (loop.fibers, s_worker_fiber, &slots [i]);
     }
-    //  Each worker connects to the database, without holding up the others.
-    ht_fibers_run (loop.fibers);
+    //  The workers connect to the database side by side; the socket is
+    //  bound once each has made its first attempt, so that a service that
+    //  answers is one that has tried its database.
+    for (int i = 0; i < settings.workers && !zsys_interrupted; i++)
+        while (!slots [i].opened && !zsys_interrupted)
+            ht_fibers_poll (loop.fibers, NULL, 0, 100);
     if (zsock_bind (loop.frontend, "%s", settings.bind) < 0) {
         ht_error ("cannot bind request socket to %s: %s", settings.bind, zmq_strerror (zmq_errno ()));
         exit_code = 1;
