@@ -1,6 +1,7 @@
 /*  ht_client - calls to a Hetao service with deadlines and retries  */
 
 #include "ht_client.h"
+#include "ht_fiber.h"
 #include "ht_status.h"
 #include "ht_text.h"
 
@@ -216,7 +217,7 @@ s_receive (zsock_t *socket, int64_t until_us)
     if (left <= 0)
         return NULL;
     zmq_pollitem_t item = { zsock_resolve (socket), 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll (&item, 1, (long) (left / 1000) + 1) <= 0)
+    if (ht_fiber_poll (&item, 1, (long) (left / 1000) + 1) <= 0)
         return NULL;
     return zmsg_recv (socket);
 }
@@ -239,7 +240,7 @@ s_client_wait (ht_client_t *self, short events, int64_t until_us)
         int64_t left = until_us - ht_mono_us ();
         if (left <= 0)
             return 0;
-        int rc = zmq_poll (items, self->monitor? 2: 1, (long) (left / 1000) + 1);
+        int rc = ht_fiber_poll (items, self->monitor? 2: 1, (long) (left / 1000) + 1);
         if (rc > 0 && (items [0].revents & events))
             return 1;
         if (rc < 0 && errno != EINTR)
@@ -323,7 +324,7 @@ ht_client_call_raw (ht_client_t *self, const char *method, const char *idempoten
         if (outcome == S_DROPPED) {
             int64_t left_ms = (deadline - ht_mono_us ()) / 1000 + 1;
             if (++refusals % self->n_endpoints == 0)
-                zclock_sleep ((int) (left_ms < S_ROUND_PAUSE_MS? left_ms: S_ROUND_PAUSE_MS));
+                ht_fiber_sleep ((long) (left_ms < S_ROUND_PAUSE_MS? left_ms: S_ROUND_PAUSE_MS));
         }
         else {
             timeouts++;

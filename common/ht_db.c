@@ -3,10 +3,12 @@
 */
 
 #include "ht_db.h"
+#include "ht_fiber.h"
 #include "ht_log.h"
 #include "ht_text.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 //  tests/faults/test_database_restart.py); an attempt against a server that
 //  is down costs one refused connection.
 #define S_BACKOFF_MAX_US  2000000
+#define S_CONNECT_TIMEOUT_US 5000000    //  libpq's connect_timeout: a connection attempt, at most
 
 struct _ht_db_t {
     char *conninfo;
@@ -139,21 +142,113 @@ s_notice (void *arg, const char *message)
     ht_debug ("database notice: %.*s", (int) strcspn (message, "\n"), message);
 }
 
+//  Waits until the connection's socket is ready for `events`. False when
+//  the wait itself failed.
+static bool
+s_wait (ht_db_t *self, short events)
+{
+    zmq_pollitem_t item = { NULL, PQsocket (self->conn), events, 0 };
+    while (true) {
+        int rc = ht_fiber_poll (&item, 1, -1);
+        if (rc > 0)
+            return true;
+        if (rc < 0 && errno != EINTR)
+            return false;
+    }
+}
+
+//  Sends what libpq holds in its output buffer. False when the connection failed.
+static bool
+s_send_all (ht_db_t *self)
+{
+    int rc;
+    while ((rc = PQflush (self->conn)) == 1) {
+        //  The server may be waiting for us to read before it reads more.
+        if (!s_wait (self, ZMQ_POLLIN | ZMQ_POLLOUT) || !PQconsumeInput (self->conn))
+            return false;
+    }
+    return rc == 0;
+}
+
+//  PQgetResult without blocking the thread: the next result, or NULL at
+//  the end of a statement's results (or when the connection failed).
+static PGresult *
+s_next_result (ht_db_t *self)
+{
+    while (PQisBusy (self->conn))
+        if (!s_wait (self, ZMQ_POLLIN) || !PQconsumeInput (self->conn))
+            break;
+    return PQgetResult (self->conn);
+}
+
+//  After a statement was sent: its result, as PQexec returns it (the last
+//  one, or the first error). NULL when the connection failed.
+static PGresult *
+s_finish (ht_db_t *self)
+{
+    if (!s_send_all (self))
+        return NULL;
+    PGresult *kept = NULL, *result;
+    while ((result = s_next_result (self))) {
+        if (kept && PQresultStatus (kept) == PGRES_FATAL_ERROR)
+            PQclear (result);
+        else {
+            PQclear (kept);
+            kept = result;
+        }
+        if (PQstatus (self->conn) == CONNECTION_BAD)
+            break;
+    }
+    return kept;
+}
+
+//  A statement in text with text parameters, without blocking the thread.
+static PGresult *
+s_exec_text (ht_db_t *self, const char *sql, int count, const char *const *values)
+{
+    int sent = count? PQsendQueryParams (self->conn, sql, count, NULL, values, NULL, NULL, 0)
+                    : PQsendQuery (self->conn, sql);
+    return sent? s_finish (self): NULL;
+}
+
 static bool
 s_connect (ht_db_t *self)
 {
     //  Defaults first: values in the connection string override them.
     const char *keywords [] = { "connect_timeout", "application_name", "dbname", NULL };
     const char *values [] = { "5", self->application_name, self->conninfo, NULL };
-    self->conn = PQconnectdbParams (keywords, values, 1);
+    //  Connected step by step, so that a fiber waits for the server
+    //  without holding up the others (the host name lookup still blocks).
+    self->conn = PQconnectStartParams (keywords, values, 1);
+    PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+    int64_t give_up = ht_mono_us () + S_CONNECT_TIMEOUT_US;
+    while (PQstatus (self->conn) != CONNECTION_BAD
+    &&     polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
+        int64_t left = give_up - ht_mono_us ();
+        zmq_pollitem_t item = { NULL, PQsocket (self->conn),
+                                polling == PGRES_POLLING_READING? ZMQ_POLLIN: ZMQ_POLLOUT, 0 };
+        if (left <= 0)
+            break;
+        int rc = ht_fiber_poll (&item, 1, (long) (left / 1000) + 1);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc > 0)
+            polling = PQconnectPoll (self->conn);
+    }
     if (PQstatus (self->conn) != CONNECTION_OK) {
-        s_fail (self, "connect");
+        s_fail (self, PQstatus (self->conn) == CONNECTION_BAD? "connect": "connect (timed out)");
         return false;
     }
     PQsetNoticeProcessor (self->conn, s_notice, NULL);
+    //  Statements are sent without blocking; ht_db waits for the socket
+    //  in ht_fiber_poll (PQexec, used only for migrations, still blocks).
+    if (PQsetnonblocking (self->conn, 1) != 0) {
+        s_fail (self, "set non-blocking");
+        return false;
+    }
     //  Everything we store (money, space, decisions, the outbox) waits for
     //  the WAL flush, whatever the server's default says.
-    PGresult *result = PQexec (self->conn, "SET synchronous_commit = on");
+    PGresult *result = s_exec_text (self, "SET synchronous_commit = on", 0, NULL);
     bool ok = PQresultStatus (result) == PGRES_COMMAND_OK;
     PQclear (result);
     if (!ok) {
@@ -172,8 +267,7 @@ s_connect (ht_db_t *self)
         char value [16];
         snprintf (value, sizeof value, "%d", limits [i]);
         const char *params [] = { names [i], i == 2? self->search_path: value };
-        result = PQexecParams (self->conn, "SELECT set_config ($1, $2, false)", 2, NULL, params,
-                               NULL, NULL, 0);
+        result = s_exec_text (self, "SELECT set_config ($1, $2, false)", 2, params);
         ok = PQresultStatus (result) == PGRES_TUPLES_OK;
         PQclear (result);
         if (!ok) {
@@ -183,7 +277,8 @@ s_connect (ht_db_t *self)
     }
     for (const ht_query_t *const *table = self->tables; table && *table; table++)
         for (const ht_query_t *query = *table; query->name; query++) {
-            result = PQprepare (self->conn, query->name, query->sql, 0, NULL);
+            result = PQsendPrepare (self->conn, query->name, query->sql, 0, NULL)
+                   ? s_finish (self): NULL;
             ok = PQresultStatus (result) == PGRES_COMMAND_OK;
             PQclear (result);
             if (!ok) {
@@ -258,7 +353,8 @@ ht_db_exec (ht_db_t *self, const char *name, int count,
 {
     if (!self->conn)
         return s_no_connection ();
-    PGresult *result = PQexecPrepared (self->conn, name, count, values, lengths, formats, 0);
+    PGresult *result = PQsendQueryPrepared (self->conn, name, count, values, lengths, formats, 0)
+                     ? s_finish (self): NULL;
     return result? result: s_no_connection ();
 }
 
@@ -299,9 +395,9 @@ ht_db_flush (ht_db_t *self, PGresult **results, int count)
     //  A failed send has already dropped the connection; the caller still
     //  collects `count` (fatal) results, so every step gets one.
     self->pending = 0;
-    bool ok = self->conn && PQpipelineSync (self->conn) == 1;
+    bool ok = self->conn && PQpipelineSync (self->conn) == 1 && s_send_all (self);
     for (int i = 0; i < count; i++) {
-        results [i] = ok? PQgetResult (self->conn): NULL;
+        results [i] = ok? s_next_result (self): NULL;
         if (!results [i]) {
             ok = false;
             results [i] = s_no_connection ();
@@ -309,11 +405,11 @@ ht_db_flush (ht_db_t *self, PGresult **results, int count)
         }
         //  Each statement's result is followed by a NULL separator.
         PGresult *extra;
-        while ((extra = PQgetResult (self->conn)) != NULL)
+        while ((extra = s_next_result (self)) != NULL)
             PQclear (extra);
     }
     if (ok) {
-        PGresult *sync = PQgetResult (self->conn);
+        PGresult *sync = s_next_result (self);
         ok = sync && PQresultStatus (sync) == PGRES_PIPELINE_SYNC;
         PQclear (sync);
         ok = ok && PQexitPipelineMode (self->conn) == 1;
@@ -328,7 +424,7 @@ ht_db_command (ht_db_t *self, const char *command)
 {
     if (!self->conn)
         return false;
-    PGresult *result = PQexec (self->conn, command);
+    PGresult *result = s_exec_text (self, command, 0, NULL);
     bool ok = PQresultStatus (result) == PGRES_COMMAND_OK;
     PQclear (result);
     if (!ok)

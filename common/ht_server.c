@@ -1,28 +1,33 @@
 /*  ht_server - the request server every service runs
 
-    One ROUTER socket faces clients. The broker (the main thread) reads
-    requests and queues them in memory (handoff_t); any free worker takes
-    the oldest, runs it and queues the reply, which the broker sends. No
-    socket lies between them: a worker that finishes takes the next request
-    at once, and wakes the broker (an eventfd) only when the reply queue
-    was empty, so under load one wake-up sends many replies. Each worker is
-    a thread with its own PostgreSQL connection and arena.
+    One ROUTER socket faces clients; one thread (the loop) reads requests,
+    runs them and sends the replies. Each request runs on a worker: a
+    fiber (ht_fiber.h) with its own PostgreSQL connection and arena, all
+    of them on the loop's thread. A handler is a plain synchronous
+    function; when it waits for the database (or another service), its
+    fiber hands the thread back to the loop, whose single poll covers the
+    request socket and every connection a worker waits on. So a request
+    crosses no thread between the socket and the database: no queue under
+    a lock, no wake-up of another thread, no context switch of the kernel.
 
-    Requests queued: [client id][delimiter flag][user id][request frames...];
-    replies: [client id][delimiter flag][reply]. The flag remembers whether
-    the client sent the empty delimiter frame of a REQ socket, so the reply
-    goes back in the shape the client expects.
+    Requests waiting for a free worker are held in memory, oldest first:
+    [client id][delimiter flag][user id][request frames...]. The flag
+    remembers whether the client sent the empty delimiter frame of a REQ
+    socket, so the reply goes back in the shape the client expects.
 
-    The broker reads requests while fewer than S_PENDING_MAX wait for a
+    The loop reads requests while fewer than S_PENDING_MAX wait for a
     worker (so a burst waits in ZeroMQ's queues, bounded by the high-water
     marks, not in our memory), and answers system.Health itself, from
-    memory, so that requests blocked in the database never keep a health
-    check waiting. A reply that
-    cannot be sent at once (the client reads slowly and its queue is full)
-    is held in bounded memory and sent when the client reads again: no
-    reply is dropped silently.
+    memory, ahead of the queue, so that requests blocked in the database
+    never keep a health check waiting. A reply that cannot be sent at once
+    (the client reads slowly and its queue is full) is held in bounded
+    memory and sent when the client reads again: no reply is dropped
+    silently.
 
-    Signals: SIGTERM and SIGINT stop the service: the broker stops reading
+    One loop uses one core: a service scales past it with replicas (the
+    clients spread requests over them), as it scales past one machine.
+
+    Signals: SIGTERM and SIGINT stop the service: the loop stops reading
     requests, waits until every worker is idle (at most --shutdown-grace-ms),
     then cancels the statements still running (PQcancel), sends the last
     replies and stops the workers and then the relay. SIGHUP re-reads the
@@ -32,21 +37,20 @@
 */
 
 #include "ht_internal.h"
+#include "ht_fiber.h"
 #include "ht_log.h"
 #include "ht_text.h"
 #include "ht_config.h"
 #include "ht_wire.h"
 
 #include <assert.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define S_MAX_WORKERS       64
+#define S_MAX_WORKERS       64              //  fibers, each with a database connection
 #define S_PENDING_MAX       256             //  requests read, waiting for a worker
 #define S_PENDING_BYTES_MAX (16 << 20)
 #define S_HELD_PEER_MAX     (8 << 20)       //  reply bytes held for one slow client
@@ -84,7 +88,7 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
         { "db", "HETAO_DB", HT_OPT_STRING, &settings->db, db, 0, 0,
           "PostgreSQL connection string or URI of this service's database" },
         { "workers", "HETAO_WORKERS", HT_OPT_INT, &settings->workers, "8", 1, S_MAX_WORKERS,
-          "worker threads, each with its own database connection" },
+          "requests run at once, each on a worker with its own database connection" },
         { "log-level", "HETAO_LOG_LEVEL", HT_OPT_STRING, &settings->log_level, "info", 0, 0,
           "debug, info (one line per request), warn, error or off" },
         { "max-request-bytes", "HETAO_MAX_REQUEST_BYTES", HT_OPT_INT, &settings->max_request_bytes,
@@ -139,29 +143,36 @@ s_options (ht_settings_t *settings, const ht_service_t *service)
 //  ---------------------------------------------------------------------------
 //  Workers
 
-//  The hand-off between the broker and the workers: a queue of requests
-//  that any free worker takes, and a queue of replies the broker sends.
-//  Plain memory under one mutex: a request costs the broker an append and,
-//  only when a worker sleeps, a wake-up; a worker that finishes takes the
-//  next request at once, without asking the broker. A worker wakes the
-//  broker (the eventfd in its poll set) only when the reply queue was
-//  empty: the broker sends every reply queued by then in one wake-up.
+//  Replies held for one client that is not reading fast enough.
 typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t work;            //  workers wait here for requests
-    zlist_t *requests;              //  zmsg_t: [client id][delimiter flag][user id][frames...]
-    size_t request_bytes;
     zlist_t *replies;               //  zmsg_t: [client id][delimiter flag][reply]
-    int running;                    //  requests a worker took and has not answered yet
-    bool stopping;
-    int wake_fd;                    //  eventfd: the broker has replies to send
-} handoff_t;
+    size_t bytes;
+} peer_t;
+
+typedef struct _worker_slot_t worker_slot_t;
 
 typedef struct {
+    const ht_shared_t *shared;
+    zsock_t *frontend;
+    ht_fibers_t *fibers;
+    int n_workers;
+    worker_slot_t *slots;
+    zlist_t *requests;              //  zmsg_t, waiting for a worker, oldest first
+    size_t request_bytes;
+    int running;                    //  requests a worker took and has not answered yet
+    bool stopping;                  //  workers end once idle
+    zhash_t *held;                  //  client id (hex) -> peer_t
+    size_t held_bytes;
+    ht_worker_t health;             //  runs system.Health in the loop, without a database
+} loop_t;
+
+struct _worker_slot_t {
     ht_worker_t worker;
-    handoff_t *handoff;
-    zactor_t *actor;
-} worker_slot_t;
+    loop_t *loop;
+    ht_fiber_t *fiber;
+    bool idle;                      //  parked, waiting for a request
+    bool opened;                    //  its first connection attempt is over
+};
 
 //  A reply for a request the runtime refuses before decoding it.
 static zframe_t *
@@ -253,99 +264,8 @@ s_msg_bytes (zmsg_t *msg)
     return zmsg_content_size (msg) + 64;    //  frames and bookkeeping
 }
 
-//  The next request for a worker, or NULL when the service stops. Counts it
-//  as running until the worker's reply is queued.
-static zmsg_t *
-s_handoff_take (handoff_t *self)
-{
-    pthread_mutex_lock (&self->lock);
-    while (!self->stopping && zlist_size (self->requests) == 0)
-        pthread_cond_wait (&self->work, &self->lock);
-    zmsg_t *msg = NULL;
-    if (!self->stopping) {
-        msg = zlist_pop (self->requests);
-        self->request_bytes -= s_msg_bytes (msg);
-        self->running++;
-    }
-    pthread_mutex_unlock (&self->lock);
-    return msg;
-}
-
-static void
-s_handoff_wake (handoff_t *self)
-{
-    uint64_t one = 1;
-    //  Cannot fail short of a bug: the counter would need 2^64 - 1 wake-ups unread.
-    ssize_t written = write (self->wake_fd, &one, sizeof one);
-    assert (written == sizeof one);
-    (void) written;
-}
-
-//  Queues a worker's reply for the broker and ends the request's run.
-static void
-s_handoff_reply (handoff_t *self, zmsg_t *reply)
-{
-    pthread_mutex_lock (&self->lock);
-    bool first = zlist_size (self->replies) == 0;
-    zlist_append (self->replies, reply);
-    self->running--;
-    pthread_mutex_unlock (&self->lock);
-    if (first)
-        s_handoff_wake (self);
-}
-
-static void
-s_worker_actor (zsock_t *pipe, void *args)
-{
-    worker_slot_t *slot = args;
-    ht_worker_t *worker = &slot->worker;
-    ht__worker_open (worker, "worker");
-    zsock_signal (pipe, 0);
-
-    //  The broker stops us (s_handoff_stop) once we are idle, then the
-    //  actor's $TERM on the pipe only waits for this function to return.
-    zmsg_t *request;
-    while ((request = s_handoff_take (slot->handoff))) {
-        zframe_t *client = zmsg_pop (request);
-        zframe_t *flag = zmsg_pop (request);
-        char *user_id = zmsg_popstr (request);
-        zframe_t *reply;
-        if (zmsg_size (request) == 1) {
-            zframe_t *body = zmsg_first (request);
-            reply = ht__call_handle (worker, *user_id? user_id: NULL, zframe_data (body), zframe_size (body));
-        }
-        else
-            reply = s_refuse ("request", "a request is exactly one frame holding a hetao.v1.Request");
-        zmsg_destroy (&request);
-        zstr_free (&user_id);
-        zmsg_t *out = zmsg_new ();
-        zmsg_append (out, &client);
-        zmsg_append (out, &flag);
-        zmsg_append (out, &reply);
-        s_handoff_reply (slot->handoff, out);
-    }
-    ht__worker_close (worker);
-}
-
 //  ---------------------------------------------------------------------------
-//  Broker
-
-//  Replies held for one client that is not reading fast enough.
-typedef struct {
-    zlist_t *replies;               //  zmsg_t: [client id][delimiter flag][reply]
-    size_t bytes;
-} peer_t;
-
-typedef struct {
-    const ht_shared_t *shared;
-    zsock_t *frontend;
-    int n_workers;
-    worker_slot_t *slots;
-    handoff_t handoff;
-    zhash_t *held;                  //  client id (hex) -> peer_t
-    size_t held_bytes;
-    ht_worker_t health;             //  runs system.Health in the broker, without a database
-} broker_t;
+//  The loop
 
 static zsock_t *
 s_frontend_new (const ht_settings_t *settings)
@@ -374,10 +294,10 @@ s_frontend_new (const ht_settings_t *settings)
 }
 
 //  Sends [client id][delimiter flag][reply] without ever blocking the
-//  broker: 0 when sent, else the errno (EAGAIN: the client's queue is full;
+//  loop: 0 when sent, else the errno (EAGAIN: the client's queue is full;
 //  EHOSTUNREACH: the client is gone). Destroys `msg` only when sent.
 static int
-s_reply_try (broker_t *self, zmsg_t *msg)
+s_reply_try (loop_t *self, zmsg_t *msg)
 {
     zframe_t *client = zmsg_first (msg);
     zframe_t *flag = zmsg_next (msg);
@@ -409,7 +329,7 @@ s_peer_destroy (void *item)
 //  Sends a reply, or holds it while the client's queue is full. Beyond the
 //  bounds on held memory the reply is dropped, loudly.
 static void
-s_reply_deliver (broker_t *self, zmsg_t *msg)
+s_reply_deliver (loop_t *self, zmsg_t *msg)
 {
     //  The client's key is needed only when some reply is held: most of the
     //  time none is, and the reply leaves without a lookup.
@@ -448,7 +368,7 @@ s_reply_deliver (broker_t *self, zmsg_t *msg)
 
 //  Sends what can be sent of the held replies.
 static void
-s_held_flush (broker_t *self)
+s_held_flush (loop_t *self)
 {
     zlist_t *keys = zhash_keys (self->held);
     for (const char *key = zlist_first (keys); key; key = zlist_next (keys)) {
@@ -477,47 +397,74 @@ s_held_flush (broker_t *self)
     zlist_destroy (&keys);
 }
 
-//  Sends every reply the workers queued.
-static void
-s_from_workers (broker_t *self)
+//  True while fewer than S_PENDING_MAX requests (S_PENDING_BYTES_MAX) wait
+//  for a worker: the loop reads from clients only then.
+static bool
+s_room (loop_t *self)
 {
-    uint64_t count;
-    if (read (self->handoff.wake_fd, &count, sizeof count) < 0)
-        return;                     //  EAGAIN: nothing was signalled
-    pthread_mutex_lock (&self->handoff.lock);
-    zlist_t *replies = self->handoff.replies;
-    self->handoff.replies = zlist_new ();
-    pthread_mutex_unlock (&self->handoff.lock);
-    zmsg_t *msg;
-    while ((msg = zlist_pop (replies)))
-        s_reply_deliver (self, msg);
-    zlist_destroy (&replies);
+    return zlist_size (self->requests) < S_PENDING_MAX && self->request_bytes < S_PENDING_BYTES_MAX;
 }
 
-//  Queues a request for the workers, oldest first.
+//  Queues a request for the workers, oldest first, and wakes one idle
+//  worker; it runs at the loop's next ht_fibers_run.
 static void
-s_handoff_push (handoff_t *self, zmsg_t *msg)
+s_queue (loop_t *self, zmsg_t *msg)
 {
-    pthread_mutex_lock (&self->lock);
     self->request_bytes += s_msg_bytes (msg);
     zlist_append (self->requests, msg);
-    pthread_cond_signal (&self->work);
-    pthread_mutex_unlock (&self->lock);
+    for (int i = 0; i < self->n_workers; i++)
+        if (self->slots [i].idle) {
+            self->slots [i].idle = false;
+            ht_fiber_wake (self->slots [i].fiber);
+            break;
+        }
 }
 
-//  True while fewer than S_PENDING_MAX requests (S_PENDING_BYTES_MAX) wait
-//  for a worker: the broker reads from clients only then.
-static bool
-s_handoff_room (handoff_t *self)
+//  A worker: takes the oldest request, runs it and sends its reply, until
+//  the service stops.
+static void
+s_worker_fiber (void *args)
 {
-    pthread_mutex_lock (&self->lock);
-    bool room = zlist_size (self->requests) < S_PENDING_MAX && self->request_bytes < S_PENDING_BYTES_MAX;
-    pthread_mutex_unlock (&self->lock);
-    return room;
+    worker_slot_t *slot = args;
+    loop_t *loop = slot->loop;
+    ht_worker_t *worker = &slot->worker;
+    ht__worker_open (worker, "worker");
+    slot->opened = true;
+    while (true) {
+        while (!loop->stopping && zlist_size (loop->requests) == 0) {
+            slot->idle = true;
+            ht_fiber_park ();
+        }
+        slot->idle = false;
+        if (loop->stopping)
+            break;                  //  only once every request was answered
+        zmsg_t *request = zlist_pop (loop->requests);
+        loop->request_bytes -= s_msg_bytes (request);
+        loop->running++;
+        zframe_t *client = zmsg_pop (request);
+        zframe_t *flag = zmsg_pop (request);
+        char *user_id = zmsg_popstr (request);
+        zframe_t *reply;
+        if (zmsg_size (request) == 1) {
+            zframe_t *body = zmsg_first (request);
+            reply = ht__call_handle (worker, *user_id? user_id: NULL, zframe_data (body), zframe_size (body));
+        }
+        else
+            reply = s_refuse ("request", "a request is exactly one frame holding a hetao.v1.Request");
+        zmsg_destroy (&request);
+        zstr_free (&user_id);
+        zmsg_t *out = zmsg_new ();
+        zmsg_append (out, &client);
+        zmsg_append (out, &flag);
+        zmsg_append (out, &reply);
+        s_reply_deliver (loop, out);
+        loop->running--;
+    }
+    ht__worker_close (worker);
 }
 
 static void
-s_from_client (broker_t *self)
+s_from_client (loop_t *self)
 {
     zmsg_t *msg = zmsg_recv (self->frontend);
     if (!msg)
@@ -552,7 +499,7 @@ s_from_client (broker_t *self)
         zmsg_pushstr (msg, user_id);
         zmsg_pushmem (msg, &delimiter, 1);
         zmsg_prepend (msg, &client);
-        s_handoff_push (&self->handoff, msg);
+        s_queue (self, msg);
     }
     free (user_id);
 }
@@ -583,69 +530,64 @@ s_reload (const ht_settings_t *settings, ht_principals_t *principals)
 }
 
 static int
-s_busy (broker_t *self)
+s_busy (loop_t *self)
 {
-    pthread_mutex_lock (&self->handoff.lock);
-    int busy = self->handoff.running + (int) zlist_size (self->handoff.requests)
-             + (int) zlist_size (self->handoff.replies);
-    pthread_mutex_unlock (&self->handoff.lock);
-    return busy;
+    return self->running + (int) zlist_size (self->requests);
 }
 
-//  Polls both sockets once for up to `timeout_ms` and handles what came.
+//  Polls the request socket and what the workers wait for, once, for up
+//  to `timeout_ms`, and handles what came.
 static void
-s_broker_poll (broker_t *self, bool read_clients, int timeout_ms)
+s_loop_poll (loop_t *self, bool read_clients, int timeout_ms)
 {
     zmq_pollitem_t items [] = {
-        { NULL, self->handoff.wake_fd, ZMQ_POLLIN, 0 },
         { zsock_resolve (self->frontend), 0, ZMQ_POLLIN, 0 }
     };
     if (self->held_bytes > 0 && timeout_ms > 10)
         timeout_ms = 10;            //  held replies are retried often
-    if (zmq_poll (items, read_clients? 2: 1, timeout_ms) < 0)
+    //  Runs the workers whose database answered; they send their replies.
+    if (ht_fibers_poll (self->fibers, items, read_clients? 1: 0, timeout_ms) < 0)
         return;                     //  EINTR: a signal; the caller looks
     //  Under load, take everything that is waiting in one wake-up: each
-    //  poll is a system call and often a context switch.
-    if (items [0].revents & ZMQ_POLLIN)
-        s_from_workers (self);
-    if (read_clients && items [1].revents & ZMQ_POLLIN)
+    //  poll is a system call.
+    if (read_clients && items [0].revents & ZMQ_POLLIN) {
         do
             s_from_client (self);
-        while (s_handoff_room (&self->handoff) && (zsock_events (self->frontend) & ZMQ_POLLIN));
+        while (s_room (self) && (zsock_events (self->frontend) & ZMQ_POLLIN));
+        ht_fibers_run (self->fibers);
+    }
     if (self->held_bytes > 0)
         s_held_flush (self);
 }
 
 static void
-s_broker_run (broker_t *self, const ht_settings_t *settings)
+s_loop_run (loop_t *self, const ht_settings_t *settings)
 {
     while (!zsys_interrupted) {
         if (s_reload_requested) {
             s_reload_requested = 0;
             s_reload (settings, self->shared->principals);
         }
-        s_broker_poll (self, s_handoff_room (&self->handoff), 100);
+        s_loop_poll (self, s_room (self), 100);
     }
     //  Requests already read are finished too: their clients wait for them.
     int64_t give_up = ht_mono_us () + (int64_t) settings->shutdown_grace_ms * 1000;
     ht_info ("shutting down: finishing %d request(s) in flight", s_busy (self));
     while (s_busy (self) > 0 && ht_mono_us () < give_up)
-        s_broker_poll (self, false, 100);
+        s_loop_poll (self, false, 100);
     if (s_busy (self) > 0) {
         ht_warn ("shutdown grace period over with %d request(s) unfinished: cancelling their statements",
                  s_busy (self));
         //  Requests not started get no reply: their clients retry elsewhere.
         zmsg_t *msg;
-        pthread_mutex_lock (&self->handoff.lock);
-        while ((msg = zlist_pop (self->handoff.requests)))
+        while ((msg = zlist_pop (self->requests)))
             zmsg_destroy (&msg);
-        self->handoff.request_bytes = 0;
-        pthread_mutex_unlock (&self->handoff.lock);
+        self->request_bytes = 0;
         for (int i = 0; i < self->n_workers; i++)
             ht_db_cancel (self->slots [i].worker.db);
         give_up = ht_mono_us () + S_CANCEL_WAIT_US;
         while (s_busy (self) > 0 && ht_mono_us () < give_up)
-            s_broker_poll (self, false, 100);
+            s_loop_poll (self, false, 100);
         if (s_busy (self) > 0) {
             //  A worker stuck outside the database (a network that does not
             //  answer the cancel): waiting for it would make shutdown unbounded.
@@ -657,7 +599,7 @@ s_broker_run (broker_t *self, const ht_settings_t *settings)
     //  The last held replies get one more chance, within the ROUTER's linger.
     give_up = ht_mono_us () + 1000000;
     while (self->held_bytes > 0 && ht_mono_us () < give_up)
-        s_broker_poll (self, false, 10);
+        s_loop_poll (self, false, 10);
 }
 
 //  ---------------------------------------------------------------------------
@@ -852,32 +794,31 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
     }
 
     ht_jobs_t *jobs = ht__jobs_new (&shared);
-    broker_t broker = { .shared = &shared, .n_workers = settings.workers };
-    handoff_t *handoff = &broker.handoff;
-    pthread_mutex_init (&handoff->lock, NULL);
-    pthread_cond_init (&handoff->work, NULL);
-    handoff->requests = zlist_new ();
-    handoff->replies = zlist_new ();
-    //  Non-blocking: the broker reads it only after poll said it is readable,
-    //  but a spurious wake-up must not block it.
-    handoff->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    assert (handoff->wake_fd >= 0);
-    broker.held = zhash_new ();
-    broker.health.shared = &shared;
-    broker.health.arena = ht_arena_new ();
-    broker.frontend = s_frontend_new (&settings);
-    ht__curve_server (&shared, broker.frontend, HT_ZAP_REQUESTS);
+    loop_t loop = { .shared = &shared, .n_workers = settings.workers };
+    loop.requests = zlist_new ();
+    loop.fibers = ht_fibers_new ();
+    loop.held = zhash_new ();
+    loop.health.shared = &shared;
+    loop.health.arena = ht_arena_new ();
+    loop.frontend = s_frontend_new (&settings);
+    ht__curve_server (&shared, loop.frontend, HT_ZAP_REQUESTS);
 
     int exit_code = 0;
     worker_slot_t *slots = calloc ((size_t) settings.workers, sizeof *slots);
     assert (slots);
-    broker.slots = slots;
+    loop.slots = slots;
     for (int i = 0; i < settings.workers; i++) {
         slots [i].worker.shared = &shared;
-        slots [i].handoff = handoff;
-        slots [i].actor = zactor_new (s_worker_actor, &slots [i]);
+        slots [i].loop = &loop;
+        slots [i].fiber = ht_fiber_start (loop.fibers, s_worker_fiber, &slots [i]);
     }
-    if (zsock_bind (broker.frontend, "%s", settings.bind) < 0) {
+    //  The workers connect to the database side by side; the socket is
+    //  bound once each has made its first attempt, so that a service that
+    //  answers is one that has tried its database.
+    for (int i = 0; i < settings.workers && !zsys_interrupted; i++)
+        while (!slots [i].opened && !zsys_interrupted)
+            ht_fibers_poll (loop.fibers, NULL, 0, 100);
+    if (zsock_bind (loop.frontend, "%s", settings.bind) < 0) {
         ht_error ("cannot bind request socket to %s: %s", settings.bind, zmq_strerror (zmq_errno ()));
         exit_code = 1;
     }
@@ -885,33 +826,28 @@ ht_service_main (const ht_service_t *service, int argc, char **argv)
         ht_info ("ready: requests on %s, events on %s, %d workers, version %s, CURVE public key %s",
                  settings.bind, settings.events_bind, settings.workers, HT_VERSION,
                  zcert_public_txt (shared.cert));
-        s_broker_run (&broker, &settings);
+        s_loop_run (&loop, &settings);
     }
-    //  Every worker is idle now (or the process has exited): wake them to stop.
-    pthread_mutex_lock (&handoff->lock);
-    handoff->stopping = true;
-    pthread_cond_broadcast (&handoff->work);
-    pthread_mutex_unlock (&handoff->lock);
+    //  Every worker is idle now (or the process has exited): wake them to
+    //  stop; each closes its connection, which may wait for the server.
+    loop.stopping = true;
     for (int i = 0; i < settings.workers; i++)
-        zactor_destroy (&slots [i].actor);
+        ht_fiber_wake (slots [i].fiber);
+    while (ht_fibers_live (loop.fibers) > 0)
+        ht_fibers_poll (loop.fibers, NULL, 0, 100);
     free (slots);
     ht__rebuild_stop ();
     for (int i = 0; i < n_consumers; i++)
         ht_consumer_destroy (&consumers [i]);
     ht__jobs_destroy (&jobs);
     zmsg_t *left;
-    while ((left = zlist_pop (handoff->requests)))
+    while ((left = zlist_pop (loop.requests)))
         zmsg_destroy (&left);
-    while ((left = zlist_pop (handoff->replies)))
-        zmsg_destroy (&left);
-    zlist_destroy (&handoff->requests);
-    zlist_destroy (&handoff->replies);
-    close (handoff->wake_fd);
-    pthread_cond_destroy (&handoff->work);
-    pthread_mutex_destroy (&handoff->lock);
-    zhash_destroy (&broker.held);
-    ht_arena_destroy (&broker.health.arena);
-    zsock_destroy (&broker.frontend);
+    zlist_destroy (&loop.requests);
+    ht_fibers_destroy (&loop.fibers);
+    zhash_destroy (&loop.held);
+    ht_arena_destroy (&loop.health.arena);
+    zsock_destroy (&loop.frontend);
     ht__relay_destroy (&shared.relay);
     ht_zap_destroy (&zap);
     zcert_destroy (&shared.cert);

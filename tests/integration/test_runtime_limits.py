@@ -157,7 +157,7 @@ class Signals(unittest.TestCase):
         self.assertTrue(wait_for(lambda: re.search(r'"level":"debug".*admitted', svc.log_text()), seconds=10),
                         "no debug line after the level changed:\n" + svc.log_text())
         self.assertIsNone(svc.proc.poll(), "SIGHUP killed the service")
-        self.assertTrue(health(svc).database_ok)
+        self.assertTrue(health(svc).database_ok, svc.log_text())
 
     def test_the_open_file_limit_is_raised_to_the_hard_limit(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
