@@ -16,6 +16,7 @@ Environment (set by `deploy/dev test` and ctest):
 """
 import atexit
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -99,10 +100,32 @@ def admin_dsn():
     return dsn
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, for a service to bind soon after.
+
+    Taken at random below the kernel's ephemeral range: a port from inside
+    it (what bind to port 0 gives) can be taken, between this check and the
+    service's bind, as the local port of any outgoing connection, such as
+    a service's own connection to PostgreSQL. Above 20000: clear of the
+    development stack's and the benchmark's ports."""
+    low, high = 20000, _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(low, high) if high - low > 1000 else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free port between %d and %d" % (low, high))
 
 
 def new_key():
