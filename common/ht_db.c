@@ -442,6 +442,15 @@ ht_db_lost (ht_db_t *self)
     return true;
 }
 
+void
+ht_db_reset (ht_db_t *self)
+{
+    if (self->conn) {
+        self->ready = true;         //  a working connection: no back-off
+        s_fail (self, "closed to start afresh");
+    }
+}
+
 const char *
 ht_db_sqlstate (const PGresult *result)
 {

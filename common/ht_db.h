@@ -90,6 +90,10 @@ bool ht_db_command (ht_db_t *self, const char *command);
 //  reconnects. Returns true when the connection itself is gone.
 bool ht_db_lost (ht_db_t *self);
 
+//  Closes the connection, whatever its state; the next ht_db_ready opens
+//  a new one at once.
+void ht_db_reset (ht_db_t *self);
+
 //  SQLSTATE and constraint name of a failed result ("" when absent).
 const char *ht_db_sqlstate (const PGresult *result);
 const char *ht_db_constraint (const PGresult *result);

@@ -327,7 +327,14 @@ s_thread (void *args)
             snprintf (sql, sizeof sql, "ROLLBACK; DROP SCHEMA IF EXISTS %s CASCADE", job.next);
             char error [sizeof job.error];
             memcpy (error, job.error, sizeof error);
-            s_sql (&job, sql, "cleaning up");
+            //  Once more on a new connection if this one failed (a cancel
+            //  that came late, a connection lost with the statement).
+            for (int attempt = 0; attempt < 2; attempt++) {
+                if (ht_db_ready (job.db) && s_sql (&job, sql, "cleaning up"))
+                    break;
+                ht_warn ("rebuild: %s", job.error);
+                ht_db_reset (job.db);
+            }
             memcpy (job.error, error, sizeof error);
             ht_error ("rebuild: failed, the read models stay as they were: %s", job.error);
         }

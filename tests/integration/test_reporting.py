@@ -279,6 +279,18 @@ class CustomsScenario:
         ]
 
 
+def numbered(service, stream, aggregate_id, count, seconds=30):
+    """The sequence of the last of `count` events about `aggregate_id`, once
+    the relay has numbered them all (it numbers after the commit, so an
+    event can be missing from system.ReadEvents just after its reply)."""
+    def events():
+        return [e for e in read_events(service, stream) if e.aggregate_id == aggregate_id]
+    wait_for(lambda: len(events()) >= count, seconds=seconds)
+    about = events()
+    assert len(about) >= count, "%d of %d events of %s numbered" % (len(about), count, aggregate_id)
+    return about[-1].sequence
+
+
 def start_reporting(args=()):
     """(stack, reporting): a registry, funding and customs following it, and
     reporting following all three (tests/integration/reporting_stack.py)."""
@@ -541,7 +553,7 @@ class Figures(ReportingTest):
             decode(stack.call("AdjustProgrammeBudget", F.AdjustProgrammeBudgetRequest(
                 id=programme.id, delta=F.Money(currency="CNY", minor_units=delta), reason="revised")),
                 F.ProgrammeReply)
-        last = read_events(stack.funding, "funding")[-1].sequence
+        last = numbered(stack.funding, "funding", programme.id, 3)   # opened, and adjusted twice
         self.assertTrue(wait_for(lambda: figures(self.overview())["as_of"]["funding"] >= last, seconds=60))
         self.assertEqual(figures(self.overview())["funds_budget_cny_fen"] - before, 120_000)
 
