@@ -31,7 +31,7 @@ s_last_sequence (const PGresult *positions, const char *stream)
 }
 
 //  Answers without a database round trip, from what the relay saw at its
-//  last look (at least every --heartbeat-ms): the broker runs it itself, so
+//  last look (at least every --heartbeat-ms): the request loop runs it itself, so
 //  requests blocked in the database never keep it waiting.
 static void
 s_health (ht_call_t *call, const ProtobufCMessage *request)
