@@ -49,6 +49,8 @@
 #define S_PURGE_EVERY_US 60000000   //  expired idempotency records are deleted every minute
 #define S_PASS_GAP_US    2000       //  passes at most every 2 ms: under load, one pass
                                     //  numbers the events of many commits
+#define S_HELD_RETRY_US  1000       //  a pass held by the horizon is retried after 1 ms,
+                                    //  then 2, 4, ... up to --relay-poll-ms
 
 static const ht_query_t s_relay_queries [] = {
     { "ht_relay_lock",
@@ -99,10 +101,18 @@ static const ht_query_t s_relay_queries [] = {
       " numbered AS ("
       "  INSERT INTO ht_outbox_seq (stream, seq, outbox_id)"
       "  SELECT $1, bump.base + ready.n, ready.id FROM ready, bump"
-      "  RETURNING seq, outbox_id)"
+      "  RETURNING seq, outbox_id),"
+      //  Held: committed rows wait above the band, for a transaction that
+      //  holds the horizon (or for the band in progress to end). The relay
+      //  then looks again soon rather than at the next wake-up. Always one
+      //  row at least: a pass that numbers nothing says only this.
+      " held AS ("
+      "  SELECT EXISTS (SELECT 1 FROM ht_outbox o, st"
+      "                  WHERE o.stream = $1 AND o.txid >= st.band_end) AS held)"
       " SELECT n.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
-      "  (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us"
-      "  FROM numbered n JOIN ht_outbox o ON o.id = n.outbox_id ORDER BY n.seq" },
+      "  (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us, held.held"
+      "  FROM held LEFT JOIN (numbered n JOIN ht_outbox o ON o.id = n.outbox_id) ON true"
+      "  ORDER BY n.seq" },
     { "ht_relay_positions",
       "SELECT stream, last_seq FROM ht_stream" },
     { "ht_relay_purge",
@@ -147,10 +157,11 @@ ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int row,
     event->occurred_at_us = strtoll (PQgetvalue (result, row, 5), NULL, 10);
 }
 
-//  Numbers and publishes every ready event of one stream. False when the
-//  database failed (the lock may be gone with the connection).
+//  Numbers and publishes every ready event of one stream; sets *held when
+//  committed events wait for a transaction that holds the horizon. False
+//  when the database failed (the lock may be gone with the connection).
 static bool
-s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
+s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index, bool *held)
 {
     const char *stream = self->shared->service->streams [index];
     while (true) {
@@ -162,7 +173,11 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
             ht_db_lost (db);
             return false;
         }
+        //  One row with no sequence when nothing was numbered.
         int rows = PQntuples (result);
+        if (rows == 1 && PQgetisnull (result, 0, 0))
+            rows = 0;
+        bool band_held = PQntuples (result) > 0 && !strcmp (PQgetvalue (result, 0, 6), "t");
         for (int row = 0; row < rows; row++) {
             Hetao__V1__Event event;
             ht__event_from_row (&event, result, row, stream, arena);
@@ -178,8 +193,10 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
             ht_arena_reset (arena);
         }
         PQclear (result);
-        if (rows < atoi (S_BATCH))
+        if (rows < atoi (S_BATCH)) {
+            *held |= band_held;
             return true;
+        }
     }
 }
 
@@ -278,13 +295,24 @@ s_relay_actor (zsock_t *pipe, void *args)
     unsigned generation = 0;
     ht_db_set_timeouts (db, settings->statement_timeout_ms, settings->lock_timeout_ms);
     int64_t lock_retry_at = 0, purge_at = 0, last_pass = 0, heartbeat_at = 0;
+    //  Committed events wait for a transaction that holds the horizon: the
+    //  relay looks again at held_retry_at (0: none), backing off while the
+    //  horizon stays held, since that transaction may send no wake-up.
+    int64_t held_retry_at = 0, held_backoff_us = S_HELD_RETRY_US;
+    const int64_t held_backoff_max_us = (int64_t) settings->relay_poll_ms * 1000;
     zsock_signal (pipe, 0);
 
     while (true) {
-        int64_t until_heartbeat = (heartbeat_at - ht_mono_us ()) / 1000;
+        int64_t now = ht_mono_us ();
+        int64_t until_heartbeat = (heartbeat_at - now) / 1000;
         int timeout = settings->relay_poll_ms;
         if (until_heartbeat < timeout)
             timeout = until_heartbeat > 0? (int) until_heartbeat: 0;
+        if (held_retry_at) {
+            int64_t until_retry = (held_retry_at - now + 999) / 1000;
+            if (until_retry < timeout)
+                timeout = until_retry > 0? (int) until_retry: 0;
+        }
         void *which = zpoller_wait (poller, timeout);
         if (which == pipe) {
             char *command = zstr_recv (pipe);
@@ -308,6 +336,7 @@ s_relay_actor (zsock_t *pipe, void *args)
         bool heartbeat_due = last_pass >= heartbeat_at;
         if (heartbeat_due)
             heartbeat_at = last_pass + (int64_t) settings->heartbeat_ms * 1000;
+        held_retry_at = 0;
         if (!ht_db_ready (db)) {
             atomic_store (&self->database_ok, false);
             for (int i = 0; i < self->n_streams; i++)
@@ -323,15 +352,21 @@ s_relay_actor (zsock_t *pipe, void *args)
                 atomic_store (&self->active [i], false);
             lock_retry_at = 0;
         }
-        int64_t now = ht_mono_us ();
-        bool any_active = false;
+        now = ht_mono_us ();
+        bool any_active = false, held = false;
         for (int i = 0; i < self->n_streams; i++) {
             if (!atomic_load (&self->active [i]) && now >= lock_retry_at)
                 atomic_store (&self->active [i], s_lock (self, db, i));
-            if (atomic_load (&self->active [i]) && !s_pump (self, db, arena, i))
+            if (atomic_load (&self->active [i]) && !s_pump (self, db, arena, i, &held))
                 atomic_store (&self->active [i], false);
             any_active |= atomic_load (&self->active [i]);
         }
+        if (held) {
+            held_retry_at = ht_mono_us () + held_backoff_us;
+            held_backoff_us = held_backoff_us * 2 < held_backoff_max_us? held_backoff_us * 2: held_backoff_max_us;
+        }
+        else
+            held_backoff_us = S_HELD_RETRY_US;
         if (now >= lock_retry_at)
             lock_retry_at = now + S_LOCK_RETRY_US;
         //  A failed statement closed the connection (ht_db_lost).
