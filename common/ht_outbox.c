@@ -7,29 +7,32 @@
     A number is a narrow row (stream, seq, outbox id) in ht_outbox_seq: the
     outbox row itself is written once and never rewritten.
 
-    Do not break: the relay numbers only rows whose writing transaction
-    ended before the oldest transaction that can still write to this
-    database began (txid below the horizon of ht_relay_assign). A bigserial
-    compared with "id > last seen" would skip a row whose transaction
-    commits after a later one; with the horizon, no row can ever appear
-    below a number already given, so sequences are gap-free and never
-    reordered. Transactions of other databases in the same cluster are not
-    waited for: they cannot write here.
+    Do not break: the relay numbers a transaction's rows in the first pass
+    whose snapshot sees it committed, and in no other. A bigserial compared
+    with "id > last seen" would skip a row whose transaction commits after
+    a later one; a snapshot instead says exactly which transactions have
+    ended, so every committed row is numbered once, when it becomes
+    visible, and none can ever appear below a number already given:
+    sequences are gap-free and never reordered. No running transaction,
+    of this database or another, holds back the rows committed around it.
 
     The relay finds what to number by transaction id, not by a flag on each
-    row: ht_stream.numbered_below says that every row of a transaction below
-    it is numbered and none above it is. A pass takes the band from there up
-    to the horizon and numbers it in id order; a band larger than one batch
-    is numbered over several passes, its end and the last id numbered kept
-    in ht_stream (band_end, band_after), so that it stays one set whatever
-    commits meanwhile.
+    row: ht_stream.numbered is the snapshot of the last band, and every row
+    of a transaction it sees is numbered, none of one it does not see. A
+    pass takes as its band the transactions that its own snapshot sees and
+    `numbered` did not (those at or above its xmax, and those it saw
+    running: index lookups by txid), and numbers their rows in id order; a
+    band larger than one batch is numbered over several passes, its
+    snapshot and the last id numbered kept in ht_stream (band, band_after),
+    so that it stays one set whatever commits meanwhile.
 
     Rows of two transactions that change one entity are numbered in commit
-    order because the second one takes its transaction id only after the
-    first has committed: handlers take the entity's ordering lock (an
-    advisory lock, which assigns no xid) before anything that does
-    (ht_call.c). So the later commit holds the larger xid and can never be
-    below the horizon while the earlier one is not.
+    order because the second one writes only after the first has committed
+    (and become visible): handlers take the entity's ordering lock (an
+    advisory lock) before anything that writes (ht_call.c). So a snapshot
+    that sees the second sees the first, and within one band the second's
+    rows hold the larger ids. The same holds for any row written after
+    another transaction's commit returned.
 */
 
 #include "ht_internal.h"
@@ -49,8 +52,6 @@
 #define S_PURGE_EVERY_US 60000000   //  expired idempotency records are deleted every minute
 #define S_PASS_GAP_US    2000       //  passes at most every 2 ms: under load, one pass
                                     //  numbers the events of many commits
-#define S_HELD_RETRY_US  1000       //  a pass held by the horizon is retried after 1 ms,
-                                    //  then 2, 4, ... up to --relay-poll-ms
 
 static const ht_query_t s_relay_queries [] = {
     { "ht_relay_lock",
@@ -58,61 +59,45 @@ static const ht_query_t s_relay_queries [] = {
     { "ht_relay_stream",
       "INSERT INTO ht_stream (stream) VALUES ($1) ON CONFLICT DO NOTHING" },
     { "ht_relay_assign",
-      //  The horizon: the oldest transaction, as of this statement's
-      //  snapshot, that may still write to this database. Transactions of
-      //  other databases of the cluster (live or prepared) never add rows
-      //  here and are left out; one that ended since the snapshot is not
-      //  in pg_stat_activity and so still counts, until the next pass.
-      //  backend_xid is 32 bits: the snapshot's xids compare modulo 2^32.
-      "WITH snap AS (SELECT pg_current_snapshot() AS s),"
-      " elsewhere AS ("
-      "  SELECT backend_xid::text::bigint AS x FROM pg_stat_activity"
-      "   WHERE backend_xid IS NOT NULL AND datname <> current_database()"
-      "  UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts"
-      "   WHERE database <> current_database()),"
-      " horizon AS ("
-      "  SELECT coalesce((SELECT min(x) FROM pg_snapshot_xip(s) AS x"
-      "                    WHERE x::text::bigint % 4294967296 NOT IN (SELECT x FROM elsewhere)),"
-      "                  pg_snapshot_xmax(s)) AS h FROM snap),"
-      //  The band: rows of transactions from numbered_below (everything
-      //  below is numbered) up to the horizon, fixed when the band starts
-      //  (band_end) so that a band numbered in several passes, S_BATCH
-      //  rows at a time in id order (band_after: the last id numbered), is
-      //  one set. A pass that finds nothing writes nothing.
-      " st AS ("
-      "  SELECT last_seq, numbered_below, band_end IS NOT NULL AS in_band,"
-      "         coalesce(band_end, greatest(numbered_below, (SELECT h FROM horizon))) AS band_end,"
-      "         band_after"
+      //  The band: rows of the transactions that had ended as of `band` (this
+      //  statement's snapshot, or the one a band in progress started with)
+      //  but not as of `numbered` (the snapshot of the last band): those
+      //  that began after `numbered` was taken, and those it saw running.
+      //  Numbered S_BATCH rows at a time in id order (band_after: the last
+      //  id numbered), so that a large band stays one set over several
+      //  passes. A pass that finds nothing writes nothing.
+      "WITH st AS ("
+      "  SELECT numbered, band IS NOT NULL AS in_band, coalesce(band, pg_current_snapshot()) AS band,"
+      "         band_after, ARRAY(SELECT pg_snapshot_xip(numbered)) AS running"
       "    FROM ht_stream WHERE stream = $1),"
       " band AS MATERIALIZED ("
-      "  SELECT o.id FROM ht_outbox o, st"
-      "   WHERE o.stream = $1 AND o.txid >= st.numbered_below AND o.txid < st.band_end"
-      "     AND o.id > st.band_after),"
+      "  SELECT o.id FROM st, ht_outbox o"
+      "   WHERE o.stream = $1 AND o.txid >= pg_snapshot_xmax(st.numbered) AND o.txid < pg_snapshot_xmax(st.band)"
+      "     AND pg_visible_in_snapshot(o.txid, st.band) AND o.id > st.band_after"
+      "  UNION ALL"
+      //  One index lookup per transaction `numbered` saw running (OFFSET 0
+      //  keeps the id condition out, so that the planner cannot trade the
+      //  txid index for a scan of ids).
+      "  SELECT l.id FROM st, unnest(st.running) AS r (txid),"
+      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1 AND o.txid = r.txid OFFSET 0) l"
+      "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after),"
       " ready AS ("
       "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM band ORDER BY id LIMIT $2::int),"
       " counts AS (SELECT count(*) AS c, coalesce(max(id), 0) AS last_id FROM ready),"
       " bump AS ("
       "  UPDATE ht_stream s SET last_seq = s.last_seq + counts.c,"
-      "    numbered_below = CASE WHEN counts.c < $2::int THEN st.band_end ELSE s.numbered_below END,"
-      "    band_end = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band_end END,"
+      "    numbered = CASE WHEN counts.c < $2::int THEN st.band ELSE s.numbered END,"
+      "    band = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band END,"
       "    band_after = CASE WHEN counts.c < $2::int THEN 0 ELSE counts.last_id END"
       "   FROM st, counts WHERE s.stream = $1 AND (counts.c > 0 OR st.in_band)"
       "  RETURNING s.last_seq - counts.c AS base),"
       " numbered AS ("
       "  INSERT INTO ht_outbox_seq (stream, seq, outbox_id)"
       "  SELECT $1, bump.base + ready.n, ready.id FROM ready, bump"
-      "  RETURNING seq, outbox_id),"
-      //  Held: committed rows wait above the band, for a transaction that
-      //  holds the horizon (or for the band in progress to end). The relay
-      //  then looks again soon rather than at the next wake-up. Always one
-      //  row at least: a pass that numbers nothing says only this.
-      " held AS ("
-      "  SELECT EXISTS (SELECT 1 FROM ht_outbox o, st"
-      "                  WHERE o.stream = $1 AND o.txid >= st.band_end) AS held)"
+      "  RETURNING seq, outbox_id)"
       " SELECT n.seq, o.type, o.aggregate_id, o.request_id, o.payload,"
-      "  (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us, held.held"
-      "  FROM held LEFT JOIN (numbered n JOIN ht_outbox o ON o.id = n.outbox_id) ON true"
-      "  ORDER BY n.seq" },
+      "  (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS occurred_us"
+      "  FROM numbered n JOIN ht_outbox o ON o.id = n.outbox_id ORDER BY n.seq" },
     { "ht_relay_positions",
       "SELECT stream, last_seq FROM ht_stream" },
     { "ht_relay_purge",
@@ -157,11 +142,10 @@ ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int row,
     event->occurred_at_us = strtoll (PQgetvalue (result, row, 5), NULL, 10);
 }
 
-//  Numbers and publishes every ready event of one stream; sets *held when
-//  committed events wait for a transaction that holds the horizon. False
-//  when the database failed (the lock may be gone with the connection).
+//  Numbers and publishes every ready event of one stream. False when the
+//  database failed (the lock may be gone with the connection).
 static bool
-s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index, bool *held)
+s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index)
 {
     const char *stream = self->shared->service->streams [index];
     while (true) {
@@ -173,11 +157,7 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index, bool *held)
             ht_db_lost (db);
             return false;
         }
-        //  One row with no sequence when nothing was numbered.
         int rows = PQntuples (result);
-        if (rows == 1 && PQgetisnull (result, 0, 0))
-            rows = 0;
-        bool band_held = PQntuples (result) > 0 && !strcmp (PQgetvalue (result, 0, 6), "t");
         for (int row = 0; row < rows; row++) {
             Hetao__V1__Event event;
             ht__event_from_row (&event, result, row, stream, arena);
@@ -193,10 +173,8 @@ s_pump (ht_relay_t *self, ht_db_t *db, ht_arena_t *arena, int index, bool *held)
             ht_arena_reset (arena);
         }
         PQclear (result);
-        if (rows < atoi (S_BATCH)) {
-            *held |= band_held;
+        if (rows < atoi (S_BATCH))
             return true;
-        }
     }
 }
 
@@ -295,24 +273,13 @@ s_relay_actor (zsock_t *pipe, void *args)
     unsigned generation = 0;
     ht_db_set_timeouts (db, settings->statement_timeout_ms, settings->lock_timeout_ms);
     int64_t lock_retry_at = 0, purge_at = 0, last_pass = 0, heartbeat_at = 0;
-    //  Committed events wait for a transaction that holds the horizon: the
-    //  relay looks again at held_retry_at (0: none), backing off while the
-    //  horizon stays held, since that transaction may send no wake-up.
-    int64_t held_retry_at = 0, held_backoff_us = S_HELD_RETRY_US;
-    const int64_t held_backoff_max_us = (int64_t) settings->relay_poll_ms * 1000;
     zsock_signal (pipe, 0);
 
     while (true) {
-        int64_t now = ht_mono_us ();
-        int64_t until_heartbeat = (heartbeat_at - now) / 1000;
+        int64_t until_heartbeat = (heartbeat_at - ht_mono_us ()) / 1000;
         int timeout = settings->relay_poll_ms;
         if (until_heartbeat < timeout)
             timeout = until_heartbeat > 0? (int) until_heartbeat: 0;
-        if (held_retry_at) {
-            int64_t until_retry = (held_retry_at - now + 999) / 1000;
-            if (until_retry < timeout)
-                timeout = until_retry > 0? (int) until_retry: 0;
-        }
         void *which = zpoller_wait (poller, timeout);
         if (which == pipe) {
             char *command = zstr_recv (pipe);
@@ -336,7 +303,6 @@ s_relay_actor (zsock_t *pipe, void *args)
         bool heartbeat_due = last_pass >= heartbeat_at;
         if (heartbeat_due)
             heartbeat_at = last_pass + (int64_t) settings->heartbeat_ms * 1000;
-        held_retry_at = 0;
         if (!ht_db_ready (db)) {
             atomic_store (&self->database_ok, false);
             for (int i = 0; i < self->n_streams; i++)
@@ -352,21 +318,15 @@ s_relay_actor (zsock_t *pipe, void *args)
                 atomic_store (&self->active [i], false);
             lock_retry_at = 0;
         }
-        now = ht_mono_us ();
-        bool any_active = false, held = false;
+        int64_t now = ht_mono_us ();
+        bool any_active = false;
         for (int i = 0; i < self->n_streams; i++) {
             if (!atomic_load (&self->active [i]) && now >= lock_retry_at)
                 atomic_store (&self->active [i], s_lock (self, db, i));
-            if (atomic_load (&self->active [i]) && !s_pump (self, db, arena, i, &held))
+            if (atomic_load (&self->active [i]) && !s_pump (self, db, arena, i))
                 atomic_store (&self->active [i], false);
             any_active |= atomic_load (&self->active [i]);
         }
-        if (held) {
-            held_retry_at = ht_mono_us () + held_backoff_us;
-            held_backoff_us = held_backoff_us * 2 < held_backoff_max_us? held_backoff_us * 2: held_backoff_max_us;
-        }
-        else
-            held_backoff_us = S_HELD_RETRY_US;
         if (now >= lock_retry_at)
             lock_retry_at = now + S_LOCK_RETRY_US;
         //  A failed statement closed the connection (ht_db_lost).
