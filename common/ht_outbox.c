@@ -42,9 +42,11 @@
 
 #include <assert.h>
 #include <endian.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_MAX_STREAMS    8
 #define S_BATCH          "500"      //  events numbered per statement
@@ -292,9 +294,14 @@ s_relay_actor (zsock_t *pipe, void *args)
         if (which == self->wake) {
             //  Each numbering pass is a transaction of its own; waking for
             //  every commit would cost one per commit. Let a few gather.
+            //  To the microsecond: whole milliseconds rounded up would add
+            //  up to 1 ms to every event's delay.
             int64_t since = ht_mono_us () - last_pass;
-            if (since < S_PASS_GAP_US)
-                zclock_sleep ((int) ((S_PASS_GAP_US - since) / 1000) + 1);
+            if (since < S_PASS_GAP_US) {
+                struct timespec rest = { 0, (long) (S_PASS_GAP_US - since) * 1000 };
+                while (nanosleep (&rest, &rest) != 0 && errno == EINTR)
+                    ;
+            }
             //  Any number of wake-ups mean one pass.
             while (zsock_events (self->wake) & ZMQ_POLLIN)
                 zsock_wait (self->wake);
