@@ -7,29 +7,32 @@
     A number is a narrow row (stream, seq, outbox id) in ht_outbox_seq: the
     outbox row itself is written once and never rewritten.
 
-    Do not break: the relay numbers only rows whose writing transaction
-    ended before the oldest transaction that can still write to this
-    database began (txid below the horizon of ht_relay_assign). A bigserial
-    compared with "id > last seen" would skip a row whose transaction
-    commits after a later one; with the horizon, no row can ever appear
-    below a number already given, so sequences are gap-free and never
-    reordered. Transactions of other databases in the same cluster are not
-    waited for: they cannot write here.
+    Do not break: the relay numbers a transaction's rows in the first pass
+    whose snapshot sees it committed, and in no other. A bigserial compared
+    with "id > last seen" would skip a row whose transaction commits after
+    a later one; a snapshot instead says exactly which transactions have
+    ended, so every committed row is numbered once, when it becomes
+    visible, and none can ever appear below a number already given:
+    sequences are gap-free and never reordered. No running transaction,
+    of this database or another, holds back the rows committed around it.
 
     The relay finds what to number by transaction id, not by a flag on each
-    row: ht_stream.numbered_below says that every row of a transaction below
-    it is numbered and none above it is. A pass takes the band from there up
-    to the horizon and numbers it in id order; a band larger than one batch
-    is numbered over several passes, its end and the last id numbered kept
-    in ht_stream (band_end, band_after), so that it stays one set whatever
-    commits meanwhile.
+    row: ht_stream.numbered is the snapshot of the last band, and every row
+    of a transaction it sees is numbered, none of one it does not see. A
+    pass takes as its band the transactions that its own snapshot sees and
+    `numbered` did not (those at or above its xmax, and those it saw
+    running: index lookups by txid), and numbers their rows in id order; a
+    band larger than one batch is numbered over several passes, its
+    snapshot and the last id numbered kept in ht_stream (band, band_after),
+    so that it stays one set whatever commits meanwhile.
 
     Rows of two transactions that change one entity are numbered in commit
-    order because the second one takes its transaction id only after the
-    first has committed: handlers take the entity's ordering lock (an
-    advisory lock, which assigns no xid) before anything that does
-    (ht_call.c). So the later commit holds the larger xid and can never be
-    below the horizon while the earlier one is not.
+    order because the second one writes only after the first has committed
+    (and become visible): handlers take the entity's ordering lock (an
+    advisory lock) before anything that writes (ht_call.c). So a snapshot
+    that sees the second sees the first, and within one band the second's
+    rows hold the larger ids. The same holds for any row written after
+    another transaction's commit returned.
 */
 
 #include "ht_internal.h"
@@ -39,9 +42,11 @@
 
 #include <assert.h>
 #include <endian.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_MAX_STREAMS    8
 #define S_BATCH          "500"      //  events numbered per statement
@@ -56,43 +61,35 @@ static const ht_query_t s_relay_queries [] = {
     { "ht_relay_stream",
       "INSERT INTO ht_stream (stream) VALUES ($1) ON CONFLICT DO NOTHING" },
     { "ht_relay_assign",
-      //  The horizon: the oldest transaction, as of this statement's
-      //  snapshot, that may still write to this database. Transactions of
-      //  other databases of the cluster (live or prepared) never add rows
-      //  here and are left out; one that ended since the snapshot is not
-      //  in pg_stat_activity and so still counts, until the next pass.
-      //  backend_xid is 32 bits: the snapshot's xids compare modulo 2^32.
-      "WITH snap AS (SELECT pg_current_snapshot() AS s),"
-      " elsewhere AS ("
-      "  SELECT backend_xid::text::bigint AS x FROM pg_stat_activity"
-      "   WHERE backend_xid IS NOT NULL AND datname <> current_database()"
-      "  UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts"
-      "   WHERE database <> current_database()),"
-      " horizon AS ("
-      "  SELECT coalesce((SELECT min(x) FROM pg_snapshot_xip(s) AS x"
-      "                    WHERE x::text::bigint % 4294967296 NOT IN (SELECT x FROM elsewhere)),"
-      "                  pg_snapshot_xmax(s)) AS h FROM snap),"
-      //  The band: rows of transactions from numbered_below (everything
-      //  below is numbered) up to the horizon, fixed when the band starts
-      //  (band_end) so that a band numbered in several passes, S_BATCH
-      //  rows at a time in id order (band_after: the last id numbered), is
-      //  one set. A pass that finds nothing writes nothing.
-      " st AS ("
-      "  SELECT last_seq, numbered_below, band_end IS NOT NULL AS in_band,"
-      "         coalesce(band_end, greatest(numbered_below, (SELECT h FROM horizon))) AS band_end,"
-      "         band_after"
+      //  The band: rows of the transactions that had ended as of `band` (this
+      //  statement's snapshot, or the one a band in progress started with)
+      //  but not as of `numbered` (the snapshot of the last band): those
+      //  that began after `numbered` was taken, and those it saw running.
+      //  Numbered S_BATCH rows at a time in id order (band_after: the last
+      //  id numbered), so that a large band stays one set over several
+      //  passes. A pass that finds nothing writes nothing.
+      "WITH st AS ("
+      "  SELECT numbered, band IS NOT NULL AS in_band, coalesce(band, pg_current_snapshot()) AS band,"
+      "         band_after, ARRAY(SELECT pg_snapshot_xip(numbered)) AS running"
       "    FROM ht_stream WHERE stream = $1),"
       " band AS MATERIALIZED ("
-      "  SELECT o.id FROM ht_outbox o, st"
-      "   WHERE o.stream = $1 AND o.txid >= st.numbered_below AND o.txid < st.band_end"
-      "     AND o.id > st.band_after),"
+      "  SELECT o.id FROM st, ht_outbox o"
+      "   WHERE o.stream = $1 AND o.txid >= pg_snapshot_xmax(st.numbered) AND o.txid < pg_snapshot_xmax(st.band)"
+      "     AND pg_visible_in_snapshot(o.txid, st.band) AND o.id > st.band_after"
+      "  UNION ALL"
+      //  One index lookup per transaction `numbered` saw running (OFFSET 0
+      //  keeps the id condition out, so that the planner cannot trade the
+      //  txid index for a scan of ids).
+      "  SELECT l.id FROM st, unnest(st.running) AS r (txid),"
+      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1 AND o.txid = r.txid OFFSET 0) l"
+      "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after),"
       " ready AS ("
       "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM band ORDER BY id LIMIT $2::int),"
       " counts AS (SELECT count(*) AS c, coalesce(max(id), 0) AS last_id FROM ready),"
       " bump AS ("
       "  UPDATE ht_stream s SET last_seq = s.last_seq + counts.c,"
-      "    numbered_below = CASE WHEN counts.c < $2::int THEN st.band_end ELSE s.numbered_below END,"
-      "    band_end = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band_end END,"
+      "    numbered = CASE WHEN counts.c < $2::int THEN st.band ELSE s.numbered END,"
+      "    band = CASE WHEN counts.c < $2::int THEN NULL ELSE st.band END,"
       "    band_after = CASE WHEN counts.c < $2::int THEN 0 ELSE counts.last_id END"
       "   FROM st, counts WHERE s.stream = $1 AND (counts.c > 0 OR st.in_band)"
       "  RETURNING s.last_seq - counts.c AS base),"
@@ -297,9 +294,14 @@ s_relay_actor (zsock_t *pipe, void *args)
         if (which == self->wake) {
             //  Each numbering pass is a transaction of its own; waking for
             //  every commit would cost one per commit. Let a few gather.
+            //  To the microsecond: whole milliseconds rounded up would add
+            //  up to 1 ms to every event's delay.
             int64_t since = ht_mono_us () - last_pass;
-            if (since < S_PASS_GAP_US)
-                zclock_sleep ((int) ((S_PASS_GAP_US - since) / 1000) + 1);
+            if (since < S_PASS_GAP_US) {
+                struct timespec rest = { 0, (long) (S_PASS_GAP_US - since) * 1000 };
+                while (nanosleep (&rest, &rest) != 0 && errno == EINTR)
+                    ;
+            }
             //  Any number of wake-ups mean one pass.
             while (zsock_events (self->wake) & ZMQ_POLLIN)
                 zsock_wait (self->wake);

@@ -4,10 +4,11 @@ stamps come from the database's transaction time.
 The reordering scenario is played deterministically with outside sessions
 (psycopg2) on the service's database: one holds the organization's ordering
 lock while an update of the service waits for it, a second (M) opens a
-transaction that holds the relay's horizon, and the first then commits its
-own change of the same organization. The service's update must commit, and
-be numbered, after it: a subscriber applying events in sequence order ends
-at the organization's real version.
+transaction that takes an xid and stays open, and the first then commits
+its own change of the same organization. The service's update must commit,
+and be numbered, after it: a subscriber applying events in sequence order
+ends at the organization's real version. Open transactions, of this
+database or another, hold no event back.
 """
 import random
 import threading
@@ -63,7 +64,7 @@ class EventOrder(ServiceTest):
         client.sock.send_multipart([b"", self.envelope(UPDATE, request, "c-" + new_key())])
         self.assertTrue(wait_for(lambda: self.waiting_for_advisory_lock() == 1, seconds=10),
                         "the update never waited for the ordering lock")
-        # M: an unrelated transaction with an xid, held open: it holds the horizon.
+        # M: an unrelated transaction with an xid, held open: it must not let C pass A.
         unrelated = self.connect()
         with unrelated.cursor() as cur:
             cur.execute("SELECT pg_current_xact_id()")
@@ -124,7 +125,7 @@ class EventOrder(ServiceTest):
             except Exception as error:
                 errors.append(repr(error))
 
-        def horizon_holder():       # short unrelated transactions that hold the horizon now and then
+        def open_transactions():       # short unrelated transactions with an xid, open now and then
             conn = psycopg2.connect(self.svc.db.dsn)
             rng = random.Random(99)
             try:
@@ -137,7 +138,7 @@ class EventOrder(ServiceTest):
                 conn.close()
 
         threads = [threading.Thread(target=updater, args=(t,)) for t in range(8)]
-        threads.append(threading.Thread(target=horizon_holder))
+        threads.append(threading.Thread(target=open_transactions))
         for thread in threads:
             thread.start()
         time.sleep(5)
@@ -174,17 +175,20 @@ class EventOrder(ServiceTest):
         self.assertTrue(published, "events stayed unpublished while another database had an open transaction")
         self.assertEqual(self.svc.db.query("SELECT count(*) FROM ht_event WHERE seq IS NULL")[0][0], 0)
 
-    def test_a_transaction_open_in_the_same_database_still_holds_back_later_commits(self):
+    def test_a_transaction_open_in_the_same_database_does_not_hold_back_later_commits(self):
         held = self.connect()
-        with held.cursor() as cur:
-            cur.execute("SELECT pg_current_xact_id()")
+        with held.cursor() as cur:                  # open, with an xid and an event of its own, in this database
+            cur.execute("INSERT INTO ht_outbox (stream, type, aggregate_id, request_id, payload)"
+                        " VALUES ('registry', 'registry.test.row', 'held', 'held', '')")
         org = self.register(300)
-        time.sleep(0.3)
-        self.assertEqual(self.svc.db.query("SELECT seq FROM ht_event WHERE aggregate_id = %s", (org.id,)), [(None,)],
-                         "a commit after an open transaction of the same database was numbered before it ended")
-        held.rollback()
-        self.assertTrue(wait_for(lambda: self.svc.db.query(
-            "SELECT seq FROM ht_event WHERE aggregate_id = %s", (org.id,))[0][0] is not None, seconds=5))
+        seq = wait_for(lambda: self.svc.db.query("SELECT seq FROM ht_event WHERE aggregate_id = %s",
+                                                 (org.id,))[0][0], seconds=5)
+        self.assertTrue(seq, "a commit was not numbered while an earlier transaction of the same database was open")
+        self.assertIn(org.id, {e.aggregate_id for e in read_events(self.svc, after=seq - 1)})
+        held.commit()
+        later = wait_for(lambda: self.svc.db.query("SELECT seq FROM ht_event WHERE aggregate_id = 'held'")[0][0],
+                         seconds=5)
+        self.assertEqual(later, seq + 1, "the open transaction's event must take the next number when it commits")
 
     def test_created_updated_and_occurred_at_are_the_transaction_time_of_the_database(self):
         org = self.register(400)

@@ -1,11 +1,13 @@
-"""The outbox gap trap is avoided: sequences are gap-free and never reordered.
+"""The outbox gap trap is avoided: sequences are gap-free, never reordered, in commit order.
 
 The tests write ht_outbox rows directly, in transactions they control, on
 their own psycopg2 connections to the service's database, the way a worker
-of any replica would: a row whose transaction is still open must hold back
-the numbering of rows committed after it began, a rolled-back row must not
-leave a gap, and writers that commit in random order must still produce
-exactly 1..N.
+of any replica would: a row whose transaction is still open holds back
+nothing and is numbered when it commits, after the rows committed before
+it; a rolled-back row leaves no gap; a band larger than one batch is
+numbered as one set in id order; and writers that commit in random order
+produce exactly 1..N, each row numbered after every row whose commit had
+returned before it was written.
 """
 import random
 import threading
@@ -83,22 +85,22 @@ class OutboxOrder(ServiceTest):
 
     # -- tests ---------------------------------------------------------------------
 
-    def test_open_earlier_transaction_holds_back_a_later_commit_until_it_ends(self):
+    def test_open_earlier_transaction_holds_nothing_back_and_is_numbered_when_it_commits(self):
         a = self.connect()
-        a_id = self.insert(a, "A")                  # A: inserted first, still open
+        a_id = self.insert(a, "A")                  # A: inserted first (smaller id and xid), still open
         b_id = self.commit_row("B")                 # B: inserted after, committed
+        self.assertEqual(wait_for(lambda: self.seqs([b_id])[0], seconds=5), self.base + 1,
+                         "B, committed, was not numbered next while an earlier transaction (A) was open")
+        got = receive_events(self.sub, 1, seconds=5)
+        self.assertEqual([(e.sequence, e.aggregate_id) for _, _, e in got], [(self.base + 1, b_id)])
         self.relay_passes()
-        self.assertEqual(self.seqs([a_id, b_id]), [None, None],
-                         "B was numbered while an earlier transaction (A) was still open")
-        self.assertEqual(receive_events(self.sub, 1, seconds=0.2), [], "something was published while A was open")
-        self.assertEqual(health(self.svc).streams[0].last_sequence, self.base)
+        self.assertEqual(self.seqs([a_id]), [None], "A was numbered before it committed")
+        self.assertEqual(health(self.svc).streams[0].last_sequence, self.base + 1)
         a.commit()
-        numbered = wait_for(lambda: None not in self.seqs([a_id, b_id]) and self.seqs([a_id, b_id]), seconds=5)
-        self.assertEqual(numbered, [self.base + 1, self.base + 2],
-                         "after A commits, A and B must be numbered next, in insertion order")
-        got = receive_events(self.sub, 2, seconds=5)
-        self.assertEqual([(e.sequence, e.aggregate_id) for _, _, e in got],
-                         [(self.base + 1, a_id), (self.base + 2, b_id)])
+        self.assertEqual(wait_for(lambda: self.seqs([a_id])[0], seconds=5), self.base + 2,
+                         "A must take the next number when it commits, after B which committed first")
+        got = receive_events(self.sub, 1, seconds=5)
+        self.assertEqual([(e.sequence, e.aggregate_id) for _, _, e in got], [(self.base + 2, a_id)])
         self.assertGapFree(self.base)
 
     def test_later_transaction_committing_first_is_not_skipped(self):
@@ -120,11 +122,9 @@ class OutboxOrder(ServiceTest):
         a = self.connect()
         a_id = self.insert(a, "A")
         b_id = self.commit_row("B")
-        self.relay_passes()
-        self.assertEqual(self.seqs([b_id]), [None], "B was numbered while A was open")
-        a.rollback()
         self.assertEqual(wait_for(lambda: self.seqs([b_id])[0], seconds=5), self.base + 1,
-                         "B must take the next number: the rolled-back row leaves no hole")
+                         "B must take the next number while A is open")
+        a.rollback()
         self.assertEqual(self.svc.db.query("SELECT count(*) FROM ht_outbox WHERE aggregate_id = %s", (a_id,)),
                          [(0,)])
         c_id = self.commit_row("C")
@@ -135,8 +135,12 @@ class OutboxOrder(ServiceTest):
         self.assertGapFree(self.base)
 
     def test_a_band_larger_than_one_batch_is_numbered_over_several_passes_in_id_order(self):
-        # A holds the horizon while three transactions commit 1,200 rows: when A
-        # commits, the relay numbers 1,201 rows in batches of 500, as one set.
+        # The relay waits for a lock on ht_stream while A and three other
+        # transactions commit 1,201 rows: its next pass finds them all, and
+        # numbers them in batches of 500, as one set.
+        blocker = self.connect()
+        with blocker.cursor() as cur:
+            cur.execute("LOCK TABLE ht_stream IN SHARE MODE")
         a = self.connect()
         a_id = self.insert(a, "A")
         labels = []
@@ -148,9 +152,10 @@ class OutboxOrder(ServiceTest):
                                 " VALUES ('registry', %s, %s, 'band', '')", [(TYPE, x) for x in ids])
             conn.commit()
             labels += ids
-        self.relay_passes()
-        self.assertEqual(self.unnumbered(), 1200, "rows were numbered while A held the horizon")
         a.commit()
+        self.relay_passes()
+        self.assertEqual(self.unnumbered(), 1201, "rows were numbered while the relay could not write")
+        blocker.rollback()
         self.assertTrue(wait_for(lambda: self.unnumbered() == 0, seconds=10), "the band was not numbered")
         rows = self.svc.db.query("SELECT seq FROM ht_event WHERE stream = 'registry' AND seq > %s ORDER BY id",
                                  (self.base,))
@@ -158,7 +163,7 @@ class OutboxOrder(ServiceTest):
                          "the band's rows are not numbered 1..1201 in id order")
         self.assertEqual(self.seqs([a_id])[0], self.base + 1)
         self.assertGapFree(self.base)
-        self.assertEqual(self.svc.db.query("SELECT band_end IS NULL, band_after FROM ht_stream"
+        self.assertEqual(self.svc.db.query("SELECT band IS NULL, band_after FROM ht_stream"
                                            " WHERE stream = 'registry'"), [(True, 0)])
         got = receive_events(self.sub, 1201, seconds=10)
         self.assertEqual([e.sequence for _, _, e in got], list(range(self.base + 1, self.base + 1202)))
@@ -167,6 +172,7 @@ class OutboxOrder(ServiceTest):
     def test_writers_committing_in_random_order_get_exactly_the_next_sequences(self):
         rng = random.Random(42)
         committed, errors, lock = [], [], threading.Lock()
+        commits = []        # (insert sent, commit returned, aggregate id) of the outside writers
         plans = [[(rng.random() * 0.15, rng.random() < 0.2) for _ in range(4)] for _ in range(12)]
 
         def writer(plan):
@@ -174,14 +180,17 @@ class OutboxOrder(ServiceTest):
                 conn = psycopg2.connect(self.svc.db.dsn)
                 try:
                     for delay, roll_back in plan:
+                        sent = time.monotonic()
                         aggregate_id = self.insert(conn, "W")
                         time.sleep(delay)
                         if roll_back:
                             conn.rollback()
                         else:
                             conn.commit()
+                            returned = time.monotonic()
                             with lock:
                                 committed.append(aggregate_id)
+                                commits.append((sent, returned, aggregate_id))
                 finally:
                     conn.close()
             except Exception as error:
@@ -212,6 +221,11 @@ class OutboxOrder(ServiceTest):
         self.assertEqual(sorted(self.seqs(committed)), list(range(self.base + 1, self.base + total + 1)),
                          "committed rows are not numbered exactly %d..%d" % (self.base + 1, self.base + total))
         self.assertGapFree(self.base)
+        # Causal order: a row written after another's commit had returned is numbered after it.
+        seq = dict(zip(committed, self.seqs(committed)))
+        inverted = [(x, y) for _, x_returned, x in commits for y_sent, _, y in commits
+                    if x_returned < y_sent and seq[x] > seq[y]]
+        self.assertEqual(inverted, [], "rows numbered before rows committed ahead of them: %r" % inverted[:5])
 
         got = receive_events(self.sub, total, seconds=10)
         self.assertEqual([e.sequence for _, _, e in got], list(range(self.base + 1, self.base + total + 1)),
