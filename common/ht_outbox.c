@@ -72,14 +72,18 @@ static const ht_query_t s_relay_queries [] = {
       "  SELECT numbered, band IS NOT NULL AS in_band, coalesce(band, pg_current_snapshot()) AS band,"
       "         band_after, ARRAY(SELECT pg_snapshot_xip(numbered)) AS running"
       "    FROM ht_stream WHERE stream = $1),"
+      //  Both halves read ht_outbox by (stream, txid) only, in a
+      //  subquery that OFFSET 0 keeps apart: given the id condition too,
+      //  the planner cannot see how narrow the txid range is and may
+      //  choose to scan every id above band_after, the whole table.
       " band AS MATERIALIZED ("
-      "  SELECT o.id FROM st, ht_outbox o"
-      "   WHERE o.stream = $1 AND o.txid >= pg_snapshot_xmax(st.numbered) AND o.txid < pg_snapshot_xmax(st.band)"
-      "     AND pg_visible_in_snapshot(o.txid, st.band) AND o.id > st.band_after"
+      "  SELECT l.id FROM st,"
+      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1"
+      "             AND o.txid >= pg_snapshot_xmax(st.numbered) AND o.txid < pg_snapshot_xmax(st.band)"
+      "            OFFSET 0) l"
+      "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after"
       "  UNION ALL"
-      //  One index lookup per transaction `numbered` saw running (OFFSET 0
-      //  keeps the id condition out, so that the planner cannot trade the
-      //  txid index for a scan of ids).
+      //  One index lookup per transaction `numbered` saw running.
       "  SELECT l.id FROM st, unnest(st.running) AS r (txid),"
       "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1 AND o.txid = r.txid OFFSET 0) l"
       "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after),"
