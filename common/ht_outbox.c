@@ -72,21 +72,33 @@ static const ht_query_t s_relay_queries [] = {
       "  SELECT numbered, band IS NOT NULL AS in_band, coalesce(band, pg_current_snapshot()) AS band,"
       "         band_after, ARRAY(SELECT pg_snapshot_xip(numbered)) AS running"
       "    FROM ht_stream WHERE stream = $1),"
-      //  Both halves read ht_outbox by (stream, txid) only, in a
-      //  subquery that OFFSET 0 keeps apart: given the id condition too,
-      //  the planner cannot see how narrow the txid range is and may
-      //  choose to scan every id above band_after, the whole table.
+      //  A band's first pass finds its rows by transaction: those that
+      //  began after `numbered` was taken (a range of the (stream, txid)
+      //  index) and those it saw running (one lookup each). The subqueries
+      //  read the index by (stream, txid) only, kept apart by OFFSET 0:
+      //  given an id condition too, the planner cannot see how narrow the
+      //  txid range is and may scan every id instead. A band larger than
+      //  a batch goes on in id order from the last id numbered, one batch
+      //  a pass, so that each pass reads about a batch, not the whole band
+      //  again: its rows are those `band` sees committed and `numbered`
+      //  did not.
       " band AS MATERIALIZED ("
       "  SELECT l.id FROM st,"
-      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1"
+      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE st.band_after = 0 AND o.stream = $1"
       "             AND o.txid >= pg_snapshot_xmax(st.numbered) AND o.txid < pg_snapshot_xmax(st.band)"
       "            OFFSET 0) l"
-      "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after"
+      "   WHERE pg_visible_in_snapshot(l.txid, st.band)"
       "  UNION ALL"
-      //  One index lookup per transaction `numbered` saw running.
       "  SELECT l.id FROM st, unnest(st.running) AS r (txid),"
-      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE o.stream = $1 AND o.txid = r.txid OFFSET 0) l"
-      "   WHERE pg_visible_in_snapshot(l.txid, st.band) AND l.id > st.band_after),"
+      "   LATERAL (SELECT o.id, o.txid FROM ht_outbox o WHERE st.band_after = 0 AND o.stream = $1"
+      "             AND o.txid = r.txid OFFSET 0) l"
+      "   WHERE pg_visible_in_snapshot(l.txid, st.band)"
+      "  UNION ALL"
+      "  SELECT l.id FROM st,"
+      "   LATERAL (SELECT o.id FROM ht_outbox o WHERE st.band_after > 0 AND o.id > st.band_after"
+      "             AND o.stream = $1 AND pg_visible_in_snapshot(o.txid, st.band)"
+      "             AND NOT pg_visible_in_snapshot(o.txid, st.numbered)"
+      "            ORDER BY o.id LIMIT $2::int) l),"
       " ready AS ("
       "  SELECT id, row_number() OVER (ORDER BY id) AS n FROM band ORDER BY id LIMIT $2::int),"
       " counts AS (SELECT count(*) AS c, coalesce(max(id), 0) AS last_id FROM ready),"
