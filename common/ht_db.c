@@ -21,6 +21,7 @@
 //  tests/faults/test_database_restart.py); an attempt against a server that
 //  is down costs one refused connection.
 #define S_BACKOFF_MAX_US  2000000
+#define S_SETTINGS_MAX    4             //  ht_db_set
 #define S_CONNECT_TIMEOUT_US 5000000    //  libpq's connect_timeout: a connection attempt, at most
 
 struct _ht_db_t {
@@ -36,6 +37,8 @@ struct _ht_db_t {
     int statement_timeout_ms;   //  0: the server's default
     int lock_timeout_ms;
     char *search_path;          //  NULL: the server's default
+    char *settings [S_SETTINGS_MAX][2];     //  more server settings: name, value
+    int n_settings;
     pthread_mutex_t cancel_lock;    //  guards `cancel`, used from other threads
     PGcancel *cancel;           //  for the connection that is open, or NULL
     char error [512];
@@ -80,6 +83,15 @@ ht_db_set_search_path (ht_db_t *self, const char *search_path)
     self->search_path = search_path? strdup (search_path): NULL;
 }
 
+void
+ht_db_set (ht_db_t *self, const char *name, const char *value)
+{
+    assert (self->n_settings < S_SETTINGS_MAX);
+    self->settings [self->n_settings][0] = strdup (name);
+    self->settings [self->n_settings][1] = strdup (value);
+    self->n_settings++;
+}
+
 bool
 ht_db_cancel (ht_db_t *self)
 {
@@ -103,6 +115,10 @@ ht_db_destroy (ht_db_t **self_p)
         free (self->conninfo);
         free (self->application_name);
         free (self->search_path);
+        for (int i = 0; i < self->n_settings; i++) {
+            free (self->settings [i][0]);
+            free (self->settings [i][1]);
+        }
         free (self);
         *self_p = NULL;
     }
@@ -272,6 +288,16 @@ s_connect (ht_db_t *self)
         PQclear (result);
         if (!ok) {
             s_fail (self, names [i]);
+            return false;
+        }
+    }
+    for (int i = 0; i < self->n_settings; i++) {
+        const char *params [] = { self->settings [i][0], self->settings [i][1] };
+        result = s_exec_text (self, "SELECT set_config ($1, $2, false)", 2, params);
+        ok = PQresultStatus (result) == PGRES_TUPLES_OK;
+        PQclear (result);
+        if (!ok) {
+            s_fail (self, self->settings [i][0]);
             return false;
         }
     }

@@ -43,6 +43,10 @@ void ht_db_set_timeouts (ht_db_t *self, int statement_timeout_ms, int lock_timeo
 //  server's default. The text is copied.
 void ht_db_set_search_path (ht_db_t *self, const char *search_path);
 
+//  Sets a server setting `name` to `value` on every connection opened from
+//  now on, before its statements are prepared. At most four per connection.
+void ht_db_set (ht_db_t *self, const char *name, const char *value);
+
 //  Asks the server to cancel the statement running on this connection, if
 //  any (PQcancel). Safe to call from any thread. True when the request was sent.
 bool ht_db_cancel (ht_db_t *self);
