@@ -227,6 +227,19 @@ s_exec_text (ht_db_t *self, const char *sql, int count, const char *const *value
     return sent? s_finish (self): NULL;
 }
 
+//  Sets a server setting for the session; on failure drops the connection.
+static bool
+s_set (ht_db_t *self, const char *name, const char *value)
+{
+    const char *params [] = { name, value };
+    PGresult *result = s_exec_text (self, "SELECT set_config ($1, $2, false)", 2, params);
+    bool ok = PQresultStatus (result) == PGRES_TUPLES_OK;
+    PQclear (result);
+    if (!ok)
+        s_fail (self, name);
+    return ok;
+}
+
 static bool
 s_connect (ht_db_t *self)
 {
@@ -278,29 +291,15 @@ s_connect (ht_db_t *self)
     const char *names [] = { "statement_timeout", "lock_timeout", "search_path" };
     int limits [] = { self->statement_timeout_ms, self->lock_timeout_ms, self->search_path? 1: 0 };
     for (int i = 0; i < 3; i++) {
-        if (limits [i] <= 0)
-            continue;
         char value [16];
         snprintf (value, sizeof value, "%d", limits [i]);
-        const char *params [] = { names [i], i == 2? self->search_path: value };
-        result = s_exec_text (self, "SELECT set_config ($1, $2, false)", 2, params);
-        ok = PQresultStatus (result) == PGRES_TUPLES_OK;
-        PQclear (result);
-        if (!ok) {
-            s_fail (self, names [i]);
+        if (limits [i] > 0 && !s_set (self, names [i], i == 2? self->search_path: value))
             return false;
-        }
     }
-    for (int i = 0; i < self->n_settings; i++) {
-        const char *params [] = { self->settings [i][0], self->settings [i][1] };
-        result = s_exec_text (self, "SELECT set_config ($1, $2, false)", 2, params);
-        ok = PQresultStatus (result) == PGRES_TUPLES_OK;
-        PQclear (result);
-        if (!ok) {
-            s_fail (self, self->settings [i][0]);
+    //  Then those of ht_db_set.
+    for (int i = 0; i < self->n_settings; i++)
+        if (!s_set (self, self->settings [i][0], self->settings [i][1]))
             return false;
-        }
-    }
     for (const ht_query_t *const *table = self->tables; table && *table; table++)
         for (const ht_query_t *query = *table; query->name; query++) {
             result = PQsendPrepare (self->conn, query->name, query->sql, 0, NULL)
