@@ -8,10 +8,14 @@
 
     A mutating method's transaction starts by claiming its idempotency key
     (a transaction-level advisory lock on principal and key, which assigns
-    no transaction id) and looking the key up: a second request with the
-    same key waits for the first to finish and then finds its row, and is
-    answered with the stored reply, or refused when the payload differs.
-    The idempotency row itself is inserted with the writes, at commit.
+    no transaction id): a second request with the same key waits until the
+    first has ended. The key is not looked up before the handler runs: the
+    idempotency row is inserted with the writes, at commit, and a unique
+    violation there means that an earlier request committed the key; a
+    call that fails after claiming looks the key up before it answers. In
+    both cases the stored reply is the answer (or a refusal when the
+    payload differs), never the handler's own outcome, which only reflects
+    the earlier request's change. One statement fewer in every change.
 
     The transaction takes its id (xid) at its first write. Handlers take
     their ordering locks (ht_call_lock, advisory, no xid) before any write,
@@ -55,7 +59,7 @@
 #define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"     //  lock_timeout
 
 typedef enum {
-    STEP_BEGIN, STEP_CLAIM, STEP_LOOKUP, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
+    STEP_BEGIN, STEP_CLAIM, STEP_LOCK, STEP_IDEM, STEP_WRITE, STEP_OUTBOX,
     STEP_COMMIT, STEP_QUERY
 } step_t;
 
@@ -95,7 +99,8 @@ struct _ht_call_t {
 
     //  Transaction of a mutating method
     bool tx_open;
-    bool idem_conflict;             //  another request holds this idempotency key
+    bool claimed;                   //  this attempt claimed its idempotency key
+    bool idem_conflict;             //  an earlier request committed this idempotency key
     bool retry;                     //  serialization failure: run the handler again
     write_t writes [S_MAX_WRITES];
     size_t n_writes;
@@ -109,8 +114,10 @@ struct _ht_call_t {
 };
 
 const ht_query_t ht__runtime_queries [] = {
+    //  The claim of a key, with the transaction's time.
     { "ht_idem_claim",
-      "SELECT pg_advisory_xact_lock (hashtextextended ('idempotency:' || $1 || ':' || $2, 0))" },
+      "SELECT (extract(epoch FROM now()) * 1000000)::bigint,"
+      " pg_advisory_xact_lock (hashtextextended ('idempotency:' || $1 || ':' || $2, 0))" },
     //  The records of a committed change, written together in one statement:
     //  its idempotency record with the reply, its audit row and its first
     //  event. $1 principal key, $2 idempotency key, $3 method, $4 request
@@ -129,13 +136,6 @@ const ht_query_t ht__runtime_queries [] = {
       "   VALUES ($10, $11, $12, $7, $13::bytea))"
       " INSERT INTO ht_idempotency (principal_key, key, method, request_hash, reply)"
       " VALUES ($1, $2, $3, sha256($4::bytea), $5::bytea)" },
-    //  After the claim: the transaction's time, and the record of an
-    //  earlier request with this key (NULLs when there is none).
-    { "ht_idem_begin",
-      "SELECT (extract(epoch FROM now()) * 1000000)::bigint, i.method,"
-      " i.request_hash = sha256($3::bytea), i.reply"
-      " FROM (VALUES (1)) AS one (x)"
-      " LEFT JOIN ht_idempotency i ON i.principal_key = $1 AND i.key = $2" },
     { "ht_idem_lookup",
       "SELECT method, request_hash = sha256($3::bytea), reply"
       " FROM ht_idempotency WHERE principal_key = $1 AND key = $2" },
@@ -430,23 +430,19 @@ s_payload (ht_call_t *call)
     return call->request->payload.data? (const char *) call->request->payload.data: "";
 }
 
-//  Queues BEGIN, the claim of this call's idempotency key, its lookup and
-//  the transaction's time: nothing here assigns a transaction id.
+//  Queues BEGIN and the claim of this call's idempotency key, which also
+//  reads the transaction's time: nothing here assigns a transaction id.
 static void
 s_send_begin (ht_call_t *call, step_t *steps, int *n)
 {
     ht_db_t *db = call->worker->db;
-    Hetao__V1__Request *request = call->request;
-    const char *values [] = { call->principal.key, request->idempotency_key, s_payload (call) };
-    const int lengths [] = { 0, 0, (int) request->payload.len };
-    const int formats [] = { 0, 0, 1 };
+    const char *values [] = { call->principal.key, call->request->idempotency_key };
     ht_db_send_command (db, "BEGIN");
     steps [(*n)++] = STEP_BEGIN;
     ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
     steps [(*n)++] = STEP_CLAIM;
-    ht_db_send (db, "ht_idem_begin", 3, values, lengths, formats);
-    steps [(*n)++] = STEP_LOOKUP;
     call->tx_open = true;
+    call->claimed = true;
 }
 
 //  Queues the handler's ordering locks, then its writes: a lock never goes
@@ -484,13 +480,8 @@ s_flush (ht_call_t *call, const step_t *steps, int count)
         if (ht_db_ok (results [i])) {
             if (!ok)
                 continue;
-            if (steps [i] == STEP_LOOKUP) {
+            if (steps [i] == STEP_CLAIM)
                 call->now_us = strtoll (PQgetvalue (results [i], 0, 0), NULL, 10);
-                if (!PQgetisnull (results [i], 0, 1)) {
-                    call->idem_conflict = true;     //  an earlier request with this key committed
-                    ok = false;
-                }
-            }
             continue;
         }
         if (!ok)
@@ -664,14 +655,8 @@ s_commit (ht_call_t *call)
     Hetao__V1__Request *request = call->request;
     step_t steps [S_MAX_STEPS];
     int n = 0;
-    if (!call->tx_open) {
-        const char *values [] = { call->principal.key, request->idempotency_key };
-        ht_db_send_command (db, "BEGIN");
-        steps [n++] = STEP_BEGIN;
-        ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
-        steps [n++] = STEP_CLAIM;
-        call->tx_open = true;
-    }
+    if (!call->tx_open)
+        s_send_begin (call, steps, &n);
     //  Locks first; the records (idempotency, audit, first event) are the
     //  transaction's first write (a unique violation there means another
     //  request committed the key).
@@ -722,27 +707,45 @@ s_commit (ht_call_t *call)
     call->tx_open = false;
 }
 
-//  Answers a call whose idempotency key another request already used.
+//  Answers a call whose idempotency key an earlier request committed with
+//  that request's stored reply, or refuses it when the method or payload
+//  differ. `failed`: the call failed after claiming its key and did not
+//  find the key taken; it keeps its own failure if no earlier request
+//  committed the key (or if the lookup cannot tell).
 static void
-s_replay (ht_call_t *call)
+s_replay (ht_call_t *call, bool failed)
 {
     Hetao__V1__Request *request = call->request;
     const char *values [] = { call->principal.key, request->idempotency_key, s_payload (call) };
     const int lengths [] = { 0, 0, (int) request->payload.len };
     const int formats [] = { 0, 0, 1 };
     call->idem_conflict = false;
-    if (!s_db_ready (call))
+    if (failed? !ht_db_ready (call->worker->db): !s_db_ready (call))
         return;
     PGresult *result = ht_db_exec (call->worker->db, "ht_idem_lookup", 3, values, lengths, formats);
     s_keep (call, result);
     if (!ht_db_ok (result)) {
-        s_db_failure (call, result, false);
+        if (failed) {
+            ht_log_request_t about = { call->request->request_id, call->route->method, NULL, -1,
+                                       call->principal.name };
+            ht_log_at (HT_LOG_WARN, &about, "idempotency key not looked up after the failure: %s",
+                       PQresultErrorMessage (result));
+            ht_db_lost (call->worker->db);
+        }
+        else
+            s_db_failure (call, result, false);
         return;
     }
     if (PQntuples (result) == 0) {
-        call->retry = true;         //  expired in between: run as new
+        if (!failed)
+            call->retry = true;     //  expired in between: run as new
         return;
     }
+    //  The earlier request's outcome replaces whatever this call made of
+    //  the state that request left.
+    call->status = HT_OK;
+    call->message = NULL;
+    call->n_violations = 0;
     const char *method = PQgetvalue (result, 0, 0);
     bool same_payload = !strcmp (PQgetvalue (result, 0, 1), "t");
     if (strcmp (method, request->method) != 0 || !same_payload) {
@@ -969,6 +972,7 @@ s_attempt_reset (ht_call_t *call)
     call->n_writes = 0;
     call->n_locks = 0;
     call->n_events = 0;
+    call->claimed = false;
     call->now_us = 0;               //  a new attempt is a new transaction
 }
 
@@ -987,7 +991,10 @@ s_run (ht_call_t *call)
             else
                 s_commit (call);
             if (call->idem_conflict)
-                s_replay (call);
+                s_replay (call, false);
+            else
+            if (call->claimed && s_failed (call) && !call->retry && !call->job)
+                s_replay (call, true);
         }
         if (!call->retry)
             break;
