@@ -52,7 +52,7 @@
 #define S_BATCH          "500"      //  events numbered per statement
 #define S_LOCK_RETRY_US  1000000    //  a standby relay tries for the lock every second
 #define S_PURGE_EVERY_US 60000000   //  expired idempotency records are deleted every minute
-#define S_PASS_GAP_US    500        //  passes at most every 0.5 ms: under load, one pass
+#define S_PASS_GAP_US    1000       //  passes at most every 1 ms: under load, one pass
                                     //  numbers the events of several commits
 
 static const ht_query_t s_relay_queries [] = {
