@@ -195,14 +195,41 @@ ht_row_messages (ht_arena_t *arena, ProtobufCMessage *message, const char *field
     *(size_t *) ((char *) message + field->quantifier_offset) = (size_t) rows;
 }
 
+//  A message of `type` in the call's arena whose first field is `entity`.
+static ProtobufCMessage *
+s_holder (ht_call_t *call, const ProtobufCMessageDescriptor *type, const ProtobufCMessage *entity)
+{
+    assert (type->n_fields >= 1 && type->fields [0].type == PROTOBUF_C_TYPE_MESSAGE
+            && type->fields [0].label != PROTOBUF_C_LABEL_REPEATED
+            && type->fields [0].descriptor == entity->descriptor);
+    ProtobufCMessage *holder = ht_arena_alloc (ht_call_arena (call), type->sizeof_message);
+    type->message_init (holder);
+    *(const ProtobufCMessage **) ((char *) holder + type->fields [0].offset) = entity;
+    return holder;
+}
+
 void
 ht_row_reply (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type, const ProtobufCMessage *entity)
 {
-    assert (reply_type->n_fields >= 1 && reply_type->fields [0].type == PROTOBUF_C_TYPE_MESSAGE);
-    ProtobufCMessage *reply = ht_arena_alloc (ht_call_arena (call), reply_type->sizeof_message);
-    reply_type->message_init (reply);
-    *(const ProtobufCMessage **) ((char *) reply + reply_type->fields [0].offset) = entity;
-    ht_call_reply (call, reply);
+    ht_call_reply (call, s_holder (call, reply_type, entity));
+}
+
+void
+ht_row_emit (ht_call_t *call, const char *type, const ProtobufCMessageDescriptor *event_type,
+             const ProtobufCMessage *entity, int previous)
+{
+    ProtobufCMessage *event = s_holder (call, event_type, entity);
+    if (previous) {
+        const ProtobufCFieldDescriptor *field =
+            protobuf_c_message_descriptor_get_field_by_name (event_type, "previous_status");
+        assert (field && field->type == PROTOBUF_C_TYPE_ENUM && field->quantifier_offset);
+        *(int *) ((char *) event + field->offset) = previous;
+        *(protobuf_c_boolean *) ((char *) event + field->quantifier_offset) = true;
+    }
+    const ProtobufCFieldDescriptor *id =
+        protobuf_c_message_descriptor_get_field_by_name (entity->descriptor, "id");
+    assert (id && id->type == PROTOBUF_C_TYPE_STRING);
+    ht_call_emit (call, type, *(const char *const *) ((const char *) entity + id->offset), event);
 }
 
 void

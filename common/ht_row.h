@@ -97,6 +97,13 @@ void ht_row_messages (ht_arena_t *arena, ProtobufCMessage *message, const char *
 void ht_row_reply (ht_call_t *call, const ProtobufCMessageDescriptor *reply_type,
                    const ProtobufCMessage *entity);
 
+//  Emits event `type` about `entity` (its id is the aggregate id): a message
+//  of `event_type` whose first field is `entity` and whose
+//  `previous_status`, when `previous` is not 0, is the status before the
+//  change (ParkEvent { park, previous_status }).
+void ht_row_emit (ht_call_t *call, const char *type, const ProtobufCMessageDescriptor *event_type,
+                  const ProtobufCMessage *entity, int previous);
+
 //  Replies to a list: a message of `reply_type` whose first field (repeated)
 //  holds the page's rows of `result` (asked for page_size + 1 rows; each row
 //  made by ht_row_message) and whose `next_page_token`, when another page

@@ -141,9 +141,7 @@ s_note_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_reply (ht_call_t *call, Hetao__V1__AssistanceCase *c)
 {
-    Hetao__V1__CaseReply reply = HETAO__V1__CASE_REPLY__INIT;
-    reply.assistance_case = c;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__case_reply__descriptor, &c->base);
 }
 
 //  Loads case `id` (locked when `query` says so); NULL when the call failed
@@ -465,9 +463,7 @@ case_note_add (ht_call_t *call, const ProtobufCMessage *message)
     s_write (call, c);
     event.assistance_case = c;
     ht_call_emit (call, "customs.case.note_added", c->id, &event.base);
-    Hetao__V1__CaseNoteReply reply = HETAO__V1__CASE_NOTE_REPLY__INIT;
-    reply.note = note;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__case_note_reply__descriptor, &note->base);
 }
 
 void

@@ -163,9 +163,7 @@ s_load (ht_call_t *call, const char *id, bool lock)
 static void
 s_reply (ht_call_t *call, Hetao__V1__Declaration *d)
 {
-    Hetao__V1__DeclarationReply reply = HETAO__V1__DECLARATION_REPLY__INIT;
-    reply.declaration = d;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__declaration_reply__descriptor, &d->base);
 }
 
 static void
@@ -439,9 +437,7 @@ declaration_set_lane_rule (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__DeclarationEvent event = HETAO__V1__DECLARATION_EVENT__INIT;
     event.rule = rule;
     ht_call_emit (call, "customs.lane.rule_set", key, &event.base);
-    Hetao__V1__LaneRuleReply reply = HETAO__V1__LANE_RULE_REPLY__INIT;
-    reply.rule = rule;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__lane_rule_reply__descriptor, &rule->base);
 }
 
 void
@@ -495,7 +491,5 @@ declaration_group (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__DeclarationEvent event = HETAO__V1__DECLARATION_EVENT__INIT;
     event.centralised = &centralised;
     ht_call_emit (call, "customs.declaration.grouped", id, &event.base);
-    Hetao__V1__CentralisedDeclarationReply reply = HETAO__V1__CENTRALISED_DECLARATION_REPLY__INIT;
-    reply.centralised = &centralised;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__centralised_declaration_reply__descriptor, &centralised.base);
 }

@@ -123,9 +123,7 @@ routing_set_officer (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__RoutingEvent event = HETAO__V1__ROUTING_EVENT__INIT;
     event.officer = officer;
     ht_call_emit (call, "customs.routing.officer_set", officer->id, &event.base);
-    Hetao__V1__OfficerReply reply = HETAO__V1__OFFICER_REPLY__INIT;
-    reply.officer = officer;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__officer_reply__descriptor, &officer->base);
 }
 
 void
@@ -161,9 +159,7 @@ routing_set_rule (ht_call_t *call, const ProtobufCMessage *message)
     event.rule = rule;
     ht_call_emit (call, "customs.routing.rule_set", ht_arena_printf (ht_call_arena (call), "%s/%s",
                   category, priority), &event.base);
-    Hetao__V1__RoutingRuleReply reply = HETAO__V1__ROUTING_RULE_REPLY__INIT;
-    reply.rule = rule;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__routing_rule_reply__descriptor, &rule->base);
 }
 
 void

@@ -100,12 +100,8 @@ s_mask (const Hetao__V1__WhitelistEntry *entry)
 static void
 s_reply_and_emit (ht_call_t *call, const char *type, Hetao__V1__WhitelistEntry *entry)
 {
-    Hetao__V1__WhitelistEvent event = HETAO__V1__WHITELIST_EVENT__INIT;
-    event.entry = entry;
-    ht_call_emit (call, type, entry->id, &event.base);
-    Hetao__V1__WhitelistReply reply = HETAO__V1__WHITELIST_REPLY__INIT;
-    reply.entry = entry;
-    ht_call_reply (call, &reply.base);
+    ht_row_emit (call, type, &hetao__v1__whitelist_event__descriptor, &entry->base, 0);
+    ht_row_reply (call, &hetao__v1__whitelist_reply__descriptor, &entry->base);
 }
 
 void

@@ -113,22 +113,14 @@ static void
 s_emit (ht_call_t *call, const char *what, Hetao__V1__Application *application,
         Hetao__V1__ApplicationStatus previous)
 {
-    Hetao__V1__ApplicationEvent event = HETAO__V1__APPLICATION_EVENT__INIT;
-    event.application = application;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, ht_arena_printf (ht_call_arena (call), "funding.application.%s", what),
-                  application->id, &event.base);
+    ht_row_emit (call, ht_arena_printf (ht_call_arena (call), "funding.application.%s", what),
+                 &hetao__v1__application_event__descriptor, &application->base, (int) previous);
 }
 
 static void
 s_reply (ht_call_t *call, Hetao__V1__Application *application)
 {
-    Hetao__V1__ApplicationReply reply = HETAO__V1__APPLICATION_REPLY__INIT;
-    reply.application = application;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__application_reply__descriptor, &application->base);
 }
 
 bool

@@ -118,9 +118,7 @@ award_move (ht_call_t *call, Hetao__V1__Award *award, int64_t in_payment, int64_
 static void
 s_reply (ht_call_t *call, Hetao__V1__Award *award)
 {
-    Hetao__V1__AwardReply reply = HETAO__V1__AWARD_REPLY__INIT;
-    reply.award = award;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__award_reply__descriptor, &award->base);
 }
 
 //  Checks the schedule: due dates in order, each amount in CNY and more

@@ -78,18 +78,10 @@ s_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_reply_and_emit (ht_call_t *call, Hetao__V1__Disbursement *d, Hetao__V1__DisbursementStatus previous)
 {
-    Hetao__V1__DisbursementEvent event = HETAO__V1__DISBURSEMENT_EVENT__INIT;
-    event.disbursement = d;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, ht_arena_printf (ht_call_arena (call), "funding.disbursement.%s",
-                                         ht_row_key (call, &hetao__v1__disbursement_status__descriptor, d->status)),
-                  d->id, &event.base);
-    Hetao__V1__DisbursementReply reply = HETAO__V1__DISBURSEMENT_REPLY__INIT;
-    reply.disbursement = d;
-    ht_call_reply (call, &reply.base);
+    const char *status = ht_row_key (call, &hetao__v1__disbursement_status__descriptor, d->status);
+    ht_row_emit (call, ht_arena_printf (ht_call_arena (call), "funding.disbursement.%s", status),
+                 &hetao__v1__disbursement_event__descriptor, &d->base, (int) previous);
+    ht_row_reply (call, &hetao__v1__disbursement_reply__descriptor, &d->base);
 }
 
 //  Decides the payee currency and rate for a payee in `region`, and the
@@ -282,9 +274,7 @@ disbursement_get (ht_call_t *call, const ProtobufCMessage *message)
     PGresult *result = ht_row_find (call, "disbursement_get", "disbursement", request->id);
     if (!result)
         return;
-    Hetao__V1__DisbursementReply reply = HETAO__V1__DISBURSEMENT_REPLY__INIT;
-    reply.disbursement = s_from_row (call, result, 0);
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__disbursement_reply__descriptor, &s_from_row (call, result, 0)->base);
 }
 
 void

@@ -76,9 +76,7 @@ s_reply_and_emit (ht_call_t *call, const char *type, Hetao__V1__FundingCall *rou
     event.call = round;
     if (type)
         ht_call_emit (call, type, round->id, &event.base);
-    Hetao__V1__CallReply reply = HETAO__V1__CALL_REPLY__INIT;
-    reply.call = round;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__call_reply__descriptor, &round->base);
 }
 
 void

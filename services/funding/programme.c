@@ -115,9 +115,7 @@ programme_move (ht_call_t *call, Hetao__V1__Programme *programme,
 static void
 s_reply (ht_call_t *call, Hetao__V1__Programme *programme)
 {
-    Hetao__V1__ProgrammeReply reply = HETAO__V1__PROGRAMME_REPLY__INIT;
-    reply.programme = programme;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__programme_reply__descriptor, &programme->base);
 }
 
 static void

@@ -138,18 +138,10 @@ static void
 s_done (ht_call_t *call, Hetao__V1__AccessRequest *access, const char *event,
         Hetao__V1__AccessRequestStatus previous)
 {
-    if (event) {
-        Hetao__V1__AccessRequestEvent payload = HETAO__V1__ACCESS_REQUEST_EVENT__INIT;
-        payload.access_request = access;
-        if (previous) {
-            payload.has_previous_status = true;
-            payload.previous_status = previous;
-        }
-        ht_call_emit (call, event, access->id, &payload.base);
-    }
-    Hetao__V1__AccessRequestReply reply = HETAO__V1__ACCESS_REQUEST_REPLY__INIT;
-    reply.access_request = access;
-    ht_call_reply (call, &reply.base);
+    if (event)
+        ht_row_emit (call, event, &hetao__v1__access_request_event__descriptor, &access->base,
+                     (int) previous);
+    ht_row_reply (call, &hetao__v1__access_request_reply__descriptor, &access->base);
 }
 
 //  Loads the request `id` with `query` and checks that the caller may act on

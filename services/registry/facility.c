@@ -66,14 +66,9 @@ s_facility_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_done (ht_call_t *call, Hetao__V1__Facility *facility, const char *event)
 {
-    if (event) {
-        Hetao__V1__FacilityEvent payload = HETAO__V1__FACILITY_EVENT__INIT;
-        payload.facility = facility;
-        ht_call_emit (call, event, facility->id, &payload.base);
-    }
-    Hetao__V1__FacilityReply reply = HETAO__V1__FACILITY_REPLY__INIT;
-    reply.facility = facility;
-    ht_call_reply (call, &reply.base);
+    if (event)
+        ht_row_emit (call, event, &hetao__v1__facility_event__descriptor, &facility->base, 0);
+    ht_row_reply (call, &hetao__v1__facility_reply__descriptor, &facility->base);
 }
 
 //  Loads the facility `id` with `query`; NULL when the call failed or it does

@@ -80,18 +80,10 @@ static void
 s_done (ht_call_t *call, Hetao__V1__Instrument *instrument, const char *event,
         Hetao__V1__InstrumentStatus previous)
 {
-    if (event) {
-        Hetao__V1__InstrumentEvent payload = HETAO__V1__INSTRUMENT_EVENT__INIT;
-        payload.instrument = instrument;
-        if (previous) {
-            payload.has_previous_status = true;
-            payload.previous_status = previous;
-        }
-        ht_call_emit (call, event, instrument->id, &payload.base);
-    }
-    Hetao__V1__InstrumentReply reply = HETAO__V1__INSTRUMENT_REPLY__INIT;
-    reply.instrument = instrument;
-    ht_call_reply (call, &reply.base);
+    if (event)
+        ht_row_emit (call, event, &hetao__v1__instrument_event__descriptor, &instrument->base,
+                     (int) previous);
+    ht_row_reply (call, &hetao__v1__instrument_reply__descriptor, &instrument->base);
 }
 
 static Hetao__V1__Instrument *

@@ -120,22 +120,14 @@ s_org_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_reply_org (ht_call_t *call, Hetao__V1__Organization *org)
 {
-    Hetao__V1__OrganizationReply reply = HETAO__V1__ORGANIZATION_REPLY__INIT;
-    reply.organization = org;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__organization_reply__descriptor, &org->base);
 }
 
 static void
 s_emit (ht_call_t *call, const char *type, Hetao__V1__Organization *org,
         Hetao__V1__OrganizationStatus previous)
 {
-    Hetao__V1__OrganizationEvent event = HETAO__V1__ORGANIZATION_EVENT__INIT;
-    event.organization = org;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, type, org->id, &event.base);
+    ht_row_emit (call, type, &hetao__v1__organization_event__descriptor, &org->base, (int) previous);
 }
 
 //  Loads the organization `id` (locked, in a mutating method); NULL when the

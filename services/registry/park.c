@@ -136,13 +136,7 @@ s_park_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_emit (ht_call_t *call, const char *type, Hetao__V1__Park *park, Hetao__V1__ParkStatus previous)
 {
-    Hetao__V1__ParkEvent event = HETAO__V1__PARK_EVENT__INIT;
-    event.park = park;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, type, park->id, &event.base);
+    ht_row_emit (call, type, &hetao__v1__park_event__descriptor, &park->base, (int) previous);
     ht_row_reply (call, &hetao__v1__park_reply__descriptor, &park->base);
 }
 

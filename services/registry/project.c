@@ -139,21 +139,13 @@ s_project_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_reply_project (ht_call_t *call, Hetao__V1__Project *project)
 {
-    Hetao__V1__ProjectReply reply = HETAO__V1__PROJECT_REPLY__INIT;
-    reply.project = project;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__project_reply__descriptor, &project->base);
 }
 
 static void
 s_emit (ht_call_t *call, const char *type, Hetao__V1__Project *project, Hetao__V1__ProjectStatus previous)
 {
-    Hetao__V1__ProjectEvent event = HETAO__V1__PROJECT_EVENT__INIT;
-    event.project = project;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, type, project->id, &event.base);
+    ht_row_emit (call, type, &hetao__v1__project_event__descriptor, &project->base, (int) previous);
 }
 
 //  Queues the participants of `project` to be written (after any delete).

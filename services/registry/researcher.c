@@ -82,22 +82,14 @@ s_researcher_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_reply_researcher (ht_call_t *call, Hetao__V1__Researcher *researcher)
 {
-    Hetao__V1__ResearcherReply reply = HETAO__V1__RESEARCHER_REPLY__INIT;
-    reply.researcher = researcher;
-    ht_call_reply (call, &reply.base);
+    ht_row_reply (call, &hetao__v1__researcher_reply__descriptor, &researcher->base);
 }
 
 static void
 s_emit (ht_call_t *call, const char *type, Hetao__V1__Researcher *researcher,
         Hetao__V1__ResearcherStatus previous)
 {
-    Hetao__V1__ResearcherEvent event = HETAO__V1__RESEARCHER_EVENT__INIT;
-    event.researcher = researcher;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, type, researcher->id, &event.base);
+    ht_row_emit (call, type, &hetao__v1__researcher_event__descriptor, &researcher->base, (int) previous);
 }
 
 //  ---------------------------------------------------------------------------

@@ -81,13 +81,7 @@ s_unit_from_row (ht_call_t *call, const PGresult *result, int row)
 static void
 s_emit (ht_call_t *call, const char *type, Hetao__V1__Unit *unit, Hetao__V1__UnitStatus previous)
 {
-    Hetao__V1__UnitEvent event = HETAO__V1__UNIT_EVENT__INIT;
-    event.unit = unit;
-    if (previous) {
-        event.has_previous_status = true;
-        event.previous_status = previous;
-    }
-    ht_call_emit (call, type, unit->id, &event.base);
+    ht_row_emit (call, type, &hetao__v1__unit_event__descriptor, &unit->base, (int) previous);
     ht_row_reply (call, &hetao__v1__unit_reply__descriptor, &unit->base);
 }
 
