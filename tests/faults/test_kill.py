@@ -25,6 +25,8 @@ PROGRESS = 20 if LONG else 6        # acknowledged writes of each service betwee
 
 
 class KillEveryService(AcknowledgedChecks, unittest.TestCase):
+    maxDiff = None
+
     def setUp(self):
         self.stack = Stack(workers=2)
         self.addCleanup(self.stack.close)
@@ -129,6 +131,18 @@ class KillEveryService(AcknowledgedChecks, unittest.TestCase):
         fresh = Service("reporting", db=db, workers=1, sources={"registry": s.registry, "funding": s.funding, "customs": s.customs})
         self.addCleanup(fresh.close)
         rebuilt = reporting_caught_up(fresh, sources)
+        if figures != rebuilt:
+            # What tells where a difference comes from: which cases each side
+            # holds against customs' own, and how far each applied.
+            cases = {name: set(r[0] for r in conn.query("SELECT id::text FROM %s" % table))
+                     for name, conn, table in (("live", s.reporting.db, "report.report_case"),
+                                               ("rebuilt", fresh.db, "report.report_case"),
+                                               ("customs", s.customs.db, "assistance_case"))}
+            for a, b in (("live", "rebuilt"), ("rebuilt", "live"), ("live", "customs"), ("customs", "live")):
+                print("cases in %s (%d) not in %s: %s" % (a, len(cases[a]), b, sorted(cases[a] - cases[b])[:5]))
+            print("checkpoints: live %s, rebuilt %s" % (s.reporting.db.query("SELECT stream, last_seq FROM ht_checkpoint"),
+                                                        fresh.db.query("SELECT stream, last_seq FROM ht_checkpoint")))
+            print("live reporting's log (end):\n%s" % s.reporting.log_text())
         self.assertEqual(figures, rebuilt, "the overview differs from one rebuilt from scratch")
         return dict(followers=dict(registry_events=last, funding_events=len(funding_events),
                                    subscriber_starts=s.subscriber.starts,
