@@ -97,7 +97,7 @@ struct _ht_call_t {
     bool has_reply;
     bool replayed;
 
-    //  Transaction of a mutating method
+    //  Transaction of a mutating method (or a read's snapshot)
     bool tx_open;
     bool claimed;                   //  this attempt claimed its idempotency key
     bool idem_conflict;             //  an earlier request committed this idempotency key
@@ -531,6 +531,23 @@ ht_call_query (ht_call_t *call, const char *name, int count, const char *const *
         return NULL;
     }
     return s_send_with (call, name, count, values);
+}
+
+bool
+ht_call_snapshot (ht_call_t *call)
+{
+    assert (!call->route->mutates);
+    if (s_failed (call) || !s_db_ready (call))
+        return false;
+    if (call->tx_open)
+        return true;
+    if (!ht_db_command (call->worker->db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")) {
+        call->retry = true;
+        ht_call_fail (call, HT_UNAVAILABLE, NULL, "the database connection was lost; retry");
+        return false;
+    }
+    call->tx_open = true;
+    return true;
 }
 
 int64_t
@@ -996,6 +1013,9 @@ s_run (ht_call_t *call)
             if (call->claimed && s_failed (call) && !call->retry && !call->job)
                 s_replay (call, true);
         }
+        else
+        if (call->tx_open)
+            s_rollback (call);          //  a read's snapshot (ht_call_snapshot)
         if (!call->retry)
             break;
     }

@@ -97,6 +97,14 @@ bool ht_call_failed (ht_call_t *call);
 //  Returns NULL when the call has failed (the reason is already set).
 PGresult *ht_call_query (ht_call_t *call, const char *name, int count, const char *const *values);
 
+//  In a method that only reads: makes every later ht_call_query of the call
+//  see one snapshot of the database (a read-only REPEATABLE READ
+//  transaction, ended with the call), for a reply whose parts must agree,
+//  such as figures and the stream positions they are "as of". Without it
+//  each query sees the data committed when it runs. Returns false when
+//  the call has failed (the reason is already set).
+bool ht_call_snapshot (ht_call_t *call);
+
 //  The time of this call in microseconds since the epoch: the database's
 //  transaction time (now()), the same value every time it is asked within
 //  one call, and the same instant as the event's occurred_at and the audit

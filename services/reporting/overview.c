@@ -73,7 +73,8 @@ void
 overview_get (ht_call_t *call, const ProtobufCMessage *message)
 {
     (void) message;
-    PGresult *figures = ht_call_query (call, "overview_figures", 0, NULL);
+    //  The figures and the positions they are "as of" from one snapshot.
+    PGresult *figures = !ht_call_snapshot (call)? NULL: ht_call_query (call, "overview_figures", 0, NULL);
     PGresult *whitelisted = figures? ht_call_query (call, "overview_whitelisted", 0, NULL): NULL;
     if (!whitelisted)
         return;

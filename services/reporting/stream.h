@@ -18,6 +18,9 @@ extern const ht_query_t stream_queries [];
 //  Sets `*list` and `*count` to one StreamAsOf per followed stream (in the
 //  call's arena), 0 throughout for a stream not applied yet: a report's
 //  "as of" and lag. False when the query failed (the call has failed).
+//  The report reads its figures and this in one snapshot (ht_call_snapshot
+//  before its first query): otherwise a batch applied between the two
+//  reads makes the figures older than the positions they claim.
 bool stream_as_of (ht_call_t *call, Hetao__V1__StreamAsOf ***list, size_t *count);
 
 //  The key of enum `value` in the event's arena; `fallback` when absent or

@@ -7,9 +7,11 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import unittest
 
+import psycopg2
 from harness import (BUILD, FollowingServiceTest, Status, decode, new_key, registry_pb2 as R,
                      wait_caught_up)
 from harness import read_events, wait_for
@@ -568,6 +570,41 @@ class Figures(ReportingTest):
         self.assertGreater(registry.occurred_at_us, 0)
         self.assertGreaterEqual(registry.applied_at_us, registry.occurred_at_us)
         self.assertEqual(registry.lag_ms, (registry.applied_at_us - registry.occurred_at_us) // 1000)
+
+    def test_the_overview_reads_its_figures_and_their_as_of_in_one_snapshot(self):
+        # A batch committed while the overview is between its figures and its
+        # positions: here a transaction that holds report_stream locked (so the
+        # overview, having read its figures, waits to read the positions), adds
+        # one project and one sequence, and commits. The reply must show both
+        # or neither, never the new position with the old figures.
+        self.caught_up()
+        before = figures(self.overview())
+        batch = psycopg2.connect(self.svc.db.dsn)
+        self.addCleanup(batch.close)
+        cur = batch.cursor()
+        cur.execute("LOCK TABLE report.report_stream IN ACCESS EXCLUSIVE MODE")
+        cur.execute("UPDATE report.report_figure SET value = value + 1 WHERE name = 'projects_total' AND key = ''")
+        self.assertEqual(cur.rowcount, 1)
+        cur.execute("UPDATE report.report_stream SET last_sequence = last_sequence + 1 WHERE stream = 'registry'")
+        self.assertEqual(cur.rowcount, 1)
+        replies = []
+        asking = threading.Thread(target=lambda: replies.append(self.overview()))
+        asking.start()
+        waiting = wait_for(lambda: self.svc.db.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query LIKE '%%report_stream%%'")[0][0] == 1, seconds=10)
+        batch.commit()
+        asking.join(30)
+        self.addCleanup(self.svc.db.query, "UPDATE report.report_figure SET value = value - 1"
+                        " WHERE name = 'projects_total' AND key = ''")
+        self.addCleanup(self.svc.db.query, "UPDATE report.report_stream SET last_sequence = last_sequence - 1"
+                        " WHERE stream = 'registry'")
+        self.assertTrue(waiting, "the overview never waited for the positions")
+        self.assertEqual(len(replies), 1, "the overview did not answer")
+        got = figures(replies[0])
+        self.assertIn((got["projects_total"] - before["projects_total"],
+                       got["as_of"]["registry"] - before["as_of"]["registry"]), ((0, 0), (1, 1)),
+                      "figures and positions from different moments")
 
     def test_the_read_models_hold_one_row_per_entity_and_figures_only_counters(self):
         self.caught_up()
