@@ -165,7 +165,8 @@ routing_set_rule (ht_call_t *call, const ProtobufCMessage *message)
 void
 routing_list (ht_call_t *call, const ProtobufCMessage *message)
 {
-    PGresult *rules = ht_call_query (call, "routing_rules", 0, NULL);
+    //  The rules and the officers they route to, as of one moment.
+    PGresult *rules = !ht_call_snapshot (call)? NULL: ht_call_query (call, "routing_rules", 0, NULL);
     PGresult *officers = rules? ht_call_query (call, "routing_officers", 0, NULL): NULL;
     if (!officers)
         return;

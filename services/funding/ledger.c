@@ -201,6 +201,9 @@ ledger_check (ht_call_t *call, const ProtobufCMessage *message)
         return;
     Hetao__V1__LedgerCheckReply reply = HETAO__V1__LEDGER_CHECK_REPLY__INIT;
     s_breaches_t breaches = { NULL, 0, 0 };
+    //  Programmes, awards and entries as of one moment.
+    if (!ht_call_snapshot (call))
+        return;
     s_check_programmes (call, request->programme_id, &reply, &breaches);
     s_check_awards (call, request->programme_id, &breaches);
     reply.has_entries_checked = true;
