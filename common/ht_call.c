@@ -718,7 +718,8 @@ s_commit (ht_call_t *call)
     }
     ht_db_send_command (db, "COMMIT");
     steps [n++] = STEP_COMMIT;
-    if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake)
+    if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake
+    &&  ht__relay_wake_due (call->worker->shared->relay))
         //  A hint only: the relay also polls, so a full pipe loses nothing.
         zsock_signal (call->worker->relay_wake, 0);
     call->tx_open = false;

@@ -114,6 +114,10 @@ void ht__event_from_row (Hetao__V1__Event *event, const PGresult *result, int ro
 ht_relay_t *ht__relay_new (const ht_shared_t *shared);
 void ht__relay_destroy (ht_relay_t **self_p);
 const char *ht__relay_wake_endpoint (ht_relay_t *self);
+//  After a commit with events: true when the relay must be woken (signal
+//  its wake endpoint), false when a wake-up is pending already and the
+//  relay's next pass will see this commit. Thread-safe.
+bool ht__relay_wake_due (ht_relay_t *self);
 //  What the relay knows of stream number `stream`: whether it publishes it,
 //  the last sequence it published, and the last sequence numbered as of its
 //  last look (`known` false until it first looked). Thread-safe.

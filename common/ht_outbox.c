@@ -132,6 +132,7 @@ struct _ht_relay_t {
     zsock_t *pub;                   //  owned by the actor thread once it runs
     zsock_t *wake;                  //  PULL: workers signal after committing events
     char wake_endpoint [64];
+    atomic_bool wake_pending;       //  a worker signalled since the last pass began
     int n_streams;
     atomic_bool active [S_MAX_STREAMS];
     atomic_uint_least64_t published [S_MAX_STREAMS];
@@ -335,6 +336,9 @@ s_relay_actor (zsock_t *pipe, void *args)
             while (zsock_events (self->wake) & ZMQ_POLLIN)
                 zsock_wait (self->wake);
         }
+        //  Before the pass's statement: a commit that sets it from now on
+        //  signals again (ht__relay_wake_due).
+        atomic_store (&self->wake_pending, false);
         last_pass = ht_mono_us ();
         bool heartbeat_due = last_pass >= heartbeat_at;
         if (heartbeat_due)
@@ -442,6 +446,16 @@ const char *
 ht__relay_wake_endpoint (ht_relay_t *self)
 {
     return self->wake_endpoint;
+}
+
+//  A worker sets the flag after its commit returned and signals only when it
+//  was clear; the relay clears it before each pass's statement. So a commit
+//  that finds it set is seen by a pass that has not begun: waking the relay
+//  once per pass instead of once per commit, with no commit left unseen.
+bool
+ht__relay_wake_due (ht_relay_t *self)
+{
+    return !atomic_exchange (&self->wake_pending, true);
 }
 
 void
