@@ -51,6 +51,7 @@
 
 #include "ht_client.h"
 #include "ht_config.h"
+#include "ht_fiber.h"
 #include "ht_status.h"
 #include "ht_text.h"
 #include "hetao/v1/customs.pb-c.h"
@@ -581,6 +582,7 @@ s_engine_run (engine_t *self, run_t *run)
                     run->exhausted_us = ht_mono_us ();
             }
     zmq_pollitem_t items [S_MAX_LANES + 1];
+    struct pollfd fds [S_MAX_LANES + 1];
     for (int l = 0; l < self->n_lanes; l++)
         items [l] = (zmq_pollitem_t) { self->lanes [l].handle, 0, ZMQ_POLLIN, 0 };
     int n_items = self->n_lanes;
@@ -628,7 +630,7 @@ s_engine_run (engine_t *self, run_t *run)
             if (left < timeout_ms)
                 timeout_ms = left < 0? 0: (long) left;
         }
-        int rc = zmq_poll (items, n_items, timeout_ms);
+        int rc = ht_poll (items, fds, n_items, timeout_ms);
         if (rc < 0 && errno != EINTR)
             break;
         for (int l = 0; rc > 0 && l < self->n_lanes; l++) {

@@ -21,7 +21,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,19 +339,19 @@ s_socket_ready (zmq_pollitem_t *item)
     return events & item->events & (ZMQ_POLLIN | ZMQ_POLLOUT);
 }
 
-//  zmq_poll, with one system call where it makes three or four. zmq_poll
-//  first polls every descriptor without waiting, asks each socket for its
-//  events (ZMQ_EVENTS: libzmq's fork check and a poll of its mailbox),
-//  then waits and asks every socket again. Here each socket is asked once
-//  before the wait, which is skipped when one is ready, and after it only
-//  when its descriptor fired: the loop wakes mostly for database replies,
-//  and each of its wake-ups used to cost four polls and two getpids.
+//  zmq_poll first polls every descriptor without waiting, asks each socket
+//  for its events (ZMQ_EVENTS: libzmq's fork check and a poll of its
+//  mailbox), then waits and asks every socket again. Here each socket is
+//  asked once before the wait, which is skipped when one is ready, and
+//  after it only when its descriptor fired. The service's loop wakes mostly
+//  for database replies, and each of its wake-ups used to cost four polls
+//  and two getpids; now one poll, and a getpid and a poll for each socket.
 //  The semantics are zmq_poll's: a socket's descriptor (ZMQ_FD) signals
 //  only that its state may have changed, so a socket is ready exactly when
 //  ZMQ_EVENTS says so, looked up before any wait and after its descriptor
-//  fired. Returns the items ready, or -1 (errno EINTR: a signal).
-static int
-s_poll (zmq_pollitem_t *items, struct pollfd *fds, int count, long timeout_ms)
+//  fired.
+int
+ht_poll (zmq_pollitem_t *items, struct pollfd *fds, int count, long timeout_ms)
 {
     bool any = false;
     for (int i = 0; i < count; i++) {
@@ -433,7 +432,7 @@ ht_fibers_poll (ht_fibers_t *self, zmq_pollitem_t *items, int count, long timeou
             at += fiber->count;
         }
     long wait_ms = until < 0? -1: until <= now? 0: (long) ((until - now + 999) / 1000);
-    int rc = s_poll (self->poll, self->fds, total, wait_ms);
+    int rc = ht_poll (self->poll, self->fds, total, wait_ms);
     if (rc < 0)                     //  EINTR: a signal; nothing is ready
         for (int i = 0; i < total; i++)
             self->poll [i].revents = 0;

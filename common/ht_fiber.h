@@ -20,6 +20,7 @@
 #define HT_FIBER_H_INCLUDED
 
 #include <stdbool.h>
+#include <poll.h>
 #include <stddef.h>
 #include <zmq.h>
 
@@ -52,6 +53,12 @@ int ht_fibers_poll (ht_fibers_t *self, zmq_pollitem_t *items, int count, long ti
 //  loop until an item is ready or `timeout_ms` passed (-1: no limit);
 //  elsewhere, zmq_poll itself.
 int ht_fiber_poll (zmq_pollitem_t *items, int count, long timeout_ms);
+
+//  zmq_poll's semantics with fewer system calls: each socket is asked for
+//  its events before the wait (skipped when one is ready) and after it only
+//  when its descriptor fired. `fds` has room for `count` entries. Returns
+//  the items ready, or -1 (errno EINTR: a signal).
+int ht_poll (zmq_pollitem_t *items, struct pollfd *fds, int count, long timeout_ms);
 
 //  Pauses the caller for `ms` milliseconds (inside a fiber, without
 //  holding up the others).
