@@ -36,7 +36,9 @@
                  per event, arrival minus its occurred_at_us (the database
                  transaction's time, which precedes the commit: an upper bound
                  of commit -> subscriber) and arrival minus the send time of
-                 the request that caused it
+                 the request that caused it; with --arrivals FILE, each
+                 event's sequence and arrival, from which bench/run takes
+                 the delay from the transaction's commit timestamp
 
     With --ready-file PATH, hetao-bench creates PATH when its preparation is
     done and waits for SIGUSR1 before it starts the load, so that a caller
@@ -61,6 +63,7 @@
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -89,7 +92,7 @@
 //  Settings
 static const char *s_endpoint, *s_method, *s_cert, *s_server_key_arg;
 static const char *s_registry_endpoint, *s_registry_key_arg, *s_reviewer_cert;
-static const char *s_events_endpoint, *s_ready_file;
+static const char *s_events_endpoint, *s_ready_file, *s_arrivals_path;
 static int s_clients, s_connections, s_seconds, s_warmup, s_preload, s_timeout_ms, s_rate;
 static bool s_json;
 static char s_server_key [41], s_registry_key [41];
@@ -124,6 +127,9 @@ static const ht_option_t s_options [] = {
       "certificate of a principal with the reviewer role (award, disburse)" },
     { "events-endpoint", NULL, HT_OPT_STRING, &s_events_endpoint, NULL, 0, 0,
       "the registry's event socket (events)" },
+    { "arrivals", NULL, HT_OPT_STRING, &s_arrivals_path, NULL, 0, 0,
+      "events: write `sequence,arrival` (wall-clock microseconds) of every event "
+      "counted to this file, so that its delay can be taken from its commit" },
     { "rate", NULL, HT_OPT_INT, &s_rate, "1000", 1, 100000,
       "registrations a second that `events` sends" },
     { "ready-file", NULL, HT_OPT_STRING, &s_ready_file, NULL, 0, 0,
@@ -1271,6 +1277,7 @@ static int64_t s_window_from, s_window_until;
 static uint64_t s_events_expected;      //  registrations sent in the window and answered OK
 static uint64_t s_events_received;      //  their events that arrived
 static stats_t *s_commit_lag, *s_send_lag;
+static FILE *s_arrivals;                //  --arrivals, written as events come
 
 static bool
 s_events_next (slot_t *slot)
@@ -1326,6 +1333,8 @@ s_events_take (zsock_t *socket)
         s_stats_latency (s_send_lag, arrival_mono - sent);
         s_commit_lag->ok++;
         s_send_lag->ok++;
+        if (s_arrivals)
+            fprintf (s_arrivals, "%" PRIu64 ",%" PRId64 "\n", event->sequence, arrival_wall);
     }
     zmq_msg_close (&topic);
     zmq_msg_close (&body);
@@ -1343,6 +1352,15 @@ s_prepare_events (void)
     s_commit_lag = calloc (1, sizeof *s_commit_lag);
     s_send_lag = calloc (1, sizeof *s_send_lag);
     assert (s_sent_us && s_sent_seq && s_commit_lag && s_send_lag);
+    if (s_arrivals_path) {
+        s_arrivals = fopen (s_arrivals_path, "w");
+        if (!s_arrivals) {
+            fprintf (stderr, "hetao-bench: cannot write %s: %s\n", s_arrivals_path, strerror (errno));
+            return false;
+        }
+        //  About 30 bytes an event: the window's lines stay in memory until the end.
+        setvbuf (s_arrivals, NULL, _IOFBF, 4 * 1024 * 1024);
+    }
     s_subscriber = zsock_new (ZMQ_SUB);
     assert (s_subscriber);
     //  Room for many seconds of events: a slow pass of this tool must show
@@ -1620,6 +1638,10 @@ main (int argc, char **argv)
     double cpu_window = run.cpu_until > 0? run.cpu_until - run.cpu_from: cpu_all;
     s_report (stats, engine->n_lanes, window_s, exhausted_s, cpu_window, cpu_all, zmq_all);
     bool ok = stats->ok > 0 && stats->errors == 0;
+    if (s_arrivals && fclose (s_arrivals) != 0) {
+        fprintf (stderr, "hetao-bench: cannot write %s: %s\n", s_arrivals_path, strerror (errno));
+        ok = false;
+    }
     s_engine_close (engine);
     free (engine);
     free (stats);

@@ -4,6 +4,7 @@ registry, funding and customs completes requests without a single error
 import json
 import os
 import subprocess
+import time
 import unittest
 
 from harness import ALL_ROLES, BUILD, Service, decode
@@ -75,11 +76,23 @@ class BenchSmoke(unittest.TestCase):
         self.bench("get-case", self.customs, "--preload", "20")
 
     def test_events_arrive_for_every_registration_sent_in_the_window(self):
+        arrivals = os.path.join(self.registry.keydir, "arrivals.csv")
         result = self.bench("events", self.registry, "--rate", "200", "--events-endpoint",
-                            self.registry.events_endpoint)
+                            self.registry.events_endpoint, "--arrivals", arrivals)
         self.assertGreater(result["events_expected"], 0)
         self.assertEqual(result["events_received"], result["events_expected"])
         self.assertGreaterEqual(result["commit_p99_ms"], result["commit_p50_ms"])
+        # --arrivals: one line per event counted, each a sequence the registry
+        # numbered and a wall-clock arrival after the run began.
+        with open(arrivals) as f:
+            lines = [tuple(int(v) for v in line.split(",")) for line in f]
+        self.assertEqual(len(lines), result["events_received"])
+        sequences = [seq for seq, _ in lines]
+        self.assertEqual(len(set(sequences)), len(sequences))
+        numbered = self.registry.db.query("SELECT max(seq) FROM ht_outbox_seq WHERE stream = 'registry'")[0][0]
+        self.assertTrue(all(0 < seq <= numbered for seq in sequences))
+        started_us = (time.time() - 60) * 1e6
+        self.assertTrue(all(started_us < at_us <= time.time() * 1e6 for _, at_us in lines))
 
 
 if __name__ == "__main__":
