@@ -41,12 +41,23 @@ class Cluster:
             shutil.chown(self.dir, "hetao")
         self.data = os.path.join(self.dir, "data")
         self.log = os.path.join(self.dir, "server.log")
-        self.port = free_port()
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
         with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
-            conf.write("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-                       "max_connections = 100\nshared_buffers = 32MB\nsynchronous_commit = on\n" % self.port)
-        self.start()
+            conf.write("listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                       "max_connections = 100\nshared_buffers = 32MB\nsynchronous_commit = on\n")
+        # The port is chosen just before the first start (initdb takes seconds,
+        # in which a test running beside this one may bind the same port), and
+        # chosen again should another program take it first.
+        for attempt in range(3):
+            self.port = free_port()
+            with open(os.path.join(self.data, "postgresql.conf"), "a") as conf:
+                conf.write("port = %d\n" % self.port)      # the last one written counts
+            try:
+                self.start()
+                break
+            except RuntimeError as e:
+                if attempt == 2 or "could not bind" not in str(e):
+                    raise
         self.dsn = "host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.port
 
     def _run(self, program, *args, check=True):
