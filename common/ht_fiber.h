@@ -19,8 +19,8 @@
 #ifndef HT_FIBER_H_INCLUDED
 #define HT_FIBER_H_INCLUDED
 
-#include <stdbool.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <zmq.h>
 

@@ -166,7 +166,9 @@ void
 routing_list (ht_call_t *call, const ProtobufCMessage *message)
 {
     //  The rules and the officers they route to, as of one moment.
-    PGresult *rules = !ht_call_snapshot (call)? NULL: ht_call_query (call, "routing_rules", 0, NULL);
+    if (!ht_call_snapshot (call))
+        return;
+    PGresult *rules = ht_call_query (call, "routing_rules", 0, NULL);
     PGresult *officers = rules? ht_call_query (call, "routing_officers", 0, NULL): NULL;
     if (!officers)
         return;

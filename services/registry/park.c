@@ -405,8 +405,9 @@ park_occupancy (ht_call_t *call, const ProtobufCMessage *message)
     Hetao__V1__ParkOccupancyReply reply = HETAO__V1__PARK_OCCUPANCY_REPLY__INIT;
     reply.at = (char *) at;
     //  Parks, units and organizations as of one moment: their totals agree.
-    PGresult *result = !ht_call_snapshot (call)? NULL:
-        ht_call_query (call, "park_occupancy_parks", HT_ARGS (request->park_id, at));
+    if (!ht_call_snapshot (call))
+        return;
+    PGresult *result = ht_call_query (call, "park_occupancy_parks", HT_ARGS (request->park_id, at));
     if (!result)
         return;
     ht_row_messages (arena, &reply.base, "parks", result, PQntuples (result));

@@ -186,7 +186,9 @@ customs_by_category (ht_call_t *call, const ProtobufCMessage *message)
         ht_call_violation (call, "until_us", "must be after from_us");
         return;
     }
-    PGresult *result = !ht_call_snapshot (call)? NULL: ht_call_query (call, "customs_by_category", HT_ARGS (
+    if (!ht_call_snapshot (call))           //  the figures and their "as of" agree
+        return;
+    PGresult *result = ht_call_query (call, "customs_by_category", HT_ARGS (
         request->has_from_us? ht_call_int (call, request->from_us): NULL,
         request->has_until_us? ht_call_int (call, request->until_us): NULL));
     if (!result)

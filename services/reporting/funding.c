@@ -143,7 +143,9 @@ funding_by_programme (ht_call_t *call, const ProtobufCMessage *message)
     if (!window_read (call, request->has_from_us, request->from_us, request->has_until_us, request->until_us,
                       &window))
         return;
-    PGresult *rows = !ht_call_snapshot (call)? NULL: ht_call_query (call, "funding_by_programme", HT_ARGS (window.from, window.until));
+    if (!ht_call_snapshot (call))           //  the figures and their "as of" agree
+        return;
+    PGresult *rows = ht_call_query (call, "funding_by_programme", HT_ARGS (window.from, window.until));
     if (!rows)
         return;
     ht_arena_t *arena = ht_call_arena (call);

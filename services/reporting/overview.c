@@ -73,8 +73,9 @@ void
 overview_get (ht_call_t *call, const ProtobufCMessage *message)
 {
     (void) message;
-    //  The figures and the positions they are "as of" from one snapshot.
-    PGresult *figures = !ht_call_snapshot (call)? NULL: ht_call_query (call, "overview_figures", 0, NULL);
+    if (!ht_call_snapshot (call))           //  the figures and their "as of" agree
+        return;
+    PGresult *figures = ht_call_query (call, "overview_figures", 0, NULL);
     PGresult *whitelisted = figures? ht_call_query (call, "overview_whitelisted", 0, NULL): NULL;
     if (!whitelisted)
         return;

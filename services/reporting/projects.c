@@ -97,7 +97,9 @@ projects_by_sector (ht_call_t *call, const ProtobufCMessage *message)
     }
     if (!ok)
         return;
-    PGresult *rows = !ht_call_snapshot (call)? NULL: ht_call_query (call, "projects_by_sector", HT_ARGS (window.from, window.until,
+    if (!ht_call_snapshot (call))           //  the figures and their "as of" agree
+        return;
+    PGresult *rows = ht_call_query (call, "projects_by_sector", HT_ARGS (window.from, window.until,
                                                                        s_units [interval]));
     if (!rows)
         return;

@@ -105,7 +105,9 @@ void
 space_by_park (ht_call_t *call, const ProtobufCMessage *message)
 {
     (void) message;                     //  SpaceByParkRequest: nothing to ask
-    PGresult *result = !ht_call_snapshot (call)? NULL: ht_call_query (call, "space_by_park", 0, NULL);
+    if (!ht_call_snapshot (call))           //  the figures and their "as of" agree
+        return;
+    PGresult *result = ht_call_query (call, "space_by_park", 0, NULL);
     if (!result)
         return;
     ht_arena_t *arena = ht_call_arena (call);
