@@ -114,6 +114,10 @@ struct _ht_call_t {
 };
 
 const ht_query_t ht__runtime_queries [] = {
+    //  A mutating call's transaction, prepared like every other statement:
+    //  sent as text, BEGIN and COMMIT were parsed again on every call.
+    { "ht_begin", "BEGIN" },
+    { "ht_commit", "COMMIT" },
     //  The claim of a key, with the transaction's time.
     { "ht_idem_claim",
       "SELECT (extract(epoch FROM now()) * 1000000)::bigint,"
@@ -437,7 +441,7 @@ s_send_begin (ht_call_t *call, step_t *steps, int *n)
 {
     ht_db_t *db = call->worker->db;
     const char *values [] = { call->principal.key, call->request->idempotency_key };
-    ht_db_send_command (db, "BEGIN");
+    ht_db_send (db, "ht_begin", 0, NULL, NULL, NULL);
     steps [(*n)++] = STEP_BEGIN;
     ht_db_send (db, "ht_idem_claim", 2, values, NULL, NULL);
     steps [(*n)++] = STEP_CLAIM;
@@ -716,7 +720,7 @@ s_commit (ht_call_t *call)
         ht_db_send (db, "ht_outbox_insert", 5, values, event_lengths, event_formats);
         steps [n++] = STEP_OUTBOX;
     }
-    ht_db_send_command (db, "COMMIT");
+    ht_db_send (db, "ht_commit", 0, NULL, NULL, NULL);
     steps [n++] = STEP_COMMIT;
     if (s_flush (call, steps, n) && call->n_events > 0 && call->worker->relay_wake
     &&  ht__relay_wake_due (call->worker->shared->relay))
